@@ -1,0 +1,170 @@
+"""Backends: one interface from (prefix, suffix) text to candidate middles.
+
+``InfillRequest`` -> ``Backend.infill`` -> ``InfillResult``. The embedded backend loads the
+shipped canvas denoiser (``engine/model``) or any folder with the same layout, tokenizes
+prefix and suffix within their token budgets, encodes the context once, shares that cache
+across the K candidates of a request (one batch), and continues block by block when the middle
+is longer than one canvas: each finished block is appended to the cache, DiffusionGemma's
+block-autoregressive layout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+from .errors import BackendError, ModelLoadError
+from .fim import context_ids
+from .sampling import SamplerConfig, SpecialTokens, denoise
+from .tokenizer import SpecialIds
+
+
+@dataclass(frozen=True)
+class InfillRequest:
+    prefix: str
+    suffix: str
+    canvas_length: int = 32
+    max_blocks: int = 4               # continuation blocks at most
+    max_lines: int = 0                # stop continuing once this many newlines are produced (0 = no limit)
+    candidates: int = 1               # K candidates drawn as one batch
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    seed: int = 0
+
+
+@dataclass
+class Candidate:
+    text: str
+    score: float                      # mean log-probability per committed content token
+    tokens: int
+
+
+@dataclass
+class InfillResult:
+    candidates: list[Candidate]
+    forward_passes: int               # canvas forward passes (all blocks; candidates share them)
+    latency_ms: float
+    context_tokens: int = 0
+
+
+class Backend(Protocol):
+    name: str
+
+    def infill(self, request: InfillRequest) -> InfillResult: ...
+
+    def describe(self) -> dict: ...
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("engine") / "model"))
+
+
+class EmbeddedBackend:
+    """The canvas denoiser shipped in the package (or a folder of the same kind)."""
+
+    name = "embedded"
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
+        from transformers.utils import logging as hf_logging
+
+        from .modeling import CanvasDenoiser  # registers the Auto classes
+        from .tokenizer import load_tokenizer
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+
+        self.model_dir = Path(model_dir) if model_dir else default_model_dir()
+        if threads:
+            torch.set_num_threads(threads)
+        if not (self.model_dir / "config.json").is_file():
+            raise ModelLoadError(f"model folder {self.model_dir} has no config.json")
+        try:
+            cfg = json.loads((self.model_dir / "config.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"model folder {self.model_dir}: config.json is unreadable ({exc})") from exc
+        if cfg.get("model_type") != "infill_canvas":
+            raise ModelLoadError(f"model folder {self.model_dir} holds a {cfg.get('model_type')!r} model, "
+                                 "not an embedded canvas denoiser (model_type 'infill_canvas')")
+        try:
+            self.tokenizer = load_tokenizer(self.model_dir)
+            self.model = CanvasDenoiser.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+        except Exception as exc:  # safetensors/transformers raise many types for corrupt files
+            raise ModelLoadError(f"could not load the model in {self.model_dir}: "
+                                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        self.special = SpecialIds.from_tokenizer(self.tokenizer)
+        self.sampler_special = SpecialTokens(
+            mask=self.special.mask, pad_end=self.special.pad_end,
+            forbidden=[self.special.mask, self.special.fim_prefix, self.special.fim_suffix, self.special.fim_middle])
+        self.prefix_tokens = int(getattr(self.model.config, "prefix_tokens", 224))
+        self.suffix_tokens = int(getattr(self.model.config, "suffix_tokens", 48))
+
+    def describe(self) -> dict:
+        n = sum(p.numel() for p in self.model.parameters())
+        return {"backend": self.name, "model": str(self.model_dir), "parameters": n}
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode_text(self, prefix: str, suffix: str) -> list[int]:
+        # Clip characters first so a 5 MB document costs no more than its budget.
+        p = self.tokenizer(prefix[-self.prefix_tokens * 8:], add_special_tokens=False)["input_ids"]
+        s = self.tokenizer(suffix[: self.suffix_tokens * 8], add_special_tokens=False)["input_ids"]
+        p = p[-self.prefix_tokens:] if self.prefix_tokens else []
+        return context_ids(p, s[: self.suffix_tokens], self.special)
+
+    @torch.inference_mode()
+    def infill(self, request: InfillRequest) -> InfillResult:
+        if request.candidates < 1 or request.canvas_length < 1:
+            raise BackendError("candidates and canvas length must be at least 1")
+        t0 = time.perf_counter()
+        gen = torch.Generator().manual_seed(request.seed)
+        ctx = self.encode_text(request.prefix, request.suffix)
+        cache = self.model.encode_context(torch.tensor([ctx])).expand(request.candidates)
+        K, N = request.candidates, request.canvas_length
+        pieces: list[list[int]] = [[] for _ in range(K)]
+        logprob = torch.zeros(K)
+        done = torch.zeros(K, dtype=torch.bool)
+        passes = 0
+        for block in range(request.max_blocks):
+            canvas = torch.full((K, N), self.special.mask, dtype=torch.long)
+            res = denoise(self.model, cache, canvas, self.sampler_special,
+                          _candidate_sampler(request.sampler, block), gen)
+            passes += res.forward_passes
+            logprob += torch.where(done, torch.zeros(K), res.logprob)
+            for i in range(K):
+                if done[i]:
+                    continue
+                row = res.tokens[i].tolist()
+                if self.special.pad_end in row:
+                    row = row[: row.index(self.special.pad_end)]
+                    done[i] = True
+                pieces[i].extend(row)
+            if done.all() or block + 1 == request.max_blocks:
+                break
+            if request.max_lines and all(
+                    done[i] or self.tokenizer.decode(pieces[i]).count("\n") >= request.max_lines for i in range(K)):
+                break
+            cache = self.model.encode_context(res.tokens, cache=cache)
+        candidates = []
+        for i in range(K):
+            text = self.tokenizer.decode(pieces[i])
+            candidates.append(Candidate(text, float(logprob[i]) / max(1, len(pieces[i])), len(pieces[i])))
+        return InfillResult(candidates, passes, (time.perf_counter() - t0) * 1000, len(ctx))
+
+
+def _candidate_sampler(cfg: SamplerConfig, block: int) -> SamplerConfig:
+    """Later blocks may end at their first position: only the first block must say something."""
+    if block == 0:
+        return cfg
+    from dataclasses import replace
+    return replace(cfg, min_tokens=0)
+
+
+def load_backend(model: str | None = None, threads: int | None = None) -> Backend:
+    """The backend a configuration names: the embedded model by default, or a model folder."""
+    return EmbeddedBackend(model, threads=threads)

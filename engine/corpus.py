@@ -1,0 +1,227 @@
+"""Training corpus: permissively licensed Python found on this machine.
+
+Sources are the CPython standard library (PSF licence, its own test suite left out) and
+installed distributions whose metadata declares MIT, BSD, Apache, PSF or ISC. Files are read
+as UTF-8 (unreadable or non-UTF-8 files are skipped and counted), exact duplicates are
+dropped, files that contain HumanEval problems or solutions are dropped, and a fixed share of
+files (chosen by a hash of the path, so it is stable across runs) is held out for validation.
+
+The result is two JSON Lines files (``train.jsonl``, ``valid.jsonl``: one ``{"path", "text"}``
+per line) and ``manifest.json`` recording every source distribution with its licence and
+what was skipped and why.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.metadata as md
+import json
+import re
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+# Licence strings we accept, matched case-insensitively against the metadata.
+PERMISSIVE = re.compile(r"\b(MIT|BSD|Apache|PSF|Python Software Foundation|ISC)\b", re.I)
+# Anything naming a copyleft licence is excluded even if it also names a permissive one.
+COPYLEFT = re.compile(r"\b(GPL|LGPL|AGPL|MPL|EPL|CDDL)\b", re.I)
+
+MAX_FILE_BYTES = 400_000          # generated tables and vendored blobs are not useful code
+MAX_BYTES_PER_DIST = 8_000_000    # no single package may dominate the corpus
+VALID_SHARE = 0.02                # share of files held out for validation
+STDLIB_SKIP = {"test", "tests", "idlelib", "site-packages", "lib2to3", "turtledemo", "__pycache__"}
+
+
+@dataclass
+class Source:
+    """One origin of files: the stdlib or one installed distribution."""
+
+    name: str
+    version: str
+    licence: str
+    files: list[Path]
+
+
+@dataclass
+class Stats:
+    files_seen: int = 0
+    files_kept: int = 0
+    bytes_kept: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, why: str) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
+
+
+def _dist_licence(dist: md.Distribution) -> str:
+    meta = dist.metadata
+    parts = [meta.get("License-Expression") or "", (meta.get("License") or "").splitlines()[0:1]]
+    text = " ".join([parts[0], *parts[1]])
+    classifiers = [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    return (text + " " + " ".join(classifiers)).strip()
+
+
+def is_permissive(licence: str) -> bool:
+    return bool(PERMISSIVE.search(licence)) and not COPYLEFT.search(licence)
+
+
+def stdlib_source() -> Source:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = [p for p in sorted(root.rglob("*.py"))
+             if not STDLIB_SKIP.intersection(p.relative_to(root).parts)]
+    return Source("cpython-stdlib", sys.version.split()[0], "PSF-2.0", files)
+
+
+def distribution_sources(exclude: Iterable[str] = ()) -> list[Source]:
+    """Installed distributions with a permissive licence, one Source each (deduplicated by name)."""
+    seen: set[str] = {e.lower() for e in exclude}
+    out = []
+    for dist in md.distributions():
+        name = (dist.metadata.get("Name") or "").lower()
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        licence = _dist_licence(dist)
+        if not is_permissive(licence):
+            continue
+        files = [Path(dist.locate_file(f)) for f in dist.files or [] if str(f).endswith(".py")]
+        if files:
+            out.append(Source(name, dist.version, licence, sorted(files)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Decontamination against HumanEval.
+
+def benchmark_fingerprints(bench_dir: Path | None) -> tuple[set[str], list[set[str]]]:
+    """Signature lines of every HumanEval problem and, per problem, its distinctive code lines."""
+    signatures: set[str] = set()
+    problems: list[set[str]] = []
+    if bench_dir is None or not bench_dir.is_dir():
+        return signatures, problems
+    for path in sorted(bench_dir.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                task = json.loads(line)
+                full = task["prompt"] + task["canonical_solution"] + task["suffix"]
+                for ln in full.splitlines():
+                    s = ln.strip()
+                    if s.startswith("def ") and f"def {task['entry_point']}(" in s:
+                        signatures.add(s)
+                problems.append({ln.strip() for ln in full.splitlines() if len(ln.strip()) >= 30})
+    return signatures, problems
+
+
+def is_contaminated(text: str, signatures: set[str], problems: list[set[str]]) -> bool:
+    lines = {ln.strip() for ln in text.splitlines()}
+    if signatures & lines:
+        return True
+    return any(len(p & lines) >= 3 for p in problems)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def read_source(path: Path, stats: Stats) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        stats.skip("unreadable")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        stats.skip("too large")
+        return None
+    if b"\x00" in raw:
+        stats.skip("binary")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        stats.skip("not utf-8")
+        return None
+    if len(text.strip()) < 64:
+        stats.skip("tiny")
+        return None
+    return text.replace("\r\n", "\n").expandtabs(4) if "\t" in text else text.replace("\r\n", "\n")
+
+
+def is_validation(key: str) -> bool:
+    h = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
+    return h < VALID_SHARE * 0xFFFFFFFF
+
+
+def iter_documents(sources: list[Source], bench_dir: Path | None, stats: Stats,
+                   per_source: dict[str, dict]) -> Iterator[tuple[str, str]]:
+    """Yield (key, text) for every kept file, deduplicated and decontaminated."""
+    signatures, problems = benchmark_fingerprints(bench_dir)
+    seen_hashes: set[str] = set()
+    for src in sources:
+        used = 0
+        kept = 0
+        cap = MAX_BYTES_PER_DIST * (2 if src.name == "cpython-stdlib" else 1)
+        # A stable pseudo-random order, so that a package cap keeps a spread of modules.
+        for path in sorted(src.files, key=lambda p: hashlib.sha1(str(p).encode()).digest()):
+            stats.files_seen += 1
+            text = read_source(path, stats)
+            if text is None:
+                continue
+            digest = hashlib.sha1(re.sub(r"\s+", " ", text).encode()).hexdigest()
+            if digest in seen_hashes:
+                stats.skip("duplicate")
+                continue
+            seen_hashes.add(digest)
+            if is_contaminated(text, signatures, problems):
+                stats.skip("benchmark overlap")
+                continue
+            if used + len(text) > cap:
+                stats.skip("package cap")
+                continue
+            used += len(text)
+            kept += 1
+            stats.files_kept += 1
+            stats.bytes_kept += len(text)
+            yield f"{src.name}/{path.name}:{digest[:8]}", text
+        per_source[src.name] = {"version": src.version, "licence": src.licence,
+                                "files": kept, "bytes": used}
+
+
+def directory_source(root: Path, name: str, licence: str) -> Source:
+    """Every .py file under a folder whose licence the caller vouches for."""
+    return Source(name, "local", licence, sorted(root.rglob("*.py")))
+
+
+def default_sources() -> list[Source]:
+    return [stdlib_source(), *distribution_sources(exclude=["diffusion-infill"])]
+
+
+def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | None = None) -> dict:
+    """Write train/valid JSON Lines and the licence manifest; return the manifest."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = default_sources() if sources is None else sources
+    stats = Stats()
+    per_source: dict[str, dict] = {}
+    counts = {"train": 0, "valid": 0}
+    with open(out_dir / "train.jsonl", "w", encoding="utf-8") as tr, \
+         open(out_dir / "valid.jsonl", "w", encoding="utf-8") as va:
+        for key, text in iter_documents(sources, bench_dir, stats, per_source):
+            split = "valid" if is_validation(key) else "train"
+            counts[split] += 1
+            (va if split == "valid" else tr).write(json.dumps({"path": key, "text": text}) + "\n")
+    manifest = {
+        "sources": per_source,
+        "files_seen": stats.files_seen,
+        "files_kept": stats.files_kept,
+        "bytes_kept": stats.bytes_kept,
+        "skipped": stats.skipped,
+        "split_files": counts,
+        "decontaminated_against": str(bench_dir) if bench_dir and bench_dir.is_dir() else None,
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return manifest
+
+
+def load_texts(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh]

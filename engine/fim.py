@@ -1,0 +1,134 @@
+"""Fill-in-the-middle training examples and the context layout shared with inference.
+
+An example is a cut of one source file into prefix / middle / suffix. Cuts are shaped like
+real editing gaps: a whole line (cursor at a line start, the middle is the line with its
+indentation and newline, as in HumanEval single-line infilling), a span of lines, the rest of
+a line, and a random character span. The context is laid out as
+
+    <|fim_prefix|> prefix <|fim_suffix|> suffix <|fim_middle|> [middle head]
+
+and the canvas holds the next ``canvas_length`` middle tokens followed by ``<|pad_end|>``.
+With some probability the start of the middle is moved into the context (after
+``<|fim_middle|>``), which is exactly what block-by-block continuation sees at inference.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .tokenizer import SpecialIds
+
+
+@dataclass(frozen=True)
+class FimBudget:
+    prefix_tokens: int = 256     # most prefix tokens kept (the tail nearest the cursor)
+    suffix_tokens: int = 64      # most suffix tokens kept (the head nearest the cursor)
+    canvas_length: int = 32
+
+
+def context_ids(prefix_ids: list[int], suffix_ids: list[int], special: SpecialIds,
+                middle_head: list[int] = ()) -> list[int]:
+    """The context token sequence; prefix/suffix are already trimmed to their budgets."""
+    return [special.fim_prefix, *prefix_ids, special.fim_suffix, *suffix_ids,
+            special.fim_middle, *middle_head]
+
+
+def canvas_targets(middle_ids: list[int], canvas_length: int, pad_end: int) -> list[int]:
+    """The canvas a sample should denoise to: middle, then pad_end to the canvas length."""
+    body = middle_ids[:canvas_length]
+    return body + [pad_end] * (canvas_length - len(body))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cuts (character level).
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+def cut_lines(text: str, rng: random.Random, max_lines: int) -> tuple[int, int]:
+    """A span of 1..max_lines whole non-blank lines, as (start, end) char offsets."""
+    starts = _line_starts(text)
+    n = len(starts)
+    for _ in range(8):
+        i = rng.randrange(n)
+        j = min(n, i + rng.randint(1, max_lines))
+        start, end = starts[i], starts[j] if j < n else len(text)
+        if text[start:end].strip():
+            return start, end
+    return starts[0], starts[min(1, n - 1)] if n > 1 else len(text)
+
+
+def cut_rest_of_line(text: str, rng: random.Random) -> tuple[int, int]:
+    """Cursor inside a line; the middle runs to the end of that line (keeping the newline)."""
+    start, end = cut_lines(text, rng, 1)
+    line = text[start:end]
+    indent = len(line) - len(line.lstrip(" "))
+    body_end = len(line.rstrip("\n"))
+    if body_end - indent < 2:
+        return start, end
+    cursor = start + rng.randint(indent, body_end - 1)
+    # Sometimes stop before the closing brackets, which the suffix then keeps.
+    if rng.random() < 0.3:
+        stripped = line[: body_end].rstrip(")]}:,")
+        return cursor, max(cursor + 1, start + len(stripped))
+    return cursor, end
+
+
+def cut_chars(text: str, rng: random.Random, max_chars: int = 120) -> tuple[int, int]:
+    start = rng.randrange(max(1, len(text) - 1))
+    return start, min(len(text), start + rng.randint(1, max_chars))
+
+
+CUTS = {
+    "line": (0.40, lambda t, r: cut_lines(t, r, 1)),
+    "lines": (0.25, lambda t, r: cut_lines(t, r, 8)),
+    "rest_of_line": (0.20, cut_rest_of_line),
+    "chars": (0.15, cut_chars),
+}
+
+
+def random_cut(text: str, rng: random.Random) -> tuple[int, int]:
+    names = list(CUTS)
+    kind = rng.choices(names, weights=[CUTS[k][0] for k in names])[0]
+    return CUTS[kind][1](text, rng)
+
+
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Example:
+    context: list[int]
+    canvas: list[int]          # targets, length canvas_length
+    content_len: int           # how many canvas targets are middle tokens (the rest pad_end)
+
+
+def make_example(text: str, tokenizer, special: SpecialIds, budget: FimBudget,
+                 rng: random.Random, continuation_share: float = 0.2) -> Example:
+    """Cut one document and tokenize the pieces separately, as inference does."""
+    start, end = random_cut(text, rng)
+    # Character windows a little wider than the token budgets (about 3 chars per token).
+    prefix = text[max(0, start - budget.prefix_tokens * 5): start]
+    suffix = text[end: end + budget.suffix_tokens * 5]
+    middle = text[start:end]
+    enc = tokenizer(
+        [prefix, suffix, middle], add_special_tokens=False)["input_ids"]
+    # Random prefix/suffix lengths make the model robust to short contexts (file starts, budgets).
+    p_keep = budget.prefix_tokens if rng.random() < 0.7 else rng.randint(0, budget.prefix_tokens)
+    s_keep = budget.suffix_tokens if rng.random() < 0.7 else rng.randint(0, budget.suffix_tokens)
+    prefix_ids = enc[0][-p_keep:] if p_keep else []
+    suffix_ids = enc[1][:s_keep]
+    middle_ids = enc[2]
+    head: list[int] = []
+    if len(middle_ids) > 2 and rng.random() < continuation_share:
+        cut = rng.randint(1, min(len(middle_ids) - 1, 48))
+        head, middle_ids = middle_ids[:cut], middle_ids[cut:]
+    canvas = canvas_targets(middle_ids, budget.canvas_length, special.pad_end)
+    return Example(context_ids(prefix_ids, suffix_ids, special, head), canvas,
+                   min(len(middle_ids), budget.canvas_length))

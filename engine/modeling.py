@@ -1,0 +1,227 @@
+"""The embedded canvas denoiser: a small transformer in DiffusionGemma's layout.
+
+The context (``<|fim_prefix|> prefix <|fim_suffix|> suffix <|fim_middle|> [committed]``) is
+encoded once, causally, into a per-layer key/value cache. Each denoising step then runs only
+the canvas (N tokens): canvas positions attend to every cached context position and to each
+other bidirectionally. Training uses exactly the same two calls, so what is trained is what
+is sampled.
+
+Registered with the transformers Auto classes under ``model_type = "infill_canvas"``, so a
+folder holding ``config.json`` + ``model.safetensors`` loads with ``from_pretrained`` and no
+remote code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+
+
+class CanvasConfig(PretrainedConfig):
+    model_type = "infill_canvas"
+
+    def __init__(
+        self,
+        vocab_size: int = 4096,
+        hidden_size: int = 192,          # model width C
+        num_layers: int = 5,
+        num_heads: int = 6,              # head dim = hidden_size / num_heads
+        intermediate_size: int = 512,    # SwiGLU inner width
+        max_position: int = 4096,        # longest context + canvas the RoPE tables cover
+        rope_theta: float = 10000.0,
+        norm_eps: float = 1e-5,
+        canvas_length: int = 32,         # canvas the model was trained with (a default, not a limit)
+        pad_end_id: int | None = None,   # special ids come from the tokenizer at creation time
+        mask_id: int | None = None,
+        fim_prefix_id: int | None = None,
+        fim_suffix_id: int | None = None,
+        fim_middle_id: int | None = None,
+        initializer_range: float = 0.02,
+        **kwargs,
+    ):
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.intermediate_size = intermediate_size
+        self.max_position = max_position
+        self.rope_theta = rope_theta
+        self.norm_eps = norm_eps
+        self.canvas_length = canvas_length
+        self.pad_end_id = pad_end_id
+        self.mask_id = mask_id
+        self.fim_prefix_id = fim_prefix_id
+        self.fim_suffix_id = fim_suffix_id
+        self.fim_middle_id = fim_middle_id
+        self.initializer_range = initializer_range
+        kwargs.setdefault("tie_word_embeddings", False)  # output head reads embed.weight directly
+        super().__init__(**kwargs)
+
+
+@dataclass
+class ContextCache:
+    """Per-layer keys and values of an encoded context.
+
+    keys/values: list over layers of (B, H, T, D) tensors, RoPE already applied to keys.
+    valid: (B, T) bool, False at left padding. lengths: (B,) number of real context tokens,
+    which is also the position of the first canvas token.
+    """
+
+    keys: list[torch.Tensor]
+    values: list[torch.Tensor]
+    valid: torch.Tensor
+    lengths: torch.Tensor
+
+    def expand(self, n: int) -> "ContextCache":
+        """Repeat a batch-1 cache n times (candidates share one encoded context)."""
+        assert self.valid.shape[0] == 1
+        return ContextCache([k.expand(n, -1, -1, -1) for k in self.keys],
+                            [v.expand(n, -1, -1, -1) for v in self.values],
+                            self.valid.expand(n, -1), self.lengths.expand(n))
+
+    @property
+    def size(self) -> int:
+        return self.valid.shape[1]
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+
+def rope_tables(positions: torch.Tensor, head_dim: int, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin tables (B, 1, T, D) for integer positions (B, T)."""
+    inv = 1.0 / theta ** (torch.arange(0, head_dim, 2, device=positions.device).float() / head_dim)
+    ang = positions.float()[..., None] * inv                      # (B, T, D/2)
+    ang = torch.cat([ang, ang], dim=-1)[:, None]                  # (B, 1, T, D)
+    return ang.cos(), ang.sin()
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    return x * cos + rotated * sin
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: CanvasConfig):
+        super().__init__()
+        self.h = cfg.num_heads
+        self.d = cfg.hidden_size // cfg.num_heads
+        self.qkv = nn.Linear(cfg.hidden_size, 3 * cfg.hidden_size, bias=False)
+        self.out = nn.Linear(cfg.hidden_size, cfg.hidden_size, bias=False)
+
+    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).view(B, T, 3, self.h, self.d).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, D)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if past_k is not None:
+            k_all, v_all = torch.cat([past_k, k], dim=2), torch.cat([past_v, v], dim=2)
+        else:
+            k_all, v_all = k, v
+        y = F.scaled_dot_product_attention(q, k_all, v_all, attn_mask=mask)  # (B, H, T, D)
+        return self.out(y.transpose(1, 2).reshape(B, T, C)), k, v
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: CanvasConfig):
+        super().__init__()
+        self.norm1 = RMSNorm(cfg.hidden_size, cfg.norm_eps)
+        self.attn = Attention(cfg)
+        self.norm2 = RMSNorm(cfg.hidden_size, cfg.norm_eps)
+        self.gate_up = nn.Linear(cfg.hidden_size, 2 * cfg.intermediate_size, bias=False)
+        self.down = nn.Linear(cfg.intermediate_size, cfg.hidden_size, bias=False)
+
+    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
+        a, k, v = self.attn(self.norm1(x), cos, sin, mask, past_k, past_v)
+        x = x + a
+        gate, up = self.gate_up(self.norm2(x)).chunk(2, dim=-1)
+        return x + self.down(F.silu(gate) * up), k, v
+
+
+class CanvasPreTrainedModel(PreTrainedModel):
+    config_class = CanvasConfig
+    base_model_prefix = "canvas"
+    _no_split_modules = ["Block"]
+
+    @torch.no_grad()
+    def _init_weights(self, module):
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+        elif isinstance(module, RMSNorm):
+            nn.init.ones_(module.weight)
+
+
+class CanvasDenoiser(CanvasPreTrainedModel):
+    """encode_context() once, then denoise() per step; forward() = both, for training."""
+
+    def __init__(self, config: CanvasConfig):
+        super().__init__(config)
+        self.embed = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
+        self.norm = RMSNorm(config.hidden_size, config.norm_eps)
+        self.post_init()
+
+    def _rope(self, positions):
+        return rope_tables(positions, self.config.hidden_size // self.config.num_heads, self.config.rope_theta)
+
+    def encode_context(self, ids: torch.Tensor, valid: torch.Tensor | None = None,
+                       cache: ContextCache | None = None) -> ContextCache:
+        """Causally encode context ids (B, T), left-padded where valid is False.
+
+        With ``cache``, the ids are appended to an existing context (block continuation):
+        they attend causally to themselves and to everything already cached.
+        """
+        B, T = ids.shape
+        valid = torch.ones_like(ids, dtype=torch.bool) if valid is None else valid
+        start = cache.lengths if cache is not None else torch.zeros(B, dtype=torch.long, device=ids.device)
+        positions = start[:, None] + (valid.long().cumsum(1) - 1).clamp(min=0)     # (B, T)
+        cos, sin = self._rope(positions)
+        causal = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
+        mask = causal[None] & valid[:, None, :]                                    # (B, T, T)
+        mask = mask | torch.eye(T, dtype=torch.bool, device=ids.device)[None]      # pad rows see self
+        if cache is not None:
+            mask = torch.cat([cache.valid[:, None, :].expand(B, T, -1), mask], dim=2)
+        mask = mask[:, None]                                                       # (B, 1, T, S)
+        x = self.embed(ids)
+        keys, values = [], []
+        for i, blk in enumerate(self.blocks):
+            pk = cache.keys[i] if cache is not None else None
+            pv = cache.values[i] if cache is not None else None
+            x, k, v = blk(x, cos, sin, mask, pk, pv)
+            keys.append(k if pk is None else torch.cat([pk, k], dim=2))
+            values.append(v if pv is None else torch.cat([pv, v], dim=2))
+        all_valid = valid if cache is None else torch.cat([cache.valid, valid], dim=1)
+        return ContextCache(keys, values, all_valid, start + valid.long().sum(1))
+
+    def denoise(self, canvas: torch.Tensor, cache: ContextCache) -> torch.Tensor:
+        """Logits (B, N, V) for a canvas (B, N) reading the context cache; nothing is cached."""
+        B, N = canvas.shape
+        positions = cache.lengths[:, None] + torch.arange(N, device=canvas.device)[None]
+        cos, sin = self._rope(positions)
+        mask = torch.cat([cache.valid, torch.ones(B, N, dtype=torch.bool, device=canvas.device)], dim=1)
+        mask = mask[:, None, None, :]                                              # (B, 1, 1, S+N)
+        x = self.embed(canvas)
+        for i, blk in enumerate(self.blocks):
+            x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
+        return F.linear(self.norm(x), self.embed.weight)
+
+    def forward(self, context_ids: torch.Tensor, canvas_ids: torch.Tensor,
+                context_valid: torch.Tensor | None = None) -> torch.Tensor:
+        return self.denoise(canvas_ids, self.encode_context(context_ids, context_valid))
+
+
+AutoConfig.register(CanvasConfig.model_type, CanvasConfig)
+AutoModel.register(CanvasConfig, CanvasDenoiser)

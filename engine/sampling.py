@@ -1,0 +1,151 @@
+"""Samplers: turn a canvas of mask tokens into tokens, a few positions per forward pass.
+
+The loop is LLaDA's: forward the canvas, pick a token and a confidence per masked position,
+commit some of them, repeat. Which positions to commit is a small strategy function in
+``STRATEGIES``:
+
+- ``threshold``: every position whose confidence passes a threshold, else the single best
+  (Fast-dLLM's parallel decoding);
+- ``entropy``: positions in order of entropy while the running sum stays under a bound
+  (the entropy-bounded EB sampler);
+- ``sequential``: the single most confident position per step (the baseline).
+
+Shared rules: ``<|pad_end|>`` ends the middle, so once one is committed every later position
+becomes ``<|pad_end|>`` without further passes; pad confidence is scaled down by
+``pad_penalty`` so content is committed before pads (the pad-collapse remedy); the first
+``min_tokens`` positions may not end the middle; stability early exit commits everything
+left once the predictions stop changing. Every sampler touches the model only through
+``model.denoise(canvas, cache)`` and draws randomness only from the explicit generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    name: str = "threshold"           # a key of STRATEGIES
+    threshold: float = 0.9            # threshold: commit positions at least this confident
+    entropy_bound: float = 0.3        # entropy: most summed entropy (nats) committed per step
+    temperature: float = 0.0          # 0 = greedy argmax; > 0 samples with the generator
+    candidate_temperature: float = 0.8  # rows after the first of a batch sample at this when temperature is 0
+    max_steps: int = 0                # forward passes per block; 0 = canvas length
+    stable_steps: int = 0             # commit all when predictions are unchanged this many steps (0 = off)
+    pad_penalty: float = 0.5          # pad_end confidence is multiplied by this when ranking
+    min_tokens: int = 1               # the middle has at least this many tokens
+
+
+@dataclass
+class SpecialTokens:
+    """What the sampler needs to know about the vocabulary."""
+
+    mask: int
+    pad_end: int
+    forbidden: list[int] = field(default_factory=list)  # never produced (mask, fim markers)
+
+
+@dataclass
+class DenoiseResult:
+    tokens: torch.Tensor        # (B, N) committed canvas
+    logprob: torch.Tensor       # (B,) summed log-probability of committed content tokens
+    forward_passes: int
+    commits_per_pass: list[int]
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies: (confidence, entropy, masked, config) -> positions to commit, all (B, N).
+# Each commits at least one position in every row that still has masked positions.
+
+def _at_least_one(commit: torch.Tensor, conf: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
+    best = torch.where(masked, conf, torch.full_like(conf, -1.0)).argmax(dim=1, keepdim=True)
+    forced = torch.zeros_like(commit).scatter_(1, best, True) & masked
+    empty = ~commit.any(dim=1, keepdim=True)
+    return commit | (forced & empty)
+
+
+def commit_threshold(conf, entropy, masked, cfg: SamplerConfig):
+    return _at_least_one(masked & (conf >= cfg.threshold), conf, masked)
+
+
+def commit_entropy(conf, entropy, masked, cfg: SamplerConfig):
+    ent = torch.where(masked, entropy, torch.full_like(entropy, float("inf")))
+    order = ent.argsort(dim=1)
+    running = ent.gather(1, order).cumsum(dim=1)
+    accept_sorted = running <= cfg.entropy_bound
+    commit = torch.zeros_like(masked).scatter_(1, order, accept_sorted) & masked
+    return _at_least_one(commit, conf, masked)
+
+
+def commit_sequential(conf, entropy, masked, cfg: SamplerConfig):
+    return _at_least_one(torch.zeros_like(masked), conf, masked)
+
+
+STRATEGIES: dict[str, Callable] = {
+    "threshold": commit_threshold,
+    "entropy": commit_entropy,
+    "sequential": commit_sequential,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _predict(logits: torch.Tensor, cfg: SamplerConfig, gen: torch.Generator):
+    """Token, confidence, log-probability and entropy per position, all (B, N)."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    probs = logp.exp()
+    entropy = -torch.where(probs > 0, probs * logp, torch.zeros_like(logp)).sum(-1)  # forbidden: 0 * -inf
+    B = logits.shape[0]
+    temps = torch.full((B,), cfg.temperature or cfg.candidate_temperature)
+    if cfg.temperature == 0:
+        temps[0] = 0.0                      # the first candidate is the greedy one
+    tok = logp.argmax(-1)
+    if bool((temps > 0).any()):
+        u = torch.rand(logits.shape, generator=gen).clamp_(1e-10, 1.0)
+        gumbel = logp / temps.clamp(min=1e-6)[:, None, None] - torch.log(-torch.log(u))
+        tok = torch.where(temps[:, None] > 0, gumbel.argmax(-1), tok)            # Gumbel-max
+    tok_logp = logp.gather(-1, tok[..., None]).squeeze(-1)
+    return tok, tok_logp.exp(), tok_logp, entropy
+
+
+def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: SamplerConfig,
+            gen: torch.Generator) -> DenoiseResult:
+    """Fill every ``special.mask`` position of ``canvas`` (B, N); other positions are kept."""
+    if cfg.name not in STRATEGIES:
+        raise ValueError(f"unknown sampler {cfg.name!r} (choose from {', '.join(STRATEGIES)})")
+    strategy = STRATEGIES[cfg.name]
+    x = canvas.clone()
+    B, N = x.shape
+    masked = x == special.mask
+    logprob = torch.zeros(B)
+    max_steps = cfg.max_steps or N
+    passes, commits, stable, prev = 0, [], 0, None
+    while masked.any() and passes < max_steps:
+        logits = model.denoise(x, cache)
+        passes += 1
+        if special.forbidden:
+            logits[..., special.forbidden] = float("-inf")
+        if cfg.min_tokens:
+            logits[:, : cfg.min_tokens, special.pad_end] = float("-inf")
+        tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)
+        rank = torch.where(tok == special.pad_end, conf * cfg.pad_penalty, conf)
+        commit = strategy(rank, entropy, masked, cfg)
+        if cfg.stable_steps:
+            same = prev is not None and bool(((tok == prev) | ~masked).all())
+            stable = stable + 1 if same else 0
+            if stable >= cfg.stable_steps:
+                commit = masked.clone()
+            prev = tok
+        x = torch.where(commit, tok, x)
+        logprob += torch.where(commit & (tok != special.pad_end), tok_logp, torch.zeros_like(tok_logp)).sum(1)
+        # Everything after the first pad_end is pad_end too: the middle has ended.
+        ended = (x == special.pad_end).long().cumsum(dim=1) > 0
+        x = torch.where(ended, torch.full_like(x, special.pad_end), x)
+        commits.append(int((masked & (x != special.mask)).sum()))
+        masked = x == special.mask
+    if masked.any():  # step cap reached: commit the last predictions
+        x = torch.where(masked, tok, x)
+    return DenoiseResult(x, logprob, passes, commits)

@@ -1,0 +1,79 @@
+"""Byte-level BPE tokenizer for the embedded model.
+
+Trained with Hugging Face ``tokenizers`` on the corpus, saved as ``tokenizer.json`` and
+loaded through transformers' ``PreTrainedTokenizerFast``. Byte-level means any text,
+including odd Unicode, round-trips exactly. Runs of spaces (indentation) become single
+tokens because the pre-tokenizer keeps whitespace runs together.
+
+Special tokens (their ids are read from the tokenizer, never written as literals):
+
+- ``<|pad_end|>``: fills the canvas after the middle ends; the first one marks the end.
+- ``<|mask|>``: an absorbed (noised) canvas position.
+- ``<|fim_prefix|>``, ``<|fim_suffix|>``, ``<|fim_middle|>``: the fill-in-the-middle frame
+  of the context: ``<|fim_prefix|> prefix <|fim_suffix|> suffix <|fim_middle|>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+PAD_END = "<|pad_end|>"
+MASK = "<|mask|>"
+FIM_PREFIX = "<|fim_prefix|>"
+FIM_SUFFIX = "<|fim_suffix|>"
+FIM_MIDDLE = "<|fim_middle|>"
+SPECIAL_TOKENS = [PAD_END, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE]
+
+
+@dataclass(frozen=True)
+class SpecialIds:
+    """Ids of the special tokens, read from a tokenizer."""
+
+    pad_end: int
+    mask: int
+    fim_prefix: int
+    fim_suffix: int
+    fim_middle: int
+
+    @classmethod
+    def from_tokenizer(cls, tok) -> "SpecialIds":
+        ids = [tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS]
+        if any(i is None or i == tok.unk_token_id and tok.unk_token_id is not None for i in ids):
+            raise ValueError("tokenizer lacks the fill-in-the-middle special tokens")
+        return cls(*ids)
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path):
+    """Train a byte-level BPE tokenizer and save it as a transformers fast tokenizer."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        min_frequency=2,
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token=PAD_END,
+        mask_token=MASK,
+        additional_special_tokens=[FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE],
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fast.save_pretrained(str(out_dir))
+    return fast
+
+
+def load_tokenizer(folder: Path | str):
+    """Load a saved tokenizer folder (``tokenizer.json``) offline."""
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast.from_pretrained(str(folder), local_files_only=True)

@@ -1,0 +1,374 @@
+"""Train the embedded canvas denoiser: ``python -m engine.train``.
+
+Pipeline: build the corpus (``engine.corpus``) and the tokenizer if they are missing, then
+train on fill-in-the-middle cuts (``engine.fim``) with the masked-diffusion loss
+(``engine.noise``). Checkpoints are written atomically every ``--ckpt-every`` steps and on
+interruption; a run resumes from its last checkpoint, including optimizer, data RNG and
+schedule position. ``python -m engine.train export --run DIR --out engine/model`` writes the
+shippable folder (config, safetensors weights, tokenizer, training summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from .corpus import build_corpus, load_texts
+from .fim import FimBudget, make_example
+from .modeling import CanvasConfig, CanvasDenoiser
+from .noise import antithetic_t, corrupt, diffusion_loss, target_weights
+from .tokenizer import SpecialIds, load_tokenizer, train_tokenizer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class TrainingError(Exception):
+    """A condition that stops training with a clear message (the last checkpoint is kept)."""
+
+
+@dataclass
+class TrainConfig:
+    data_dir: str = "data"                 # corpus/ and tokenizer/ live here
+    run_dir: str = "runs/main"             # checkpoints and log.jsonl
+    bench_dir: str | None = None           # HumanEval data to decontaminate against
+    vocab_size: int = 4096
+    hidden_size: int = 192
+    num_layers: int = 5
+    num_heads: int = 6
+    intermediate_size: int = 512
+    canvas_length: int = 32
+    prefix_tokens: int = 256
+    suffix_tokens: int = 64
+    batch_size: int = 24
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 200
+    max_steps: int = 20000                 # the cosine schedule's length
+    minutes: float = 0.0                   # stop (with a checkpoint) after this long; 0 = no limit
+    weight_decay: float = 0.05
+    pad_weight: float = 0.1                # loss weight of pads after the first pad_end
+    random_share: float = 0.1              # share of corrupted tokens that become random tokens
+    eps: float = 1e-3                      # smallest noise level
+    threads: int = 1
+    eval_every: int = 250
+    ckpt_every: int = 50
+    val_examples: int = 256
+    seed: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Data.
+
+class ExampleStream:
+    """Random FIM examples from documents drawn in proportion to their length."""
+
+    def __init__(self, texts: list[str], tokenizer, special: SpecialIds, budget: FimBudget, seed: int):
+        self.texts = texts
+        self.cum = []
+        total = 0
+        for t in texts:
+            total += len(t)
+            self.cum.append(total)
+        self.tokenizer, self.special, self.budget = tokenizer, special, budget
+        self.rng = random.Random(seed)
+
+    def sample(self):
+        i = bisect.bisect_right(self.cum, self.rng.random() * self.cum[-1])
+        return make_example(self.texts[min(i, len(self.texts) - 1)], self.tokenizer,
+                            self.special, self.budget, self.rng)
+
+    def batch(self, n: int):
+        return collate([self.sample() for _ in range(n)], self.special.pad_end)
+
+
+def collate(examples, pad_id: int):
+    """Left-pad contexts: (context (B, T), valid (B, T), canvas targets (B, N))."""
+    T = max(len(e.context) for e in examples)
+    ctx = torch.full((len(examples), T), pad_id, dtype=torch.long)
+    valid = torch.zeros((len(examples), T), dtype=torch.bool)
+    for i, e in enumerate(examples):
+        ctx[i, T - len(e.context):] = torch.tensor(e.context)
+        valid[i, T - len(e.context):] = True
+    canvas = torch.tensor([e.canvas for e in examples], dtype=torch.long)
+    return ctx, valid, canvas
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up.
+
+def prepare_data(cfg: TrainConfig):
+    data = Path(cfg.data_dir)
+    corpus = data / "corpus"
+    if not (corpus / "train.jsonl").exists():
+        bench = Path(cfg.bench_dir) if cfg.bench_dir else default_bench_dir()
+        print(f"building corpus in {corpus} (decontaminating against {bench})", file=sys.stderr)
+        manifest = build_corpus(corpus, bench)
+        print(f"corpus: {manifest['files_kept']} files, {manifest['bytes_kept'] / 1e6:.1f} MB, "
+              f"skipped {manifest['skipped']}", file=sys.stderr)
+    train_texts = load_texts(corpus / "train.jsonl")
+    valid_texts = load_texts(corpus / "valid.jsonl")
+    if not train_texts:
+        raise TrainingError(f"the corpus in {corpus} has no training files")
+    if not valid_texts:  # a tiny corpus can hash every file into the training split
+        print("warning: no held-out files; validating on the last training file", file=sys.stderr)
+        valid_texts = train_texts[-1:]
+    tok_dir = data / "tokenizer"
+    if not (tok_dir / "tokenizer.json").exists():
+        sample, n = [], 0
+        for t in random.Random(0).sample(train_texts, len(train_texts)):
+            sample.append(t)
+            n += len(t)
+            if n > 25_000_000:
+                break
+        print(f"training tokenizer ({cfg.vocab_size} tokens) on {n / 1e6:.0f} MB", file=sys.stderr)
+        train_tokenizer(sample, cfg.vocab_size, tok_dir)
+    return train_texts, valid_texts, load_tokenizer(tok_dir)
+
+
+def default_bench_dir() -> Path | None:
+    for cand in (REPO.parent / "shared" / "benchmarks" / "human-eval-infilling",
+                 Path.cwd().parent / "shared" / "benchmarks" / "human-eval-infilling"):
+        if cand.is_dir():
+            return cand
+    return None
+
+
+def build_model(cfg: TrainConfig, tokenizer, special: SpecialIds) -> CanvasDenoiser:
+    mcfg = CanvasConfig(
+        vocab_size=len(tokenizer), hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
+        num_heads=cfg.num_heads, intermediate_size=cfg.intermediate_size,
+        canvas_length=cfg.canvas_length, pad_end_id=special.pad_end, mask_id=special.mask,
+        fim_prefix_id=special.fim_prefix, fim_suffix_id=special.fim_suffix,
+        fim_middle_id=special.fim_middle,
+        prefix_tokens=cfg.prefix_tokens, suffix_tokens=cfg.suffix_tokens,
+    )
+    return CanvasDenoiser(mcfg)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    frac = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Loss, validation, checkpoints.
+
+def batch_loss(model, batch, cfg: TrainConfig, special: SpecialIds, gen: torch.Generator,
+               t: torch.Tensor | None = None) -> torch.Tensor:
+    ctx, valid, targets = batch
+    t = antithetic_t(targets.shape[0], cfg.eps, gen) if t is None else t
+    inputs, noised = corrupt(targets, t, special.mask, model.config.vocab_size, cfg.random_share, gen)
+    logits = model(ctx, inputs, valid)
+    return diffusion_loss(logits, targets, noised, t, target_weights(targets, special.pad_end, cfg.pad_weight))
+
+
+@torch.no_grad()
+def validate(model, val_batches, cfg: TrainConfig, special: SpecialIds) -> float:
+    model.eval()
+    gen = torch.Generator().manual_seed(1234)
+    losses = [batch_loss(model, b, cfg, special, gen).item() for b in val_batches]
+    model.train()
+    return sum(losses) / len(losses)
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Write atomically: a partial write never replaces the last good checkpoint."""
+    tmp = path.with_suffix(".tmp")
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TrainingError(f"could not write checkpoint {path} ({exc.strerror or exc}); "
+                            f"the previous checkpoint is intact") from exc
+
+
+def load_checkpoint(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # a truncated file from a crash mid-write of an older version
+        raise TrainingError(f"checkpoint {path} is unreadable ({exc}); move it away to start over") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _stop_on_sigterm() -> dict:
+    """SIGTERM (and SIGINT, which background shells ignore) end training with a checkpoint.
+
+    Returns the previous handlers, to be restored when training ends.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def train(cfg: TrainConfig) -> None:
+    torch.set_num_threads(cfg.threads)
+    train_texts, valid_texts, tokenizer = prepare_data(cfg)
+    special = SpecialIds.from_tokenizer(tokenizer)
+    budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.canvas_length)
+    run = Path(cfg.run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    ckpt_path = run / "ckpt.pt"
+    state = load_checkpoint(ckpt_path)
+    if state is not None:
+        cfg = TrainConfig(**{**state["train_config"], "minutes": cfg.minutes, "threads": cfg.threads,
+                             "max_steps": cfg.max_steps})
+    model = build_model(cfg, tokenizer, special)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
+    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    step, tokens_seen, elapsed, best_val = 0, 0, 0.0, float("inf")
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        stream.rng.setstate(state["data_rng"])
+        gen.set_state(state["noise_rng"])
+        step, tokens_seen, elapsed = state["step"], state["tokens_seen"], state["elapsed"]
+        best_val = state.get("best_val", best_val)
+        print(f"resumed {ckpt_path} at step {step} ({tokens_seen / 1e6:.1f}M tokens)", file=sys.stderr)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {n_params / 1e6:.2f}M parameters; train files {len(train_texts)}, "
+          f"valid files {len(valid_texts)}", file=sys.stderr)
+    val_stream = ExampleStream(valid_texts, tokenizer, special, budget, seed=4321)
+    val_batches = [val_stream.batch(cfg.batch_size) for _ in range(max(1, cfg.val_examples // cfg.batch_size))]
+
+    def snapshot() -> dict:
+        return {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                "tokens_seen": tokens_seen, "elapsed": elapsed, "best_val": best_val,
+                "data_rng": stream.rng.getstate(), "noise_rng": gen.get_state(),
+                "train_config": asdict(cfg), "model_config": model.config.to_dict(), "n_params": n_params}
+
+    from tqdm import tqdm
+    bar = tqdm(initial=step, total=cfg.max_steps, dynamic_ncols=True, mininterval=5, file=sys.stderr)
+    log = open(run / "log.jsonl", "a")
+    ema = None
+    t_start = time.time() - elapsed
+    session_start = time.time()
+    model.train()
+    previous_handlers = _stop_on_sigterm()
+    try:
+        while step < cfg.max_steps:
+            if cfg.minutes and time.time() - session_start > cfg.minutes * 60:
+                break
+            batch = stream.batch(cfg.batch_size)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, cfg)
+            loss = batch_loss(model, batch, cfg, special, gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            tokens_seen += int(batch[1].sum()) + batch[2].numel()
+            elapsed = time.time() - t_start
+            ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{ema:.3f}", tok=f"{tokens_seen / 1e6:.1f}M")
+            record = None
+            if step % cfg.eval_every == 0:
+                val = validate(model, val_batches, cfg, special)
+                record = {"step": step, "tokens": tokens_seen, "train_loss": round(ema, 4),
+                          "val_loss": round(val, 4), "lr": lr_at(step, cfg), "elapsed_s": round(elapsed),
+                          "tok_per_s": round(tokens_seen / max(1.0, elapsed))}
+                if val < best_val:
+                    best_val = val
+                    save_checkpoint(run / "best.pt", snapshot())
+            elif step % 50 == 0:
+                record = {"step": step, "tokens": tokens_seen, "train_loss": round(ema, 4),
+                          "elapsed_s": round(elapsed)}
+            if record:
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+            if step % cfg.ckpt_every == 0:
+                save_checkpoint(ckpt_path, snapshot())
+    except KeyboardInterrupt:
+        print("interrupted: saving checkpoint", file=sys.stderr)
+    finally:
+        bar.close()
+        log.close()
+        import signal
+        for sig, h in previous_handlers.items():
+            signal.signal(sig, h)
+    save_checkpoint(ckpt_path, snapshot())
+    print(f"stopped at step {step}, {tokens_seen / 1e6:.1f}M tokens, best val {best_val:.4f}", file=sys.stderr)
+
+
+def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best") -> None:
+    """Write config.json, model.safetensors, the tokenizer and a training summary."""
+    state = load_checkpoint(run_dir / f"{which}.pt") or load_checkpoint(run_dir / "ckpt.pt")
+    if state is None:
+        raise TrainingError(f"no checkpoint in {run_dir}")
+    config = CanvasConfig(**{k: v for k, v in state["model_config"].items()
+                             if k not in ("model_type", "transformers_version", "architectures")})
+    model = CanvasDenoiser(config)
+    model.load_state_dict(state["model"])
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(str(tmp))
+    load_tokenizer(data_dir / "tokenizer").save_pretrained(str(tmp))
+    summary = {"step": state["step"], "tokens_seen": state["tokens_seen"], "n_params": state["n_params"],
+               "best_val_loss": state.get("best_val"), "train_seconds": round(state["elapsed"]),
+               "train_config": state["train_config"]}
+    (tmp / "training_summary.json").write_text(json.dumps(summary, indent=1))
+    manifest = data_dir / "corpus" / "manifest.json"
+    if manifest.exists():
+        shutil.copy(manifest, tmp / "corpus_manifest.json")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    print(f"exported {which} checkpoint (step {state['step']}) to {out_dir}", file=sys.stderr)
+
+
+def parse_args(argv: list[str] | None = None):
+    p = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd")
+    ex = sub.add_parser("export", help="write a shippable model folder from a run")
+    ex.add_argument("--run", default="runs/main")
+    ex.add_argument("--out", default=str(REPO / "engine" / "model"))
+    ex.add_argument("--data-dir", default="data")
+    ex.add_argument("--which", default="best", choices=["best", "ckpt"])
+    for f in TrainConfig.__dataclass_fields__.values():
+        flag = "--" + f.name.replace("_", "-")
+        typ = {int: int, float: float, str: str}.get(type(f.default), str)
+        p.add_argument(flag, type=typ, default=f.default)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.cmd == "export":
+            export(Path(args.run), Path(args.out), Path(args.data_dir), args.which)
+            return 0
+        cfg = TrainConfig(**{k: getattr(args, k) for k in TrainConfig.__dataclass_fields__})
+        train(cfg)
+        return 0
+    except TrainingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

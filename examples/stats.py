@@ -1,0 +1,16 @@
+"""Small statistics helpers: the example file for `infill complete`."""
+
+
+def mean(values: list[float]) -> float:
+    """Arithmetic mean of a non-empty list."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total / len(values)
+
+
+def variance(values: list[float]) -> float:
+    """Population variance."""
+    m = mean(values)
+    
+    return sum((v - m) ** 2 for v in values) / len(values)

@@ -1,0 +1,81 @@
+"""The one entry point editors and bots call: a document and a cursor in, a completion out.
+
+``complete`` runs the straight path: ``context.extract`` (tree-sitter window, budgets, gap
+kind) -> backend ``infill`` (K candidates in one batch) -> ``postprocess`` filters ->
+syntax verification (candidates that add ERROR/MISSING nodes are rejected) -> the best
+remaining candidate by model score.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from engine.backend import Backend, InfillRequest, load_backend
+from engine.errors import EngineError
+
+from .config import InfillOptions
+from .context import extract
+from .errors import InfillError
+from .postprocess import postprocess
+from .syntax import adds_syntax_errors
+
+
+@dataclass
+class Completion:
+    text: str                       # the text to insert at the cursor
+    gap_kind: str
+    syntax_valid: bool              # the chosen text adds no syntax error
+    forward_passes: int             # canvas forward passes spent
+    tokens: int                     # tokens committed for the chosen candidate
+    latency_ms: float
+    candidates: list[str] = field(default_factory=list)   # all post-processed candidates, best first
+    rejected: int = 0               # candidates rejected by syntax verification
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_BACKENDS: dict[tuple, Backend] = {}
+
+
+def get_backend(options: InfillOptions) -> Backend:
+    """Load (once per model folder and thread count) the backend the options name."""
+    key = (options.model, options.threads)
+    if key not in _BACKENDS:
+        try:
+            _BACKENDS[key] = load_backend(options.model, threads=options.threads)
+        except EngineError as exc:
+            raise InfillError(str(exc)) from exc
+    return _BACKENDS[key]
+
+
+def complete(text: str, offset: int, language: str, options: InfillOptions,
+             backend: Backend | None = None) -> Completion:
+    """Fill the gap at ``offset`` (characters) of ``text``."""
+    t0 = time.perf_counter()
+    backend = backend or get_backend(options)
+    budgets = getattr(backend, "prefix_tokens", 224), getattr(backend, "suffix_tokens", 48)
+    counter = getattr(backend, "count_tokens", None)
+    ctx = extract(text, offset, language, prefix_budget=budgets[0], suffix_budget=budgets[1],
+                  count_tokens=counter)
+    request = InfillRequest(
+        prefix=ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
+        max_blocks=options.max_blocks, max_lines=ctx.max_new_lines, candidates=options.candidates,
+        sampler=options.sampler_config(), seed=options.seed)
+    try:
+        result = backend.infill(request)
+    except EngineError as exc:
+        raise InfillError(str(exc)) from exc
+    before, after = text[:offset], text[offset:]
+    scored = []
+    for cand in result.candidates:
+        body = postprocess(cand.text, ctx)
+        valid = not adds_syntax_errors(before, body, after, language)
+        scored.append((valid, cand.score, body, cand.tokens))
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    valid, _, best, tokens = scored[0]
+    return Completion(
+        text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=result.forward_passes,
+        tokens=tokens, latency_ms=(time.perf_counter() - t0) * 1000,
+        candidates=[s[2] for s in scored], rejected=sum(1 for s in scored if not s[0]))

@@ -1,0 +1,171 @@
+"""The ``infill`` command: headless infilling for people and CI bots.
+
+    infill complete FILE:LINE:COL [--json]    print the text to insert (1-based line and column)
+    infill batch < tasks.jsonl                one JSON line out per task line in
+    infill eval [--subset single-line]        HumanEval infilling: pass@1, exact match, latency
+
+Errors in the library are typed (``InfillError``) and become one line on stderr here, with
+exit status 1 (2 for bad usage); in ``batch`` they become an ``error`` field and the batch
+goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import InfillOptions, add_option_flags, options_from_args
+from .errors import InfillError, InputFileError, PositionError, TaskError
+
+MAX_FILE_BYTES = 20_000_000
+
+
+def read_source(path: str) -> str:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputFileError(f"{path}: {len(data) / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 1_000_000} MB limit")
+    if b"\x00" in data[:65536]:
+        raise InputFileError(f"{path}: looks like a binary file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def parse_location(spec: str) -> tuple[str, int, int]:
+    """``FILE:LINE:COL`` (1-based) -> (file, line, col); the file may itself contain colons."""
+    parts = spec.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise InfillError(f"expected FILE:LINE:COL with 1-based numbers, got {spec!r}")
+    line, col = int(parts[1]), int(parts[2])
+    if line < 1 or col < 1:
+        raise PositionError(f"line and column are 1-based, got {line}:{col}")
+    return parts[0], line, col
+
+
+def cmd_complete(args, opts: InfillOptions) -> int:
+    from .api import complete
+    from .context import position_to_offset
+    from .languages import language_for_path
+
+    path, line, col = parse_location(args.location)
+    language = args.language or language_for_path(path)
+    text = read_source(path)
+    offset = position_to_offset(text, line - 1, col - 1, base=1)
+    result = complete(text, offset, language, opts)
+    if args.json:
+        print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict()}))
+    else:
+        sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+    return 0
+
+
+def run_task(task: dict, opts: InfillOptions) -> dict:
+    from .api import complete
+
+    if not isinstance(task, dict):
+        raise TaskError("a task must be a JSON object")
+    prefix, suffix = task.get("prefix"), task.get("suffix", "")
+    if not isinstance(prefix, str) or not isinstance(suffix, str):
+        raise TaskError("a task needs string fields 'prefix' (and optionally 'suffix')")
+    language = task.get("language")
+    if language is None:
+        from .languages import language_for_path
+        language = language_for_path(task["path"]) if task.get("path") else "python"
+    t0 = time.perf_counter()
+    res = complete(prefix + suffix, len(prefix), language, opts)
+    return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
+            "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
+            "syntax_valid": res.syntax_valid}
+
+
+def cmd_batch(args, opts: InfillOptions) -> int:
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        task_id = None
+        try:
+            task = json.loads(line)
+            task_id = task.get("task_id", n) if isinstance(task, dict) else n
+            out = {"task_id": task_id, **run_task(task, opts)}
+        except json.JSONDecodeError as exc:
+            out = {"task_id": n, "error": f"line {n}: invalid JSON ({exc.msg})"}
+        except InfillError as exc:
+            out = {"task_id": task_id if task_id is not None else n, "error": str(exc)}
+        print(json.dumps(out), flush=True)
+    return 0
+
+
+def cmd_eval(args, opts: InfillOptions) -> int:
+    from .humaneval import evaluate, find_data_dir, load_tasks
+
+    data_dir = find_data_dir(args.data)
+    tasks = load_tasks(args.subset, data_dir, limit=args.limit or None, seed=args.subset_seed)
+    from .api import get_backend
+    get_backend(opts)  # load before timing starts
+
+    def complete_fn(task):
+        out = run_task({"prefix": task.prompt, "suffix": task.suffix}, opts)
+        return out
+
+    report = evaluate(tasks, complete_fn, workers=args.workers, timeout_s=args.timeout,
+                      progress=not args.quiet)
+    print(f"subset {args.subset}, {len(tasks)} tasks, sampler {opts.sampler}, candidates {opts.candidates}")
+    print(report.format_table())
+    if args.out:
+        payload = {"subset": args.subset, "options": vars(opts), **report.to_dict()}
+        Path(args.out).write_text(json.dumps(payload, indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="infill", description="Code infilling with a discrete-diffusion model.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("complete", help="print the text to insert at FILE:LINE:COL (1-based)")
+    c.add_argument("location", metavar="FILE:LINE:COL")
+    c.add_argument("--json", action="store_true", help="print a JSON object with statistics")
+    c.add_argument("--language", help="override the language guessed from the file name")
+    b = sub.add_parser("batch", help="JSON Lines tasks on stdin -> JSON Lines results on stdout")
+    e = sub.add_parser("eval", help="HumanEval infilling benchmark")
+    e.add_argument("--subset", default="single-line",
+                   choices=["single-line", "multi-line", "random-span", "random-span-light"])
+    e.add_argument("--data", help="folder with the HumanEval-*Infilling.jsonl.gz files")
+    e.add_argument("--limit", type=int, default=0, help="a fixed seeded subset of this many tasks")
+    e.add_argument("--subset-seed", type=int, default=0)
+    e.add_argument("--workers", type=int, default=2, help="test subprocesses at once")
+    e.add_argument("--timeout", type=float, default=10.0, help="seconds per test run")
+    e.add_argument("--out", help="write the full report as JSON here")
+    e.add_argument("--quiet", action="store_true")
+    for sp in (c, b, e):
+        add_option_flags(sp)
+    return p
+
+
+COMMANDS = {"complete": cmd_complete, "batch": cmd_batch, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        opts = options_from_args(args)
+        return COMMANDS[args.command](args, opts)
+    except InfillError as exc:
+        print(f"infill: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Typed errors raised by the infill library and caught once at the boundary (CLI, LSP)."""
+
+
+class InfillError(Exception):
+    """Base class: the message is a complete, user-facing sentence."""
+
+
+class UnknownLanguageError(InfillError):
+    """The file's language has no grammar or no support here."""
+
+
+class PositionError(InfillError):
+    """A cursor or range lies outside the document."""
+
+
+class InputFileError(InfillError):
+    """A file cannot be read as text: missing, binary or not UTF-8."""
+
+
+class TaskError(InfillError):
+    """A batch or eval task is malformed."""

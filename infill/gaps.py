@@ -1,0 +1,319 @@
+"""The parsed window around a cursor, and what kind of gap the cursor is in.
+
+``parse_window`` parses only the lines around the cursor (at most ``WINDOW_LINES`` lines
+and ``WINDOW_CHARS`` characters on each side), so a 5 MB file costs what a small one
+does. ``classify`` names the gap ("line", "block", "arguments", "expression") from the
+tree around the cursor, using the captures of ``queries/<language>/gaps.scm``, with a
+bracket scan of the text where the tree is broken, and says which indentation the
+completion should take.
+
+Rows and tree-sitter points here are relative to the window; points are
+(row, UTF-8 byte column), as tree-sitter counts.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from infill.languages import load_query, parse
+
+WINDOW_LINES = 1000  # lines parsed on each side of the cursor, at most
+WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
+LINE_CHARS = 10_000  # of a single huge line (minified code), parsed on each side
+DEFAULT_INDENT_UNIT = "    "
+
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+_TOP_LEVEL_LINE = re.compile(r"^[A-Za-z_@]", re.MULTILINE)  # a line a window may start on
+
+Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
+Found = tuple[tuple[int, int], str]  # ((row, character column) of a bracket, gap kind)
+
+
+@dataclass(frozen=True)
+class GapShape:
+    max_new_lines: int  # lines a completion of this kind may span
+    canvas_tokens: int  # suggested canvas length for the sampler
+
+
+GAP_SHAPES: dict[str, GapShape] = {
+    "line": GapShape(max_new_lines=1, canvas_tokens=32),  # rest of the line / one new line
+    "block": GapShape(max_new_lines=12, canvas_tokens=64),  # an indented body to write
+    "arguments": GapShape(max_new_lines=1, canvas_tokens=32),  # inside call args / params
+    "expression": GapShape(max_new_lines=1, canvas_tokens=32),  # inside a list, dict, [...]
+}
+
+
+# ---------------------------------------------------------------- the parsed window
+
+
+@dataclass
+class Window:
+    """The parsed lines around a cursor; rows count from the window's first line."""
+
+    text: str  # the full document
+    offset: int  # the cursor
+    lines: list[str]  # window lines, without their "\n"
+    row_starts: list[int]  # offset in text of each window line
+    cursor_row: int  # window row of the cursor
+    line_prefix: str  # cursor's line before the cursor
+    line_suffix: str  # cursor's line after the cursor
+    tree: Tree
+    language: str
+
+    @property
+    def cursor(self) -> Point:
+        return self.cursor_row, len(self.line_prefix.encode("utf-8"))
+
+    def query(self, name: str, start: Point, end: Point) -> dict[str, list[Node]]:
+        cursor = QueryCursor(load_query(self.language, name))
+        cursor.set_point_range(start, end)
+        return cursor.captures(self.tree.root_node)
+
+    def around_cursor(self) -> tuple[Point, Point]:
+        row, col = self.cursor
+        return (row, max(col - 1, 0)), (row, col + 1)
+
+
+def _window_bounds(text: str, offset: int) -> tuple[int, int]:
+    """Start (a line start) and end (a line end) of the text to parse around offset."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    start = line_start
+    for _ in range(WINDOW_LINES):
+        prev = text.rfind("\n", 0, start - 1) + 1 if start > 0 else 0
+        if start == 0 or offset - prev > WINDOW_CHARS:
+            break
+        start = prev
+    if start > 0:  # begin on a top-level line so that the parse starts cleanly
+        found = _TOP_LEVEL_LINE.search(text, start, line_start + 1)
+        start = found.start() if found else start
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    for _ in range(WINDOW_LINES):
+        nxt = text.find("\n", end + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        if end == len(text) or nxt - offset > WINDOW_CHARS:
+            break
+        end = nxt
+    if end - start > 2 * WINDOW_CHARS:  # a huge line (minified code): cut around the cursor
+        return max(start, offset - LINE_CHARS), min(end, offset + LINE_CHARS)
+    return start, end
+
+
+def parse_window(text: str, offset: int, language: str) -> Window:
+    """Parse the window of lines around offset."""
+    start, end = _window_bounds(text, offset)
+    window = text[start:end]
+    lines = window.split("\n")
+    row_starts = [start]
+    for line in lines[:-1]:
+        row_starts.append(row_starts[-1] + len(line) + 1)
+    row = bisect_right(row_starts, offset) - 1
+    col = offset - row_starts[row]
+    line = lines[row]
+    return Window(text, offset, lines, row_starts, row, line[:col], line[col:],
+                parse(window, language), language)
+
+
+# ---------------------------------------------------------------- lines and indentation
+
+
+def leading_ws(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def prev_nonblank(win: Window) -> int | None:
+    for row in range(win.cursor_row - 1, -1, -1):
+        if not is_blank(win.lines[row]):
+            return row
+    return None
+
+
+def _next_nonblank_indent(win: Window) -> str | None:
+    if not is_blank(win.line_suffix):
+        return leading_ws(win.line_suffix)
+    for line in win.lines[win.cursor_row + 1 :]:
+        if not is_blank(line):
+            return leading_ws(line)
+    return None
+
+
+def _indent_unit(lines: list[str]) -> str:
+    """The file's indentation step: a tab, or the most common increase in spaces."""
+    steps: Counter[int] = Counter()
+    prev = None
+    for line in lines:
+        if is_blank(line):
+            continue
+        if line.startswith("\t"):
+            return "\t"
+        width = len(leading_ws(line))
+        if prev is not None and width > prev:
+            steps[width - prev] += 1
+        prev = width
+    return " " * steps.most_common(1)[0][0] if steps else DEFAULT_INDENT_UNIT
+
+
+def _ends_with_colon(line: str) -> int | None:
+    """Column of the ":" ending a line (a trailing comment ignored), if it does."""
+    for code in (line.rstrip(), line.split("#", 1)[0].rstrip()):
+        if code.endswith(":"):
+            return len(code) - 1
+    return None
+
+
+# ---------------------------------------------------------------- gap kind
+
+
+def _opener(node: Node) -> Node | None:
+    return next((c for c in node.children if c.type in _OPENERS), None)
+
+
+def _between_brackets(node: Node, cursor: Point) -> bool:
+    opener = _opener(node)
+    if opener is None or tuple(opener.end_point) > cursor:
+        return False
+    closer = next((c for c in reversed(node.children) if c.type in _CLOSERS), None)
+    limit = node.end_point if closer is None or closer.is_missing else closer.start_point
+    return cursor <= tuple(limit)
+
+
+def _bracket_kind_from_tree(win: Window) -> Found | None:
+    """(row and character column of the opening bracket, kind) of the innermost
+    bracketed node around the cursor."""
+    captures = win.query("gaps", *win.around_cursor())
+    best: tuple[tuple, Node, str] | None = None
+    for kind in ("expression", "arguments"):  # arguments wins a tie on the same node
+        for node in captures.get(kind, []):
+            if _between_brackets(node, win.cursor):
+                key = (tuple(node.start_point), tuple(-x for x in node.end_point))
+                if best is None or key >= best[0]:
+                    best = (key, node, kind)
+    if best is None:
+        return None
+    row, byte_col = _opener(best[1]).start_point
+    col = len(win.lines[row].encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+    return (row, col), best[2]
+
+
+def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
+    """(row and column of the opening bracket, kind) of the innermost bracket left open
+    before the cursor, by a rough scan of the last lines (strings and comments skipped)."""
+    first = max(0, win.cursor_row - max_lines)
+    source = "\n".join(win.lines[first : win.cursor_row] + [win.line_prefix])
+    stack: list[int] = []
+    quote = ""
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif source.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch == "#":
+            nl = source.find("\n", i)
+            i = len(source) if nl < 0 else nl
+        elif ch in "'\"":
+            quote = ch * 3 if source.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        elif ch in _OPENERS:
+            stack.append(i)
+        elif ch in _CLOSERS and stack:
+            stack.pop()
+        i += 1
+    if not stack:
+        return None
+    pos = stack[-1]
+    before = source[:pos].rstrip()
+    called = bool(before) and (before[-1].isalnum() or before[-1] in "_)]")
+    row = first + source.count("\n", 0, pos)
+    col = pos - (source.rfind("\n", 0, pos) + 1)
+    return (row, col), "arguments" if source[pos] == "(" and called else "expression"
+
+
+def _block_indent(win: Window, unit: str) -> str | None:
+    """Indentation of the body the cursor begins, if it is on a blank line opening one."""
+    if not is_blank(win.line_prefix + win.line_suffix):
+        return None
+    row = prev_nonblank(win)
+    if row is None:
+        return None
+    line = win.lines[row]
+    colon = _ends_with_colon(line)
+    if colon is not None:
+        point = (row, len(line[:colon].encode("utf-8")))
+        for node in win.query("gaps", point, (row, point[1] + 1)).get("block", []):
+            if tuple(node.start_point) == point:
+                parent = node.parent
+                header = row if parent is None or parent.is_error else parent.start_point.row
+                body = leading_ws(win.lines[header]) + unit
+                return win.line_prefix if len(win.line_prefix) > len(body) else body
+    end = (row, len(line.encode("utf-8")))
+    for node in win.query("gaps", (row, 0), end).get("block.docstring", []):
+        docstring_indent = leading_ws(win.lines[node.start_point.row])
+        if node.end_point.row == row and len(win.line_prefix) in (0, len(docstring_indent)):
+            return docstring_indent
+    return None
+
+
+def _line_indents(win: Window, unit: str) -> tuple[str, tuple[str, ...]]:
+    """Indent of a line gap, and the levels a new line may take there (at column 0)."""
+    if win.line_prefix:
+        return leading_ws(win.line_prefix), ()
+    prev_row = prev_nonblank(win)
+    prev = leading_ws(win.lines[prev_row]) if prev_row is not None else ""
+    opens = prev_row is not None and _ends_with_colon(win.lines[prev_row]) is not None
+    nxt = _next_nonblank_indent(win)
+    if opens:
+        return prev + unit, (prev + unit,)
+    indent = nxt if nxt is not None and not is_blank(win.line_suffix) else prev
+    low = nxt if nxt is not None and len(nxt) <= len(prev) else ""
+    levels = {prev, low, indent}
+    if set(prev + low) <= set(unit):  # one kind of whitespace: add the levels between
+        levels.update(unit[0] * n for n in range(len(low), len(prev)) if n % len(unit) == 0)
+    return indent, tuple(sorted(levels, key=len))
+
+
+def _gap_kind(win: Window, unit: str) -> tuple[str, str, tuple[str, ...]]:
+    """(gap kind, indent, valid indents) at the cursor."""
+    found = _bracket_kind_from_tree(win)
+    if win.tree.root_node.has_error:  # a broken tree may misplace brackets: the later wins
+        in_text = _bracket_kind_from_text(win)
+        if in_text is not None and (found is None or in_text[0] > found[0]):
+            found = in_text
+    if found is not None:
+        return found[1], leading_ws(win.lines[win.cursor_row]), ()
+    block = _block_indent(win, unit)
+    if block is not None:
+        return "block", block, (block,) if not win.line_prefix else ()
+    indent, valid = _line_indents(win, unit)
+    return "line", indent, valid
+
+
+# ---------------------------------------------------------------- entry point
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: str  # a key of GAP_SHAPES
+    indent: str  # indentation the completion's lines should use
+    valid_indents: tuple[str, ...]  # levels a new line may take (cursor at column 0)
+    indent_unit: str  # one level of indentation in this file
+
+
+def classify(win: Window) -> Gap:
+    """The kind of gap at the cursor and the indentation its completion takes."""
+    unit = _indent_unit(win.lines[max(0, win.cursor_row - 200) : win.cursor_row + 200])
+    kind, indent, valid = _gap_kind(win, unit)
+    return Gap(kind, indent, valid, unit)

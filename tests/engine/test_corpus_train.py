@@ -1,0 +1,108 @@
+"""Corpus hygiene and the training loop: skip bad files, decontaminate, resume, full disk."""
+
+import errno
+import gzip
+import json
+
+import pytest
+import torch
+
+from conftest import SAMPLE_CODE
+from engine import train as train_mod
+from engine.corpus import build_corpus, directory_source, is_permissive, load_texts
+
+
+@pytest.fixture
+def source_tree(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(30):
+        (src / f"mod{i}.py").write_text(SAMPLE_CODE.replace("add", f"add{i}").replace("Stack", f"Stack{i}"))
+    (src / "dup.py").write_text((src / "mod0.py").read_text())
+    (src / "latin1.py").write_bytes("# caf\xe9\n".encode("latin-1") + b"x = 1\n" * 40)
+    (src / "binary.py").write_bytes(b"\x00\x01\x02" * 100)
+    (src / "leak.py").write_text("def secret_task(numbers: list) -> int:\n    return 1\n" + "y = 2\n" * 30)
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    with gzip.open(bench / "HumanEval-Fake.jsonl.gz", "wt") as fh:
+        fh.write(json.dumps({"task_id": "t", "entry_point": "secret_task",
+                             "prompt": "def secret_task(numbers: list) -> int:\n", "canonical_solution": "    return 1\n",
+                             "suffix": "", "test": ""}) + "\n")
+    return src, bench
+
+
+def test_corpus_skips_counts_and_decontaminates(source_tree, tmp_path):
+    src, bench = source_tree
+    manifest = build_corpus(tmp_path / "corpus", bench, [directory_source(src, "fixture", "MIT")])
+    assert manifest["skipped"]["not utf-8"] == 1
+    assert manifest["skipped"]["binary"] == 1
+    assert manifest["skipped"]["duplicate"] == 1
+    assert manifest["skipped"]["benchmark overlap"] == 1
+    assert manifest["sources"]["fixture"]["licence"] == "MIT"
+    texts = load_texts(tmp_path / "corpus" / "train.jsonl") + load_texts(tmp_path / "corpus" / "valid.jsonl")
+    assert len(texts) == 30 and not any("secret_task" in t for t in texts)
+
+
+def test_licence_filter():
+    assert is_permissive("MIT") and is_permissive("BSD-3-Clause") and is_permissive("Apache-2.0")
+    assert not is_permissive("GPL-3.0-or-later") and not is_permissive("MIT OR GPL-2.0")
+    assert not is_permissive("Proprietary")
+
+
+def tiny_config(tmp_path, **kw):
+    base = dict(data_dir=str(tmp_path / "data"), run_dir=str(tmp_path / "run"), vocab_size=300,
+                hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, canvas_length=8,
+                prefix_tokens=32, suffix_tokens=16, batch_size=4, max_steps=6, warmup_steps=2,
+                eval_every=3, ckpt_every=3, val_examples=4)
+    base.update(kw)
+    return train_mod.TrainConfig(**base)
+
+
+@pytest.fixture
+def corpus_dir(source_tree, tmp_path):
+    src, bench = source_tree
+    build_corpus(tmp_path / "data" / "corpus", bench, [directory_source(src, "fixture", "MIT")])
+    return tmp_path
+
+
+def test_train_resumes_from_checkpoint(corpus_dir):
+    cfg = tiny_config(corpus_dir)
+    train_mod.train(cfg)
+    first = torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)
+    assert first["step"] == 6
+    train_mod.train(tiny_config(corpus_dir, max_steps=9))
+    second = torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)
+    assert second["step"] == 9 and second["tokens_seen"] > first["tokens_seen"]
+    log = [json.loads(line) for line in (corpus_dir / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "val_loss" in r] == [3, 6, 9]
+    out = corpus_dir / "export"
+    train_mod.export(corpus_dir / "run", out, corpus_dir / "data", which="ckpt")
+    from engine.backend import EmbeddedBackend, InfillRequest
+    assert EmbeddedBackend(out).infill(InfillRequest("x = ", "", canvas_length=4, max_blocks=1)).forward_passes >= 1
+
+
+def test_full_disk_keeps_the_last_good_checkpoint(corpus_dir, monkeypatch):
+    train_mod.train(tiny_config(corpus_dir, max_steps=3))
+    real_save = torch.save
+
+    def full_disk(obj, path, *a, **k):
+        with open(path, "wb") as fh:
+            fh.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(train_mod.torch, "save", full_disk)
+    with pytest.raises(train_mod.TrainingError, match="No space left on device.*previous checkpoint is intact"):
+        train_mod.train(tiny_config(corpus_dir, max_steps=6))
+    monkeypatch.setattr(train_mod.torch, "save", real_save)
+    state = torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)
+    assert state["step"] == 3
+    assert not (corpus_dir / "run" / "ckpt.tmp").exists()
+
+
+def test_main_reports_training_errors_in_one_line(corpus_dir, capsys):
+    (corpus_dir / "run").mkdir()
+    (corpus_dir / "run" / "ckpt.pt").write_bytes(b"garbage")
+    code = train_mod.main(["--data-dir", str(corpus_dir / "data"), "--run-dir", str(corpus_dir / "run"),
+                           "--vocab-size", "300", "--max-steps", "1"])
+    assert code == 2
+    assert "unreadable" in capsys.readouterr().err

@@ -1,0 +1,138 @@
+"""Samplers against a scripted mock model (no weights): nanochat's testing idea."""
+
+import math
+
+import pytest
+import torch
+
+from engine.sampling import STRATEGIES, SamplerConfig, SpecialTokens, denoise
+
+PAD, MASK, FIM = 0, 1, 2
+V = 12
+SPECIAL = SpecialTokens(mask=MASK, pad_end=PAD, forbidden=[MASK, FIM])
+
+
+class ScriptedModel:
+    """Predicts a fixed target per position with a fixed probability; counts calls."""
+
+    def __init__(self, target, prob):
+        self.target = torch.tensor(target)
+        self.prob = torch.tensor(prob, dtype=torch.float)
+        self.calls = 0
+
+    def denoise(self, canvas, cache):
+        self.calls += 1
+        B, N = canvas.shape
+        p = self.prob[:N]
+        # logit of the target so that its softmax probability is p, the rest uniform.
+        other = (1 - p) / (V - 1)
+        logits = torch.log(other)[:, None].repeat(1, V)
+        logits[torch.arange(N), self.target[:N]] = torch.log(p)
+        # make the forbidden FIM token very likely everywhere: it must still never appear
+        logits[:, FIM] = 5.0
+        return logits[None].repeat(B, 1, 1)
+
+
+def run(model, n, cfg, seed=0, batch=1):
+    canvas = torch.full((batch, n), MASK)
+    return denoise(model, None, canvas, SPECIAL, cfg, torch.Generator().manual_seed(seed))
+
+
+def test_threshold_commits_confident_positions_in_one_pass():
+    m = ScriptedModel([5, 6, 7, 8], [0.99, 0.95, 0.5, 0.97])
+    res = run(m, 4, SamplerConfig("threshold", threshold=0.9))
+    assert res.tokens.tolist() == [[5, 6, 7, 8]]
+    assert res.commits_per_pass == [3, 1]        # the unsure position waits for a second pass
+    assert res.forward_passes == 2 == m.calls
+
+
+def test_threshold_commits_the_single_best_when_none_pass():
+    m = ScriptedModel([5, 6, 7], [0.3, 0.6, 0.4])
+    res = run(m, 3, SamplerConfig("threshold", threshold=0.9))
+    assert res.commits_per_pass == [1, 1, 1]
+    assert res.tokens.tolist() == [[5, 6, 7]]
+
+
+def test_sequential_is_one_token_per_pass():
+    m = ScriptedModel([5, 6, 7, 8, 9], [0.99] * 5)
+    res = run(m, 5, SamplerConfig("sequential"))
+    assert res.forward_passes == 5
+    assert res.commits_per_pass == [1] * 5
+
+
+def test_entropy_bound_controls_parallelism():
+    m = ScriptedModel([5, 6, 7, 8], [0.99, 0.99, 0.99, 0.99])
+    wide = run(m, 4, SamplerConfig("entropy", entropy_bound=10.0))
+    narrow = run(ScriptedModel([5, 6, 7, 8], [0.99] * 4), 4, SamplerConfig("entropy", entropy_bound=1e-6))
+    assert wide.forward_passes == 1
+    assert narrow.forward_passes == 4
+    assert wide.tokens.tolist() == narrow.tokens.tolist() == [[5, 6, 7, 8]]
+
+
+def test_pad_end_truncates_the_rest_of_the_canvas():
+    # position 2 is a confident pad_end: everything after it becomes pad without more passes
+    m = ScriptedModel([5, 6, PAD, 9, 9, 9], [0.5, 0.6, 0.99, 0.3, 0.3, 0.3])
+    res = run(m, 6, SamplerConfig("sequential", pad_penalty=1.0))
+    assert res.tokens.tolist() == [[5, 6, PAD, PAD, PAD, PAD]]
+    assert res.forward_passes == 3
+
+
+def test_pad_penalty_commits_content_before_pads():
+    m = ScriptedModel([5, PAD, PAD], [0.9, 0.95, 0.95])
+    res = run(m, 3, SamplerConfig("sequential", pad_penalty=0.5))
+    assert res.commits_per_pass[0] == 1
+    assert res.tokens[0, 0].item() == 5     # content first, though the pads were more confident
+
+
+def test_min_tokens_forbids_an_empty_middle():
+    m = ScriptedModel([PAD, PAD, PAD], [0.99, 0.99, 0.99])
+    res = run(m, 3, SamplerConfig("threshold", min_tokens=1))
+    assert res.tokens[0, 0].item() != PAD
+    assert res.tokens[0, 1:].tolist() == [PAD, PAD]
+
+
+def test_forbidden_tokens_are_never_produced():
+    m = ScriptedModel([5, 6, 7], [0.2, 0.2, 0.2])
+    for name in STRATEGIES:
+        res = run(m, 3, SamplerConfig(name, temperature=1.0), seed=3)
+        assert FIM not in res.tokens.tolist()[0] and MASK not in res.tokens.tolist()[0]
+
+
+def test_sampling_is_reproducible_with_the_generator():
+    cfg = SamplerConfig("threshold", temperature=1.0)
+    a = run(ScriptedModel([5, 6, 7, 8], [0.4] * 4), 4, cfg, seed=7, batch=3)
+    b = run(ScriptedModel([5, 6, 7, 8], [0.4] * 4), 4, cfg, seed=7, batch=3)
+    assert torch.equal(a.tokens, b.tokens)
+
+
+def test_candidates_after_the_first_are_sampled_first_is_greedy():
+    cfg = SamplerConfig("threshold", temperature=0.0, candidate_temperature=5.0)
+    res = run(ScriptedModel([5, 6, 7, 8], [0.3] * 4), 4, cfg, seed=1, batch=8)
+    assert res.tokens[0].tolist() == [5, 6, 7, 8]
+    assert any(row != [5, 6, 7, 8] for row in res.tokens[1:].tolist())
+
+
+def test_stability_early_exit_saves_passes():
+    slow = run(ScriptedModel([5, 6, 7, 8, 9, 10], [0.5] * 6), 6, SamplerConfig("threshold"))
+    fast = run(ScriptedModel([5, 6, 7, 8, 9, 10], [0.5] * 6), 6, SamplerConfig("threshold", stable_steps=2))
+    assert slow.forward_passes == 6
+    assert fast.forward_passes == 3
+    assert fast.tokens.tolist() == slow.tokens.tolist()
+
+
+def test_step_cap_commits_what_is_left():
+    res = run(ScriptedModel([5, 6, 7, 8], [0.5] * 4), 4, SamplerConfig("sequential", max_steps=2))
+    assert res.forward_passes == 2
+    assert MASK not in res.tokens.tolist()[0]
+
+
+def test_logprob_sums_committed_content():
+    res = run(ScriptedModel([5, 6], [0.99, 0.98]), 2, SamplerConfig("threshold", min_tokens=0))
+    # forbidden tokens (mask, FIM) are removed before the softmax: renormalise over the rest
+    expected = sum(math.log(p / (p + (V - 3) * (1 - p) / (V - 1))) for p in (0.99, 0.98))
+    assert res.logprob.item() == pytest.approx(expected, abs=1e-4)
+
+
+def test_unknown_sampler_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown sampler 'fast'"):
+        run(ScriptedModel([5], [0.9]), 1, SamplerConfig("fast"))

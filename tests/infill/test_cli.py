@@ -1,0 +1,130 @@
+"""The infill command line: complete, batch, and every bad input named in the issue."""
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infill import api
+from infill.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fresh_backends():
+    api._BACKENDS.clear()
+    yield
+    api._BACKENDS.clear()
+
+
+def run(argv, capsys, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def pyfile(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("def add(a, b):\n    return a + b\n\n\nx = add(1, 2)\n")
+    return f
+
+
+def test_complete_prints_json_statistics(pyfile, tiny_model_dir, capsys):
+    code, out, err = run(["complete", f"{pyfile}:2:12", "--json", "--model", str(tiny_model_dir), "--canvas", "8"],
+                         capsys)
+    assert code == 0, err
+    obj = json.loads(out)
+    assert set(obj) >= {"text", "forward_passes", "tokens", "latency_ms", "gap_kind", "syntax_valid"}
+    assert obj["line"] == 2 and obj["column"] == 12 and obj["forward_passes"] >= 1
+
+
+@pytest.mark.parametrize("loc, message", [
+    ("{f}:99:1", "line 99 is past the end of the file (6 lines)"),
+    ("{f}:1:40", "column 40 is past the end of line 1 (14 characters)"),
+    ("{f}:0:1", "1-based"),
+    ("{f}", "expected FILE:LINE:COL"),
+])
+def test_bad_positions_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, message):
+    code, out, err = run(["complete", loc.format(f=pyfile), "--model", str(tiny_model_dir)], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
+
+
+def test_unknown_language_binary_and_non_utf8_files(tmp_path, tiny_model_dir, capsys):
+    cases = {
+        "notes.xyz": (b"hello\n", "no supported language"),
+        "blob.py": (b"\x00\x01\x02binary", "binary"),
+        "latin.py": ("x = 'caf\xe9'\n".encode("latin-1"), "not valid UTF-8"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        code, _, err = run(["complete", f"{tmp_path / name}:1:1", "--model", str(tiny_model_dir)], capsys)
+        assert code == 1 and message in err and "Traceback" not in err, (name, err)
+    code, _, err = run(["complete", f"{tmp_path / 'missing.py'}:1:1"], capsys)
+    assert code == 1 and "no such file" in err
+
+
+def test_missing_and_corrupt_model_folders(pyfile, tiny_model_dir, tmp_path, capsys):
+    code, _, err = run(["complete", f"{pyfile}:2:5", "--model", str(tmp_path / "nope")], capsys)
+    assert code == 1 and "has no config.json" in err
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"garbage")
+    code, _, err = run(["complete", f"{pyfile}:2:5", "--model", str(broken)], capsys)
+    assert code == 1 and "could not load the model" in err and err.count("\n") == 1
+
+
+def test_empty_file_and_5mb_file_succeed(tmp_path, tiny_model_dir, capsys):
+    empty = tmp_path / "empty.py"
+    empty.write_text("")
+    code, out, err = run(["complete", f"{empty}:1:1", "--json", "--model", str(tiny_model_dir), "--canvas", "4"],
+                         capsys)
+    assert code == 0, err
+    big = tmp_path / "big.py"
+    line = "value_{0} = compute(value_{0}, 'padding text')\n"
+    big.write_text("".join(line.format(i) for i in range(100_000)))
+    assert big.stat().st_size > 5_000_000
+    code, out, err = run(["complete", f"{big}:50000:1", "--json", "--model", str(tiny_model_dir),
+                          "--canvas", "4"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["latency_ms"] < 20_000
+
+
+def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeypatch):
+    lines = [
+        json.dumps({"task_id": "a", "prefix": "def f(x):\n    return ", "suffix": "\n"}),
+        "{not json",
+        json.dumps({"task_id": "c", "suffix": "only a suffix"}),
+        json.dumps({"task_id": "d", "prefix": "x = ", "suffix": "", "language": "cobol"}),
+        json.dumps({"prefix": "y = ", "suffix": "\n", "path": "z.py"}),
+    ]
+    code, out, err = run(["batch", "--model", str(tiny_model_dir), "--canvas", "6"], capsys,
+                         stdin="\n".join(lines) + "\n", monkeypatch=monkeypatch)
+    assert code == 0, err
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [r["task_id"] for r in rows] == ["a", 2, "c", "d", 5]
+    assert {"completion", "forward_passes", "tokens", "latency_ms"} <= set(rows[0])
+    assert "invalid JSON" in rows[1]["error"]
+    assert "prefix" in rows[2]["error"]
+    assert "unsupported language 'cobol'" in rows[3]["error"]
+    assert "completion" in rows[4]
+
+
+def test_console_script_with_the_shipped_model_prints_no_traceback():
+    """The README's main job: the real model on the shipped example, as a subprocess."""
+    proc = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:15:5"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() and "Traceback" not in proc.stderr
+    bad = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:500:1"],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.strip() == \
+        "infill: error: line 500 is past the end of the file (17 lines)"

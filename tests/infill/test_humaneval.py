@@ -1,0 +1,95 @@
+"""The HumanEval harness scores the reference solutions as correct and empty ones as wrong.
+
+No model is needed: ``complete_fn`` returns the canonical solution or an empty string.
+"""
+
+import json
+
+import pytest
+
+from infill.errors import InfillError, TaskError
+from infill.humaneval import (
+    EvalReport,
+    Task,
+    check_completion,
+    evaluate,
+    find_data_dir,
+    load_tasks,
+    syntax_valid,
+)
+
+try:
+    DATA_DIR = find_data_dir()
+except InfillError as exc:
+    pytest.skip(f"HumanEval-infilling data not available: {exc}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def tasks() -> list[Task]:
+    return load_tasks("single-line", DATA_DIR, limit=10, seed=0)
+
+
+def _canonical(task: Task) -> dict:
+    return {"completion": task.canonical_solution, "latency_ms": 5.0, "forward_passes": 4, "tokens": 8}
+
+
+def test_load_tasks_is_a_seeded_sample_in_file_order(tasks):
+    ids = [t.task_id for t in load_tasks("single-line", DATA_DIR)]
+    assert len(ids) == 1033
+    picked = [t.task_id for t in tasks]
+    assert len(picked) == 10 and picked == sorted(picked, key=ids.index)
+    assert picked == [t.task_id for t in load_tasks("single-line", DATA_DIR, limit=10, seed=0)]
+    assert picked != [t.task_id for t in load_tasks("single-line", DATA_DIR, limit=10, seed=1)]
+
+
+def test_unknown_subset_and_missing_dir_raise(tmp_path):
+    with pytest.raises(TaskError):
+        load_tasks("two-line", DATA_DIR)
+    with pytest.raises(InfillError, match="tried"):
+        find_data_dir(tmp_path)
+
+
+def test_find_data_dir_honours_the_environment(monkeypatch):
+    monkeypatch.setenv("INFILL_HUMANEVAL_DIR", str(DATA_DIR))
+    assert find_data_dir() == DATA_DIR
+
+
+def test_canonical_solutions_pass(tasks):
+    report = evaluate(tasks, _canonical, workers=2, progress=False)
+    s = report.summary()
+    assert s["n"] == 10 and s["errors"] == 0
+    assert s["pass@1"] == 1.0 and s["exact_match"] == 1.0 and s["syntax_valid_rate"] == 1.0
+    assert s["empty_rate"] == 0.0 and s["forward_passes_per_token"] == 0.5 and s["latency_p95_ms"] == 5.0
+    json.dumps(report.to_dict())
+    assert "pass@1" in report.format_table()
+
+
+def test_empty_completions_mostly_fail(tasks):
+    report = evaluate(tasks[:4], lambda t: {"completion": ""}, workers=2, progress=False)
+    s = report.summary()
+    assert s["pass@1"] <= 0.25 and s["empty_rate"] == 1.0 and s["exact_match"] == 0.0
+    assert all(o.failure for o in report.outcomes if not o.passed)
+
+
+def test_a_raising_complete_fn_fails_its_task_and_the_eval_goes_on(tasks):
+    def flaky(task: Task) -> dict:
+        if task is tasks[0]:
+            raise RuntimeError("model exploded")
+        return _canonical(task)
+
+    report = evaluate(tasks[:2], flaky, workers=1, progress=False)
+    first, second = report.outcomes
+    assert not first.passed and first.error == "RuntimeError: model exploded"
+    assert second.passed and second.error is None
+    assert report.summary()["errors"] == 1
+
+
+def test_check_completion_and_syntax(tasks):
+    task = tasks[0]
+    assert check_completion(task, task.canonical_solution)
+    assert syntax_valid(task, task.canonical_solution)
+    assert not syntax_valid(task, "    )(\n")
+
+
+def test_empty_report_summary_is_zeros():
+    assert EvalReport().summary()["pass@1"] == 0.0

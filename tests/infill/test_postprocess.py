@@ -1,0 +1,44 @@
+"""Golden cases for infill.postprocess: one JSON list per filter in golden/postprocess.
+
+Each case gives the text around the gap (prefix, suffix), a raw completion and the
+expected output of one filter ("filter": a key of FILTERS, or "postprocess" for the
+whole pipeline). The GapContext comes from context.extract on prefix + suffix.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infill.context import extract
+from infill.postprocess import FILTERS, postprocess
+
+GOLDEN = Path(__file__).parent / "golden" / "postprocess"
+
+
+def _cases() -> list:
+    params = []
+    for path in sorted(GOLDEN.glob("*.json")):
+        cases = json.loads(path.read_text(encoding="utf-8"))
+        for case in cases if isinstance(cases, list) else [cases]:
+            params.append(pytest.param(case, id=f"{case['filter']}: {case['name']}"))
+    return params
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_golden(case):
+    ctx = extract(case["prefix"] + case["suffix"], len(case["prefix"]))
+    apply = postprocess if case["filter"] == "postprocess" else FILTERS[case["filter"]]
+    assert apply(case["completion"], ctx) == case["expected"]
+
+
+def test_every_filter_has_three_cases():
+    counts = {name: 0 for name in FILTERS}
+    for param in _cases():
+        counts[param.values[0]["filter"]] = counts.get(param.values[0]["filter"], 0) + 1
+    assert all(counts[name] >= 3 for name in FILTERS), counts
+
+
+def test_filters_keep_an_empty_completion_empty():
+    ctx = extract("x = \n", 4)
+    assert postprocess("", ctx) == ""

@@ -1,0 +1,70 @@
+"""Tests of infill.syntax: error counts and spans, and the "do no harm" completion check."""
+
+import pytest
+
+from infill.syntax import WINDOW_THRESHOLD, adds_syntax_errors, error_count, error_spans
+
+
+def test_error_count():
+    assert error_count("x = 1\n", "python") == 0
+    assert error_count("", "python") == 0
+    assert error_count("x = (1, 2\n", "python") >= 1
+    assert error_count("def f(:\n    pass\n", "python") >= 1  # a MISSING ")"
+
+
+def test_error_spans_in_characters():
+    assert error_spans("x = 1\n", "python") == []
+    ascii_spans = error_spans("x = (1, 2\n", "python")
+    accented = error_spans("é = (1, 2\n", "python")  # é is two bytes, one character
+    assert ascii_spans == accented and ascii_spans
+    start, end = accented[0]
+    assert 0 <= start <= end <= len("é = (1, 2\n")
+
+
+def test_missing_node_is_an_empty_span():
+    spans = error_spans("def f(:\n    pass\n", "python")
+    assert any(start == end for start, end in spans)
+
+
+def test_nested_spans_are_left_out():
+    spans = error_spans("x = (1, [2\ny = )\nz = ((\n", "python")
+    for i, (s1, e1) in enumerate(spans):
+        for j, (s2, e2) in enumerate(spans):
+            assert i == j or not (s1 <= s2 and e2 <= e1)
+
+
+@pytest.mark.parametrize(
+    "prefix, completion, suffix, adds",
+    [
+        ("x = ", "1", "\nprint(x)\n", False),  # fills the gap: fewer errors
+        ("x = ", "1)", "\nprint(x)\n", True),  # a stray bracket
+        ("def f(x):\n", "    return x\n", "\n\ndef g():\n    pass\n", False),
+        ("def f(x):\n", "    return x]\n", "", True),
+        ("def target(x):\n    y = ", "x +* 1", "\n    return y\n", True),  # an error traded
+        ("x = foo(", "a, b", "\n", False),  # the user's bracket: not the completion's
+        ("x = [", "1, 2", "]\n", False),
+        ('print("', "abc", '")\nx = 1\n', False),  # inside a string
+        ("y = (1,\n", "", "", False),  # nothing inserted: not worse
+        ("y = (1,\n", "2", "\nz = 3\n", False),  # the user's open bracket stays open
+        ("", "", "", False),
+    ],
+)
+def test_adds_syntax_errors(prefix, completion, suffix, adds):
+    assert adds_syntax_errors(prefix, completion, suffix, "python") is adds
+
+
+def test_completion_swallowing_the_rest_into_a_string_is_rejected():
+    prefix = "def f():\n    "
+    suffix = '\n    return 1\n\n\ndef g():\n    """G."""\n'
+    assert adds_syntax_errors(prefix, '"""Doc.', suffix, "python")
+    assert not adds_syntax_errors(prefix, '"""Doc."""', suffix, "python")
+    # fewer errors, but only because broken code below became part of a string
+    assert adds_syntax_errors("x = ", '"""a', '\ny = )\nz = """\n', "python")
+
+
+def test_big_files_parse_only_a_window():
+    filler = "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(WINDOW_THRESHOLD // 20))
+    prefix = filler + "def target(x):\n    y = "
+    suffix = "\n    return y\n\n\n" + filler
+    assert not adds_syntax_errors(prefix, "x + 1", suffix, "python")
+    assert adds_syntax_errors(prefix, "x +* 1)", suffix, "python")
