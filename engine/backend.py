@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import torch
 
@@ -35,6 +35,18 @@ class InfillRequest:
     candidates: int = 1               # K candidates drawn as one batch
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     seed: int = 0
+    init_text: str | None = None      # rewrite: the canvas starts from this text's tokens (one block,
+    #                                   same token count) instead of blank masks
+    renoise: float = 0.5              # rewrite: share of init_text positions re-masked (seeded), at least one
+    cancelled: Callable[[], bool] | None = field(default=None, compare=False)  # polled before each
+    #                                   forward pass; True stops the request with RequestCancelled
+
+
+class RequestCancelled(BackendError):
+    """The request's ``cancelled`` callback said stop (a newer request, or the client cancelled)."""
+
+
+MAX_INIT_TOKENS = 512                 # longest init_text a rewrite accepts
 
 
 @dataclass
@@ -99,9 +111,16 @@ class EmbeddedBackend:
         self.special = SpecialIds.from_tokenizer(self.tokenizer)
         self.sampler_special = SpecialTokens(
             mask=self.special.mask, pad_end=self.special.pad_end,
-            forbidden=[self.special.mask, self.special.fim_prefix, self.special.fim_suffix, self.special.fim_middle])
+            forbidden=[self.special.mask, self.special.fim_prefix, self.special.fim_suffix, self.special.fim_middle],
+            blank=self._blank_ids())
         self.prefix_tokens = int(getattr(self.model.config, "prefix_tokens", 224))
         self.suffix_tokens = int(getattr(self.model.config, "suffix_tokens", 48))
+
+    def _blank_ids(self) -> list[int]:
+        """Ids of tokens that decode to whitespace only (indentation, newlines)."""
+        vocab = self.tokenizer.get_vocab()
+        return sorted(i for i in vocab.values() if not self.tokenizer.decode([i]).strip()
+                      and i != self.special.pad_end)
 
     def describe(self) -> dict:
         n = sum(p.numel() for p in self.model.parameters())
@@ -124,7 +143,10 @@ class EmbeddedBackend:
         t0 = time.perf_counter()
         gen = torch.Generator().manual_seed(request.seed)
         ctx = self.encode_text(request.prefix, request.suffix)
+        model = _Cancellable(self.model, request.cancelled) if request.cancelled else self.model
         cache = self.model.encode_context(torch.tensor([ctx])).expand(request.candidates)
+        if request.init_text is not None:
+            return self._rewrite(request, model, cache, gen, len(ctx), t0)
         K, N = request.candidates, request.canvas_length
         pieces: list[list[int]] = [[] for _ in range(K)]
         logprob = torch.zeros(K)
@@ -132,7 +154,7 @@ class EmbeddedBackend:
         passes = 0
         for block in range(request.max_blocks):
             canvas = torch.full((K, N), self.special.mask, dtype=torch.long)
-            res = denoise(self.model, cache, canvas, self.sampler_special,
+            res = denoise(model, cache, canvas, self.sampler_special,
                           _candidate_sampler(request.sampler, block), gen)
             passes += res.forward_passes
             logprob += torch.where(done, torch.zeros(K), res.logprob)
@@ -157,14 +179,55 @@ class EmbeddedBackend:
         return InfillResult(candidates, passes, (time.perf_counter() - t0) * 1000, len(ctx))
 
 
+    def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
+                 t0: float) -> InfillResult:
+        """One block whose canvas is ``init_text``'s tokens with a seeded share re-masked; only the
+        masked positions are denoised, and pad_end is forbidden so the token count is kept."""
+        ids = self.tokenizer(request.init_text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise BackendError("there is nothing to rewrite: the selection is empty")
+        if len(ids) > MAX_INIT_TOKENS:
+            raise BackendError(f"the selection is too long to rewrite ({len(ids)} tokens, "
+                               f"at most {MAX_INIT_TOKENS})")
+        K, N = request.candidates, len(ids)
+        canvas = torch.tensor([ids]).repeat(K, 1)                                    # (K, N)
+        noise = torch.rand(K, N, generator=gen)                                      # (K, N)
+        remask = noise < request.renoise
+        remask |= noise == noise.min(dim=1, keepdim=True).values                     # at least one per row
+        canvas = torch.where(remask, torch.full_like(canvas, self.special.mask), canvas)
+        from dataclasses import replace
+        cfg = replace(request.sampler, min_tokens=N, require_content=False)          # no pad_end anywhere
+        res = denoise(model, cache, canvas, self.sampler_special, cfg, gen)
+        candidates = []
+        for i in range(K):
+            n = int(remask[i].sum())
+            candidates.append(Candidate(self.tokenizer.decode(res.tokens[i].tolist()),
+                                        float(res.logprob[i]) / n, N))
+        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)
+
+
+class _Cancellable:
+    """The model as the sampler sees it, polling a cancel callback before each forward pass."""
+
+    def __init__(self, model, cancelled: Callable[[], bool]):
+        self.model, self.cancelled = model, cancelled
+
+    def denoise(self, canvas: torch.Tensor, cache) -> torch.Tensor:
+        if self.cancelled():
+            raise RequestCancelled("the request was cancelled")
+        return self.model.denoise(canvas, cache)
+
+
 def _candidate_sampler(cfg: SamplerConfig, block: int) -> SamplerConfig:
     """Later blocks may end at their first position: only the first block must say something."""
     if block == 0:
         return cfg
     from dataclasses import replace
-    return replace(cfg, min_tokens=0)
+    return replace(cfg, min_tokens=0, require_content=False)
 
 
-def load_backend(model: str | None = None, threads: int | None = None) -> Backend:
-    """The backend a configuration names: the embedded model by default, or a model folder."""
-    return EmbeddedBackend(model, threads=threads)
+def load_backend(model: str | None = None, threads: int | None = None, **options) -> Backend:
+    """The backend a configuration names: the embedded model by default, a model folder
+    (dispatched on its model_type), or a remote server (``endpoint=``); see ``engine.backends``."""
+    from .backends import select
+    return select(model, threads, **options)

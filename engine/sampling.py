@@ -13,7 +13,8 @@ commit some of them, repeat. Which positions to commit is a small strategy funct
 Shared rules: ``<|pad_end|>`` ends the middle, so once one is committed every later position
 becomes ``<|pad_end|>`` without further passes; pad confidence is scaled down by
 ``pad_penalty`` so content is committed before pads (the pad-collapse remedy); the first
-``min_tokens`` positions may not end the middle; stability early exit commits everything
+``min_tokens`` positions may not end the middle, nor may any position before a non-blank
+token has been committed (an empty or whitespace-only middle is never an answer); stability early exit commits everything
 left once the predictions stop changing. Every sampler touches the model only through
 ``model.denoise(canvas, cache)`` and draws randomness only from the explicit generator.
 """
@@ -37,6 +38,7 @@ class SamplerConfig:
     stable_steps: int = 0             # commit all when predictions are unchanged this many steps (0 = off)
     pad_penalty: float = 0.5          # pad_end confidence is multiplied by this when ranking
     min_tokens: int = 1               # the middle has at least this many tokens
+    require_content: bool = True      # the middle may not end before a non-blank token is committed
 
 
 @dataclass
@@ -46,6 +48,7 @@ class SpecialTokens:
     mask: int
     pad_end: int
     forbidden: list[int] = field(default_factory=list)  # never produced (mask, fim markers)
+    blank: list[int] = field(default_factory=list)      # tokens that decode to whitespace only
 
 
 @dataclass
@@ -111,6 +114,15 @@ def _predict(logits: torch.Tensor, cfg: SamplerConfig, gen: torch.Generator):
     return tok, tok_logp.exp(), tok_logp, entropy
 
 
+def _content_before(x: torch.Tensor, special: SpecialTokens) -> torch.Tensor:
+    """(B, N) bool: a committed non-blank content token lies strictly before each position."""
+    content = (x != special.mask) & (x != special.pad_end)
+    if special.blank:
+        content &= ~torch.isin(x, torch.tensor(special.blank))
+    before = content.long().cumsum(dim=1) - content.long()
+    return before > 0
+
+
 def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: SamplerConfig,
             gen: torch.Generator) -> DenoiseResult:
     """Fill every ``special.mask`` position of ``canvas`` (B, N); other positions are kept."""
@@ -130,6 +142,8 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
             logits[..., special.forbidden] = float("-inf")
         if cfg.min_tokens:
             logits[:, : cfg.min_tokens, special.pad_end] = float("-inf")
+        if cfg.require_content:
+            logits[..., special.pad_end].masked_fill_(~_content_before(x, special), float("-inf"))
         tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)
         rank = torch.where(tok == special.pad_end, conf * cfg.pad_penalty, conf)
         commit = strategy(rank, entropy, masked, cfg)

@@ -9,14 +9,15 @@ remaining candidate by model score.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable
 
-from engine.backend import Backend, InfillRequest, load_backend
+from engine.backend import Backend, InfillRequest, RequestCancelled, load_backend
 from engine.errors import EngineError
 
 from .config import InfillOptions
 from .context import extract
-from .errors import InfillError
+from .errors import Cancelled, InfillError
 from .postprocess import postprocess
 from .syntax import adds_syntax_errors
 
@@ -40,31 +41,41 @@ _BACKENDS: dict[tuple, Backend] = {}
 
 
 def get_backend(options: InfillOptions) -> Backend:
-    """Load (once per model folder and thread count) the backend the options name."""
-    key = (options.model, options.threads)
+    """Load (once per model, thread count and backend options) the backend the options name."""
+    extra = options.backend_options()
+    key = (options.model, options.threads, *sorted(extra.items()))
     if key not in _BACKENDS:
         try:
-            _BACKENDS[key] = load_backend(options.model, threads=options.threads)
+            _BACKENDS[key] = load_backend(options.model, threads=options.threads, **extra)
         except EngineError as exc:
             raise InfillError(str(exc)) from exc
     return _BACKENDS[key]
 
 
 def complete(text: str, offset: int, language: str, options: InfillOptions,
-             backend: Backend | None = None) -> Completion:
-    """Fill the gap at ``offset`` (characters) of ``text``."""
+             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None) -> Completion:
+    """Fill the gap at ``offset`` (characters) of ``text``.
+
+    ``cancelled`` is polled before each forward pass; when it returns True the request
+    stops with ``Cancelled``.
+    """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
     budgets = getattr(backend, "prefix_tokens", 224), getattr(backend, "suffix_tokens", 48)
     counter = getattr(backend, "count_tokens", None)
     ctx = extract(text, offset, language, prefix_budget=budgets[0], suffix_budget=budgets[1],
                   count_tokens=counter)
+    if options.max_lines >= 0:
+        ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     request = InfillRequest(
         prefix=ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
-        max_blocks=options.max_blocks, max_lines=ctx.max_new_lines, candidates=options.candidates,
-        sampler=options.sampler_config(), seed=options.seed)
+        max_blocks=options.max_blocks if ctx.max_new_lines > 1 else min(options.max_blocks, 2),
+        max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
+        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     try:
         result = backend.infill(request)
+    except RequestCancelled as exc:
+        raise Cancelled(str(exc)) from exc
     except EngineError as exc:
         raise InfillError(str(exc)) from exc
     before, after = text[:offset], text[offset:]

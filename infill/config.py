@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 
 from engine.sampling import STRATEGIES, SamplerConfig
 
+REMOTE_APIS = ("completions", "chat", "fim")
+
 
 @dataclass
 class InfillOptions:
@@ -21,9 +23,20 @@ class InfillOptions:
     stable_steps: int = 0           # stability early exit after this many unchanged passes (0 = off)
     canvas: int = 0                 # canvas length in tokens; 0 = chosen from the gap kind
     max_blocks: int = 4             # continuation blocks when the gap is longer than the canvas
+    max_lines: int = -1             # lines a completion may span: -1 = from the gap kind, 0 = no limit
     candidates: int = 1             # K candidates in one batch, syntax-checked and ranked
     seed: int = 0
     threads: int = 2                # torch CPU threads
+    # Backends other than the embedded model (engine.backends).
+    endpoint: str | None = None     # OpenAI-compatible server URL; then --model is the served model's name
+    api: str = "completions"        # remote request shape: completions | chat | fim (Mercury-style)
+    api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the remote API key
+    fim_format: str = "auto"        # remote completions prompt format: auto (from the model name) or a family
+    device: str = "auto"            # local transformers model: auto (CUDA if present) | cpu | cuda[:N]
+    dtype: str = "auto"             # local transformers model: auto (bf16 on CUDA, fp32 on CPU) | float32 | ...
+    model_family: str = "auto"      # local adapter: auto (from config model_type) | diffusion_gemma | llada | ...
+    timeout_s: float = 30.0         # remote: seconds to wait for the server
+    fallback_to_embedded: bool = False  # serve with the embedded model when the configured backend fails
 
     def sampler_config(self) -> SamplerConfig:
         return SamplerConfig(name=self.sampler, threshold=self.threshold, entropy_bound=self.entropy_bound,
@@ -37,12 +50,30 @@ class InfillOptions:
             raise InfillError("candidates must be between 1 and 64")
         if self.canvas < 0 or self.canvas > 512:
             raise InfillError("canvas must be between 1 and 512 tokens (0 = automatic)")
+        if self.max_lines < -1:
+            raise InfillError("max-lines must be -1 (from the gap kind), 0 (no limit) or a line count")
         if self.max_blocks < 1:
             raise InfillError("max-blocks must be at least 1")
+        if self.api not in REMOTE_APIS:
+            raise InfillError(f"unknown api {self.api!r} (choose from {', '.join(REMOTE_APIS)})")
+        if not self.timeout_s > 0:
+            raise InfillError("timeout-s must be a positive number of seconds")
+        if self.endpoint and not self.model:
+            raise InfillError("--endpoint needs --model NAME, the name the server serves the model under")
+
+    def backend_options(self) -> dict:
+        """Keyword arguments of ``engine.backend.load_backend`` beyond model and threads."""
+        return {"endpoint": self.endpoint, "api": self.api, "api_key_env": self.api_key_env,
+                "device": self.device, "dtype": self.dtype, "timeout_s": self.timeout_s,
+                "fallback_to_embedded": self.fallback_to_embedded, "family": self.model_family,
+                "fim_format": self.fim_format}
 
 
 _HELP = {
-    "model": "model folder (default: the embedded model)",
+    "model": "model folder (default: the embedded model), or with --endpoint the served model's name",
+    "endpoint": "OpenAI-compatible server, e.g. http://gpu-box:8000 (vLLM, SGLang, Mercury)",
+    "api": "remote request shape: completions (FIM prompt), chat, or fim (/v1/fim/completions)",
+    "fallback_to_embedded": "use the embedded model when the configured backend fails",
     "sampler": "threshold (parallel), entropy (EB) or sequential (one token per pass)",
     "canvas": "canvas length in tokens (0: from the gap kind)",
     "candidates": "candidates drawn as one batch, syntax-checked and ranked",
@@ -54,6 +85,12 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
         flag = "--" + f.name.replace("_", "-")
         kind = {"int": int, "float": float}.get(str(f.type), str)
         extra = {"choices": list(STRATEGIES)} if f.name == "sampler" else {}
+        if f.name == "api":
+            extra = {"choices": list(REMOTE_APIS)}
+        if str(f.type) == "bool":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default,
+                                help=_HELP.get(f.name))
+            continue
         parser.add_argument(flag, type=kind, default=f.default, help=_HELP.get(f.name), **extra)
 
 

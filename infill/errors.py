@@ -19,3 +19,7 @@ class InputFileError(InfillError):
 
 class TaskError(InfillError):
     """A batch or eval task is malformed."""
+
+
+class Cancelled(InfillError):
+    """The request was cancelled (superseded by a newer one, or by the client) before it finished."""

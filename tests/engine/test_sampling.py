@@ -127,7 +127,7 @@ def test_step_cap_commits_what_is_left():
 
 
 def test_logprob_sums_committed_content():
-    res = run(ScriptedModel([5, 6], [0.99, 0.98]), 2, SamplerConfig("threshold", min_tokens=0))
+    res = run(ScriptedModel([5, 6], [0.99, 0.98]), 2, SamplerConfig("threshold", min_tokens=0, require_content=False))
     # forbidden tokens (mask, FIM) are removed before the softmax: renormalise over the rest
     expected = sum(math.log(p / (p + (V - 3) * (1 - p) / (V - 1))) for p in (0.99, 0.98))
     assert res.logprob.item() == pytest.approx(expected, abs=1e-4)
@@ -136,3 +136,17 @@ def test_logprob_sums_committed_content():
 def test_unknown_sampler_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown sampler 'fast'"):
         run(ScriptedModel([5], [0.9]), 1, SamplerConfig("fast"))
+
+
+def test_require_content_forbids_a_blank_middle():
+    BLANK = 3   # a whitespace-only token: a middle of only blanks may not end
+    special = SpecialTokens(mask=MASK, pad_end=PAD, forbidden=[MASK, FIM], blank=[BLANK])
+    m = ScriptedModel([BLANK, PAD, 7, PAD], [0.99, 0.99, 0.5, 0.99])
+    res = denoise(m, None, torch.full((1, 4), MASK), special, SamplerConfig("threshold", pad_penalty=1.0),
+                  torch.Generator().manual_seed(0))
+    row = res.tokens[0].tolist()
+    assert row[0] == BLANK and row[1] != PAD      # could not end right after the blank
+    off = denoise(ScriptedModel([BLANK, PAD, 7, PAD], [0.99, 0.99, 0.5, 0.99]), None, torch.full((1, 4), MASK),
+                  special, SamplerConfig("threshold", pad_penalty=1.0, require_content=False),
+                  torch.Generator().manual_seed(0))
+    assert off.tokens[0].tolist() == [BLANK, PAD, PAD, PAD]

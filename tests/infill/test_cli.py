@@ -120,10 +120,12 @@ def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeyp
 
 def test_console_script_with_the_shipped_model_prints_no_traceback():
     """The README's main job: the real model on the shipped example, as a subprocess."""
-    proc = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:15:5"],
+    proc = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:15:5", "--json"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() and "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["forward_passes"] >= 1 and out["tokens"] >= 1 and out["gap_kind"] == "line"
     bad = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:500:1"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.strip() == \

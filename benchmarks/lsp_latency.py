@@ -1,0 +1,214 @@
+"""Language-server latency: inline completion on a 2,000-line file, cache hits, a typing burst.
+
+    python benchmarks/lsp_latency.py [--model DIR] [--threads 2] [--requests 40] [--burst 300]
+
+Starts the real server (``python -m lsp_server``, stdio) with the embedded model unless
+``--model`` is given, opens a generated 2,000-line Python file and measures, from the
+client (so stdio framing is included):
+
+- inline completion latency (automatic trigger, a cache miss each) at spread-out positions;
+- typing into a shown suggestion (the prefix cache answers): the next character typed;
+- a burst of requests one every 30 ms, each after one typed character, as an editor without
+  debounce would send them: how many were answered / superseded / failed, how long after
+  the burst's end the last one was answered, and the server's resident memory growth.
+
+Prints a table and writes ``benchmarks/results/lsp_latency.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+HERE = Path(__file__).resolve().parent
+URI = "file:///bench/big.py"
+
+
+def generate_file(lines: int = 2000) -> str:
+    """A plausible Python module of about ``lines`` lines: small classes and functions."""
+    out, i = ["import os", "import sys", "from dataclasses import dataclass", "", ""], 0
+    while len(out) < lines:
+        out += [
+            "@dataclass", f"class Record{i}:", f"    name: str", f"    size: int = {i}", "",
+            f"    def total(self, items: list[int]) -> int:", "        result = 0",
+            "        for item in items:", f"            result += item * {i % 7 + 1}",
+            "        return result + self.size", "", "",
+            f"def load_{i}(path: str) -> list[str]:", "    with open(path) as handle:",
+            "        lines = [line.strip() for line in handle]", "    return [l for l in lines if l]", "", "",
+        ]
+        i += 1
+    return "\n".join(out[:lines]) + "\n"
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def inline(uri: str, line: int, character: int) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic))
+
+
+class Session:
+    def __init__(self, client: LanguageClient, text: str):
+        self.client, self.text, self.version = client, text, 1
+
+    def set_text(self, text: str) -> None:
+        self.version += 1
+        self.text = text
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=self.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    async def ask(self, line: int, character: int):
+        t0 = time.perf_counter()
+        result = await self.client.text_document_inline_completion_async(inline(URI, line, character))
+        return result, (time.perf_counter() - t0) * 1000
+
+
+def body_lines(text: str) -> list[int]:
+    """Lines that end a statement inside a function body: the cursor goes at their end."""
+    return [i for i, l in enumerate(text.split("\n")) if l.startswith("        result = 0")]
+
+
+async def measure(args) -> dict:
+    client = LanguageClient("lsp-latency-bench", "0")
+    await client.start_io(sys.executable, "-m", "lsp_server")
+    pid = client._server.pid
+    init = {"threads": args.threads, **({"model": args.model} if args.model else {})}
+    t0 = time.perf_counter()
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
+                                                         initialization_options=init))
+    client.initialized(types.InitializedParams())
+    text = generate_file()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=URI, language_id="python", version=1, text=text)))
+    s = Session(client, text)
+    await s.ask(3, 0)   # waits for the model load (queued behind it on the worker)
+    load_s = time.perf_counter() - t0
+
+    # 1. cache misses at spread-out positions: a blank line opened under a statement
+    lines = body_lines(text)
+    picks = [lines[int(i * (len(lines) - 1) / max(1, args.requests - 1))] for i in range(args.requests)]
+    latencies, hit_latencies, answered = [], [], 0
+    for line in picks:
+        rows = text.split("\n")
+        base = "\n".join(rows[: line + 1] + ["        "] + rows[line + 1:])
+        s.set_text(base)
+        result, ms = await s.ask(line + 1, 8)
+        latencies.append(ms)
+        if not result or not result.items:
+            s.set_text(text)
+            continue
+        answered += 1
+        # 2. type the first characters of the suggestion: answered from the cache
+        suggestion = result.items[0].insert_text
+        typed = ""
+        for ch in suggestion[: min(3, len(suggestion) - 1)]:
+            if ch == "\n":
+                break
+            typed += ch
+            rows2 = base.split("\n")
+            rows2[line + 1] = "        " + typed
+            s.set_text("\n".join(rows2))
+            _, hit_ms = await s.ask(line + 1, 8 + len(typed))
+            hit_latencies.append(hit_ms)
+        s.set_text(text)
+
+    # 3. a burst at typing speed: one character, one request, every 30 ms
+    rss_before = rss_mb(pid)
+    line = lines[len(lines) // 2]
+    rows = text.split("\n")
+    typed_word = ("value = compute(items, size) + offset * 2 " * 20)[: args.burst]
+    tasks, sent_at = [], []
+    burst_start = time.perf_counter()
+    for k in range(args.burst):
+        rows_k = rows[: line + 1] + ["        " + typed_word[: k + 1]] + rows[line + 1:]
+        s.set_text("\n".join(rows_k))
+        sent_at.append(time.perf_counter())
+        tasks.append(asyncio.ensure_future(s.ask(line + 1, 8 + k + 1)))
+        await asyncio.sleep(0.030)
+    burst_end = time.perf_counter()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    last_done = time.perf_counter()
+    rss_after = rss_mb(pid)
+    errors = sum(isinstance(o, BaseException) for o in outcomes)
+    results = [o[0] for o in outcomes if not isinstance(o, BaseException)]
+    with_items = sum(1 for r in results if r and r.items)
+    last = outcomes[-1]
+    last_ms = last[1] if not isinstance(last, BaseException) else float("nan")
+
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return {
+        "model": args.model or "embedded", "threads": args.threads, "file_lines": len(text.split("\n")) - 1,
+        "startup_and_load_s": round(load_s, 2),
+        "inline": {"requests": len(latencies), "answered": answered,
+                   "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1)},
+        "cache_hit": {"requests": len(hit_latencies), "p50_ms": round(percentile(hit_latencies, 0.5), 2),
+                      "p95_ms": round(percentile(hit_latencies, 0.95), 2)},
+        "burst": {"requests": args.burst, "interval_ms": 30, "errors": errors,
+                  "answered_with_items": with_items, "null_superseded_or_empty": len(results) - with_items,
+                  "last_request_ms": round(last_ms, 1),
+                  "last_answered_after_burst_end_ms": round((last_done - burst_end) * 1000, 1),
+                  "duration_s": round(burst_end - burst_start, 2),
+                  "rss_before_mb": round(rss_before, 1), "rss_after_mb": round(rss_after, 1),
+                  "rss_growth_mb": round(rss_after - rss_before, 1)},
+    }
+
+
+def print_table(r: dict) -> None:
+    rows = [
+        ("inline completion p50 (ms)", r["inline"]["p50_ms"], "<= 120"),
+        ("inline completion p95 (ms)", r["inline"]["p95_ms"], "<= 300"),
+        ("cache hit p50 (ms)", r["cache_hit"]["p50_ms"], "<= 5"),
+        ("burst: answered / null / errors",
+         f'{r["burst"]["answered_with_items"]} / {r["burst"]["null_superseded_or_empty"]} / {r["burst"]["errors"]}',
+         "errors 0"),
+        ("burst: last answered after end (ms)", r["burst"]["last_answered_after_burst_end_ms"], "<= 300"),
+        ("burst: RSS growth (MB)", r["burst"]["rss_growth_mb"], "< 50"),
+    ]
+    print(f'model={r["model"]} threads={r["threads"]} file={r["file_lines"]} lines '
+          f'inline n={r["inline"]["requests"]} cache-hit n={r["cache_hit"]["requests"]}')
+    print(f'{"metric":40} {"value":>16} {"target":>10}')
+    for name, value, target in rows:
+        print(f"{name:40} {str(value):>16} {target:>10}")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default=None, help="model folder (default: the embedded model)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--requests", type=int, default=40, help="cache-miss inline requests")
+    p.add_argument("--burst", type=int, default=300)
+    p.add_argument("--out", default=str(HERE / "results" / "lsp_latency.json"))
+    args = p.parse_args()
+    result = asyncio.run(measure(args))
+    print_table(result)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

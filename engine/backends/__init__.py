@@ -1,0 +1,79 @@
+"""Backends beyond the embedded model, chosen by configuration.
+
+``select(...)`` (called by ``engine.backend.load_backend``) picks one:
+
+- ``endpoint`` set: ``remote.RemoteBackend`` (OpenAI-compatible completions / chat, or a
+  Mercury-style ``/v1/fim/completions``); ``model`` is then the served model's name;
+- ``model`` a folder: ``transformers_local.load_local`` dispatches on its ``model_type``
+  (our canvas denoiser, DiffusionGemma, LLaDA / Dream / DiffuCoder / DreamOn, masked LMs);
+- neither: the embedded model.
+
+With ``fallback_to_embedded`` a backend that fails to load, or a request that fails, is served
+by the embedded model instead (``FallbackBackend``), which is what the language server wants.
+This package knows nothing about editors, tree-sitter or post-processing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..errors import EngineError
+
+log = logging.getLogger(__name__)
+
+
+def select(model: str | None = None, threads: int | None = None, *, endpoint: str | None = None,
+           api: str = "completions", api_key_env: str = "OPENAI_API_KEY", device: str = "auto",
+           dtype: str = "auto", timeout_s: float = 30.0, fallback_to_embedded: bool = False,
+           family: str = "auto", fim_format: str = "auto"):
+    def primary():
+        if endpoint:
+            from .remote import RemoteBackend
+            return RemoteBackend(endpoint, model or "", api=api, api_key_env=api_key_env, timeout_s=timeout_s,
+                                 fim_format=fim_format)
+        if model:
+            from .transformers_local import load_local
+            return load_local(model, device=device, dtype=dtype, family=family, threads=threads)
+        return _embedded(threads)
+
+    if not fallback_to_embedded or (not endpoint and not model):
+        return primary()
+    try:
+        backend = primary()
+    except EngineError as exc:
+        log.warning("falling back to the embedded model: %s", exc)
+        return _embedded(threads)
+    return FallbackBackend(backend, lambda: _embedded(threads))
+
+
+def _embedded(threads: int | None):
+    from ..backend import EmbeddedBackend
+    return EmbeddedBackend(None, threads=threads)
+
+
+class FallbackBackend:
+    """Serve with ``primary``; when a request fails, serve it with the embedded model."""
+
+    def __init__(self, primary, make_fallback):
+        self.primary, self._make_fallback, self._fallback = primary, make_fallback, None
+        self.name = primary.name
+        self.last_error: str | None = None          # why the last request fell back, if it did
+        for attr in ("prefix_tokens", "suffix_tokens", "count_tokens"):
+            if hasattr(primary, attr):
+                setattr(self, attr, getattr(primary, attr))
+
+    def describe(self) -> dict:
+        return {**self.primary.describe(), "fallback": "embedded"}
+
+    def infill(self, request, **kw):
+        try:
+            return self.primary.infill(request, **kw)
+        except EngineError as exc:
+            from ..backend import RequestCancelled
+            if isinstance(exc, RequestCancelled):
+                raise
+            self.last_error = str(exc)
+            log.warning("falling back to the embedded model for this request: %s", exc)
+            if self._fallback is None:
+                self._fallback = self._make_fallback()
+            return self._fallback.infill(request)

@@ -1,0 +1,271 @@
+"""Local transformers checkpoints: DiffusionGemma and the masked-diffusion family.
+
+``load_local(folder)`` reads ``config.json`` and dispatches on ``model_type``:
+
+- ``infill_canvas``: our own canvas denoiser (``EmbeddedBackend``);
+- ``diffusion_gemma``: ``DiffusionGemmaForBlockDiffusion`` through ``GemmaAdapter``; sampler
+  defaults (entropy bound, step cap, stability) from its ``generation_config.json``;
+- the masked-diffusion family through ``MaskedAdapter``: LLaDA (``llada``) and Dream /
+  DiffuCoder / DreamOn (``dream``), loaded with ``trust_remote_code`` from the local folder
+  only, and any masked LM transformers itself knows (``masked_lm``: BERT, ModernBERT, ...).
+
+Weights are only read after the memory estimate says they fit. Device and dtype are automatic
+(CUDA + bf16 when present, else CPU + fp32) unless overridden. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from ..backend import Candidate, InfillRequest, InfillResult, RequestCancelled
+from ..errors import BackendError, ModelLoadError
+from ..sampling import SamplerConfig, denoise
+from . import loading
+from .adapters import GemmaAdapter, MaskedAdapter, special_tokens_for, template_ids, trimmed_ids
+from .fim_templates import chat_messages, template_for_vocab
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    auto_class: str                 # transformers Auto class that loads it
+    remote_code: bool               # modeling code ships in the folder (trust_remote_code)
+    shift: bool = False             # position i predicts token i+1 (Dream)
+    mask_token: str | None = None   # mask token text when neither config nor tokenizer names one
+
+
+FAMILIES = {
+    "llada": Family("llada", "AutoModel", True, mask_token="<|mdm_mask|>"),
+    "dream": Family("dream", "AutoModel", True, shift=True, mask_token="<|mask|>"),   # + DiffuCoder, DreamOn
+    "masked_lm": Family("masked_lm", "AutoModelForMaskedLM", False),
+}
+SUPPORTED = "infill_canvas (embedded), diffusion_gemma, llada, dream (Dream, DiffuCoder, DreamOn), " \
+            "and masked LMs transformers knows (bert, modernbert, ...)"
+
+
+def family_of(model_type: str, explicit: str = "auto") -> str | None:
+    """Which adapter family a model_type belongs to (None: not supported)."""
+    if explicit != "auto":
+        if explicit not in FAMILIES and explicit not in ("diffusion_gemma", "infill_canvas"):
+            raise ModelLoadError(f"unknown model family {explicit!r}; supported: {SUPPORTED}")
+        return explicit
+    mt = (model_type or "").lower()
+    if mt in ("infill_canvas", "diffusion_gemma"):
+        return mt
+    if mt in FAMILIES:
+        return mt
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    return "masked_lm" if mt in MODEL_FOR_MASKED_LM_MAPPING_NAMES else None
+
+
+def load_local(folder: str | Path, *, device: str = "auto", dtype: str = "auto", family: str = "auto",
+               threads: int | None = None):
+    """The backend for a local model folder, chosen by its config's ``model_type``."""
+    folder = Path(folder).expanduser()
+    cfg = loading.read_config(folder)
+    fam = family_of(cfg.get("model_type", ""), family)
+    if fam is None:
+        raise ModelLoadError(f"model folder {folder} holds a {cfg.get('model_type')!r} model, which is not "
+                             f"supported; supported: {SUPPORTED}")
+    if fam == "infill_canvas":
+        from ..backend import EmbeddedBackend
+        return EmbeddedBackend(folder, threads=threads)
+    if threads:
+        torch.set_num_threads(threads)
+    return TransformersBackend(folder, cfg, fam, device=device, dtype=dtype)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+class TransformersBackend:
+    """A foreign diffusion model driven by our samplers through a family adapter."""
+
+    name = "transformers"
+
+    def __init__(self, folder: Path, cfg: dict, family: str, *, device: str = "auto", dtype: str = "auto"):
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        self.folder, self.family = folder, family
+        self.device = loading.resolve_device(device)
+        self.dtype = loading.resolve_dtype(dtype, self.device)
+        self.memory_estimate = loading.check_fits(folder, cfg, self.device, self.dtype)
+        remote = FAMILIES.get(family, Family(family, "", False)).remote_code
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
+                                                           trust_remote_code=remote)
+            self.model = self._load_model(family, remote)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # transformers/safetensors raise many types for bad folders
+            raise ModelLoadError(f"could not load the model in {folder}: {_first_line(exc)}") from exc
+        self.model.to(self.device).eval()
+        self.sampler_defaults: dict = {}
+        self.adapter = self._gemma_adapter(cfg) if family == "diffusion_gemma" else self._masked_adapter(cfg)
+        self.prefix_tokens, self.suffix_tokens = self.adapter.prefix_tokens, self.adapter.suffix_tokens
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load_model(self, family: str, remote: bool):
+        import transformers
+        kw = dict(local_files_only=True, dtype=self.dtype)
+        if family == "diffusion_gemma":
+            return transformers.DiffusionGemmaForBlockDiffusion.from_pretrained(str(self.folder), **kw)
+        auto = getattr(transformers, FAMILIES[family].auto_class)
+        return auto.from_pretrained(str(self.folder), trust_remote_code=remote, **kw)
+
+    def _end_ids(self, cfg: dict, gen: dict) -> list[int]:
+        ends: list[int] = []
+        for src in (gen.get("eos_token_id"), (cfg.get("text_config") or {}).get("eos_token_id"),
+                    cfg.get("eos_token_id"), self.tokenizer.eos_token_id, self.tokenizer.pad_token_id,
+                    cfg.get("pad_token_id")):
+            for i in (src if isinstance(src, list) else [src]):
+                if isinstance(i, int) and i not in ends:
+                    ends.append(i)
+        if not ends:
+            raise ModelLoadError(f"model in {self.folder} names no end-of-text or pad token, "
+                                 "so a middle could never end")
+        return ends
+
+    def _generation_config(self) -> dict:
+        path = self.folder / "generation_config.json"
+        try:
+            return json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _gemma_adapter(self, cfg: dict) -> GemmaAdapter:
+        gen = self._generation_config()
+        ends = self._end_ids(cfg, gen)
+        vocab = self.model.config.text_config.vocab_size
+        # Uniform-state diffusion has no mask token: the placeholder only marks uncommitted
+        # positions for the sampler, and the adapter renoises those before each pass.
+        mask = next((i for i in (getattr(self.model.config, "mask_id", None), self.tokenizer.mask_token_id,
+                                 self.tokenizer.pad_token_id, self.tokenizer.bos_token_id)
+                     if isinstance(i, int) and i not in ends), vocab - 1)
+        eb = (gen.get("sampler_config") or {}).get("entropy_bound")
+        self.sampler_defaults = {k: v for k, v in {
+            "entropy_bound": eb, "max_steps": gen.get("max_denoising_steps"),
+            "stable_steps": gen.get("stability_threshold")}.items() if v is not None}
+        template = template_for_vocab(self.tokenizer.get_vocab())
+        bos = [self.tokenizer.bos_token_id] if self.tokenizer.bos_token_id is not None else []
+        if template is not None:
+            self.layout_name = template.name
+
+            def layout(prefix, suffix, pt, st):
+                p, s = trimmed_ids(self.tokenizer, prefix, suffix, pt, st)
+                return bos + template_ids(self.tokenizer, template, p, s)
+        elif getattr(self.tokenizer, "chat_template", None):
+            self.layout_name = "chat"
+
+            def layout(prefix, suffix, pt, st):
+                p, s = trimmed_ids(self.tokenizer, prefix, suffix, pt, st)
+                msgs = chat_messages(self.tokenizer.decode(p), self.tokenizer.decode(s))
+                out = self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
+                return list(out["input_ids"] if isinstance(out, dict) or hasattr(out, "keys") else out)
+        else:
+            self.layout_name = "prefix-only"
+
+            def layout(prefix, suffix, pt, st):
+                return bos + trimmed_ids(self.tokenizer, prefix, suffix, pt, 0)[0]
+        special = special_tokens_for(self.tokenizer, mask, ends, vocab)
+        return GemmaAdapter(self.model, self.tokenizer, special, ends, layout, prefix_tokens=1024,
+                            suffix_tokens=256)
+
+    def _masked_adapter(self, cfg: dict) -> MaskedAdapter:
+        fam = FAMILIES[self.family]
+        mask = next((i for i in (cfg.get("mask_token_id"), self.tokenizer.mask_token_id) if isinstance(i, int)),
+                    None)
+        if mask is None and fam.mask_token:
+            mask = self.tokenizer.convert_tokens_to_ids(fam.mask_token)
+            mask = None if mask == self.tokenizer.unk_token_id else mask
+        if mask is None:
+            raise ModelLoadError(f"model in {self.folder} has no mask token (config mask_token_id or "
+                                 "tokenizer mask_token): it cannot be used as a masked-diffusion model")
+        ends = [e for e in self._end_ids(cfg, {}) if e != mask]
+        vocab = int(getattr(self.model.config, "vocab_size", len(self.tokenizer)))
+        max_pos = int(getattr(self.model.config, "max_position_embeddings", None)
+                      or getattr(self.model.config, "max_sequence_length", None) or 4096)
+        bos = self.tokenizer.bos_token_id if self.family != "masked_lm" else None
+        self.layout_name = "prefix [MASK]*n suffix"
+        return MaskedAdapter(self.model, self.tokenizer, special_tokens_for(self.tokenizer, mask, ends, vocab),
+                             ends, shift=fam.shift, bos=bos, prefix_tokens=min(1024, max_pos // 2),
+                             suffix_tokens=min(256, max_pos // 8), max_positions=max_pos)
+
+    # -- the Backend protocol ----------------------------------------------------------------
+
+    def describe(self) -> dict:
+        n = sum(p.numel() for p in self.model.parameters())
+        return {"backend": self.name, "family": self.family, "model": str(self.folder), "parameters": n,
+                "device": str(self.device), "dtype": str(self.dtype).replace("torch.", ""),
+                "layout": self.layout_name, "sampler_defaults": self.sampler_defaults}
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def sampler_for(self, cfg: SamplerConfig, block: int) -> SamplerConfig:
+        """The request's sampler, with the model's own defaults where the request left ours."""
+        base = SamplerConfig()
+        over = {k: v for k, v in self.sampler_defaults.items()
+                if getattr(cfg, k) == getattr(base, k) and (k != "entropy_bound" or cfg.name == "entropy")}
+        cfg = replace(cfg, **over) if over else cfg
+        return cfg if block == 0 else replace(cfg, min_tokens=0, require_content=False)
+
+    @torch.inference_mode()
+    def infill(self, request: InfillRequest) -> InfillResult:
+        if request.candidates < 1 or request.canvas_length < 1:
+            raise BackendError("candidates and canvas length must be at least 1")
+        if getattr(request, "init_text", None):
+            raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
+        t0 = time.perf_counter()
+        K, N, pad = request.candidates, request.canvas_length, self.adapter.special.pad_end
+        gen = torch.Generator().manual_seed(request.seed)
+        model = _Polled(self.adapter, request.cancelled) if request.cancelled else self.adapter
+        cache = self.adapter.start(request.prefix, request.suffix, K, request.seed)
+        context_tokens = self.adapter.context_tokens(cache)
+        pieces: list[list[int]] = [[] for _ in range(K)]
+        logprob, done, passes = torch.zeros(K), torch.zeros(K, dtype=torch.bool), 0
+        for block in range(request.max_blocks):
+            canvas = torch.full((K, N), self.adapter.special.mask, dtype=torch.long)
+            res = denoise(model, cache, canvas, self.adapter.special,
+                          self.sampler_for(request.sampler, block), gen)
+            passes += res.forward_passes
+            logprob += torch.where(done, torch.zeros(K), res.logprob)
+            for i in range(K):
+                if done[i]:
+                    continue
+                row = res.tokens[i].tolist()
+                if pad in row:
+                    row, done[i] = row[: row.index(pad)], True
+                pieces[i].extend(row)
+            if done.all() or block + 1 == request.max_blocks:
+                break
+            if request.max_lines and all(done[i] or self.tokenizer.decode(pieces[i]).count("\n")
+                                         >= request.max_lines for i in range(K)):
+                break
+            cache = self.adapter.extend(cache, res.tokens)
+        cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),
+                           float(logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(pieces)]
+        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)
+
+
+class _Polled:
+    """The adapter as the sampler sees it, asking the cancel callback before each pass."""
+
+    def __init__(self, adapter, cancelled):
+        self.adapter, self.cancelled = adapter, cancelled
+
+    def denoise(self, canvas: torch.Tensor, cache) -> torch.Tensor:
+        if self.cancelled():
+            raise RequestCancelled("the request was cancelled")
+        return self.adapter.denoise(canvas, cache)

@@ -1,0 +1,17 @@
+"""The language server: protocol glue between an editor and ``infill``.
+
+lsp_server knows the Language Server Protocol (pygls, lsprotocol): documents, positions
+in the client's encoding, requests, cancellation, configuration, progress and messages.
+It knows nothing about tree-sitter, gap kinds, post-processing or how a model denoises:
+each handler calls one ``infill`` function (``complete``, ``editing.rewrite``) and
+converts the result with an ``lsp_*`` function of ``convert``. It never imports
+``engine``.
+
+- ``server``: the features (inline completion, completion fallback, rewrite-selection
+  code action and commands, configuration) and the worker that keeps inference off the
+  event loop;
+- ``options``: initialization options and settings -> ``ServerOptions`` (wrapping the
+  shared ``InfillOptions``);
+- ``convert``: ``lsp_*`` conversions;
+- ``__main__``: ``infill-lsp`` (stdio by default, ``--tcp``).
+"""

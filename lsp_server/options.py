@@ -1,0 +1,93 @@
+"""The server's configuration: ``InfillOptions`` plus the few settings only an editor needs.
+
+One converter, ``options_from_dict``, reads initialization options and the ``infill``
+section of ``workspace/didChangeConfiguration`` / ``workspace/configuration`` alike:
+camelCase keys (``maxBlocks``, ``completionFallback``) map onto the dataclass fields,
+either at the top level or under ``"infill"``. An invalid value is reported (the caller
+shows the problems once) and its default is used instead; an ``InfillOptions`` that
+fails validation as a whole falls back to the defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from infill.config import InfillOptions
+from infill.errors import InfillError
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    infill: InfillOptions = field(default_factory=InfillOptions)  # model, sampler, candidates, ...
+    completion_fallback: bool = True      # also answer textDocument/completion with one item
+    max_document_bytes: int = 2_000_000   # larger documents get null results
+    rewrite_renoise: float = 0.5          # share of a selection's tokens re-masked by "Rewrite selection"
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_KINDS = {"int": int, "float": float, "bool": bool, "str": str, "str | None": str}
+
+
+def snake_case(key: str) -> str:
+    return _CAMEL.sub("_", key).lower()
+
+
+def _coerce(value: Any, kind: str, name: str) -> Any:
+    if kind == "str | None" and value is None:
+        return None
+    expected = _KINDS.get(kind, str)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        article = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
+        raise ValueError(f"{name} must be {article[expected.__name__]}, not {value!r}")
+    return value
+
+
+def _apply(target: Any, values: dict[str, Any], problems: list[str], skip: set[str]) -> Any:
+    """``target`` with each known field of ``values`` set; unknown or invalid keys go to problems."""
+    known = {f.name: str(f.type) for f in fields(target)}
+    changes = {}
+    for key, value in values.items():
+        name = snake_case(key)
+        if name in skip:
+            continue
+        if name not in known or name == "infill":
+            problems.append(f"unknown option {key!r}")
+            continue
+        try:
+            changes[name] = _coerce(value, known[name], key)
+        except ValueError as exc:
+            problems.append(f"{exc}; using the default")
+    return replace(target, **changes)
+
+
+def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
+    """Server options from a client's settings object, and the problems found in it."""
+    if raw is None:
+        return ServerOptions(), []
+    if not isinstance(raw, dict):
+        return ServerOptions(), [f"settings must be an object, not {type(raw).__name__}"]
+    if isinstance(raw.get("infill"), dict):
+        raw = raw["infill"]
+    problems: list[str] = []
+    infill_names = {f.name for f in fields(InfillOptions)}
+    server_names = {f.name for f in fields(ServerOptions)} - {"infill"}
+    infill_opts = _apply(InfillOptions(), raw, problems, skip=server_names)
+    try:
+        infill_opts.validate()
+    except InfillError as exc:
+        problems.append(f"{exc}; using the default options")
+        infill_opts = InfillOptions()
+    server = _apply(ServerOptions(infill=infill_opts), {k: v for k, v in raw.items()
+                                                        if snake_case(k) in server_names},
+                    problems, skip=infill_names)
+    if server.max_document_bytes < 1:
+        problems.append("maxDocumentBytes must be positive; using the default")
+        server = replace(server, max_document_bytes=ServerOptions.max_document_bytes)
+    if not 0.0 < server.rewrite_renoise <= 1.0:
+        problems.append("rewriteRenoise must be in (0, 1]; using the default")
+        server = replace(server, rewrite_renoise=ServerOptions.rewrite_renoise)
+    return server, problems

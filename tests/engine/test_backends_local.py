@@ -1,0 +1,194 @@
+"""Local transformers backends: a tiny DiffusionGemma and a masked-LM stand-in, end to end.
+
+Both models are built from configs in memory with random weights, saved with our tiny
+tokenizer into a temporary folder, and loaded the way a user's ``--model DIR`` is: no
+downloads, real code paths.
+"""
+
+import io
+import json
+import sys
+
+import pytest
+import torch
+
+from engine.backend import InfillRequest, load_backend
+from engine.backends import loading
+from engine.backends.transformers_local import TransformersBackend
+from engine.errors import BackendError, ModelLoadError
+from engine.sampling import SamplerConfig
+from engine.tokenizer import SpecialIds, load_tokenizer
+from infill import api
+from infill.cli import main
+
+
+@pytest.fixture(scope="module")
+def gemma_dir(tiny_tokenizer_dir, tmp_path_factory):
+    from engine.diffusion_gemma import text_only_model, tiny_text_config
+
+    tok = load_tokenizer(tiny_tokenizer_dir)
+    sp = SpecialIds.from_tokenizer(tok)
+    torch.manual_seed(0)
+    cfg = tiny_text_config(len(tok), hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64,
+                           canvas_length=8, pad_end_id=sp.pad_end, mask_id=sp.mask, fim_prefix_id=sp.fim_prefix,
+                           fim_suffix_id=sp.fim_suffix, fim_middle_id=sp.fim_middle)
+    out = tmp_path_factory.mktemp("diffusion_gemma")
+    text_only_model(cfg).save_pretrained(str(out))
+    tok.save_pretrained(str(out))
+    gen = {"max_denoising_steps": 12, "stability_threshold": 2, "eos_token_id": [sp.pad_end],
+           "sampler_config": {"entropy_bound": 0.1, "_cls_name": "EntropyBoundSamplerConfig"}}
+    (out / "generation_config.json").write_text(json.dumps(gen))
+    return out
+
+
+@pytest.fixture(scope="module")
+def masked_lm_dir(tiny_tokenizer_dir, tmp_path_factory):
+    """A BERT masked LM over our tokenizer: the stand-in for LLaDA / Dream (same layout)."""
+    from transformers import BertConfig, BertForMaskedLM
+
+    tok = load_tokenizer(tiny_tokenizer_dir)
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=256, pad_token_id=tok.pad_token_id)
+    out = tmp_path_factory.mktemp("masked_lm")
+    BertForMaskedLM(cfg).save_pretrained(str(out))
+    tok.save_pretrained(str(out))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def fresh_backends():
+    api._BACKENDS.clear()
+    yield
+    api._BACKENDS.clear()
+
+
+def test_gemma_loads_with_fim_layout_and_generation_defaults(gemma_dir):
+    be = load_backend(str(gemma_dir))
+    assert isinstance(be, TransformersBackend)
+    info = be.describe()
+    assert info["family"] == "diffusion_gemma" and info["layout"] == "psm"
+    assert info["device"] == "cpu" and info["dtype"] == "float32"
+    assert be.sampler_defaults == {"entropy_bound": 0.1, "max_steps": 12, "stable_steps": 2}
+    # The model's entropy bound applies to the entropy sampler only, and never over a user's choice.
+    assert be.sampler_for(SamplerConfig("entropy"), 0).entropy_bound == 0.1
+    assert be.sampler_for(SamplerConfig("entropy", entropy_bound=0.7), 0).entropy_bound == 0.7
+    assert be.sampler_for(SamplerConfig("threshold"), 0).entropy_bound == SamplerConfig().entropy_bound
+    sp = SpecialIds.from_tokenizer(be.tokenizer)
+    ctx = be.adapter.layout("def f(", "):\n", 64, 16)
+    assert ctx[0] == sp.fim_prefix and ctx[-1] == sp.fim_middle and sp.fim_suffix in ctx
+
+
+@pytest.mark.parametrize("fixture", ["gemma_dir", "masked_lm_dir"])
+def test_candidates_blocks_and_determinism(fixture, request):
+    be = load_backend(str(request.getfixturevalue(fixture)))
+    req = InfillRequest("def add(a, b):\n    return ", "\n", canvas_length=4, candidates=2, max_blocks=2, seed=1,
+                        sampler=SamplerConfig("sequential", min_tokens=4))
+    res = be.infill(req)
+    assert len(res.candidates) == 2 and res.context_tokens > 0
+    assert res.forward_passes > 4 and res.candidates[0].tokens > 4      # the second block ran
+    assert [c.text for c in be.infill(req).candidates] == [c.text for c in res.candidates]
+
+
+def test_cancel_callback_stops_local_request(masked_lm_dir):
+    from engine.backend import RequestCancelled
+    be = load_backend(str(masked_lm_dir))
+    with pytest.raises(RequestCancelled):
+        be.infill(InfillRequest("x = ", "", canvas_length=4, cancelled=lambda: True))
+
+
+@pytest.mark.parametrize("fixture", ["gemma_dir", "masked_lm_dir"])
+def test_batch_end_to_end(fixture, request, capsys, monkeypatch):
+    """The same end-to-end batch test the embedded model passes (tests/infill/test_cli.py)."""
+    lines = [
+        json.dumps({"task_id": "a", "prefix": "def f(x):\n    return ", "suffix": "\n"}),
+        "{not json",
+        json.dumps({"task_id": "c", "suffix": "only a suffix"}),
+        json.dumps({"task_id": "d", "prefix": "x = ", "suffix": "", "language": "cobol"}),
+        json.dumps({"prefix": "y = ", "suffix": "\n", "path": "z.py"}),
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    code = main(["batch", "--model", str(request.getfixturevalue(fixture)), "--canvas", "6"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [r["task_id"] for r in rows] == ["a", 2, "c", "d", 5]
+    assert {"completion", "forward_passes", "tokens", "latency_ms"} <= set(rows[0])
+    assert rows[0]["forward_passes"] >= 1
+    assert "invalid JSON" in rows[1]["error"]
+    assert "prefix" in rows[2]["error"]
+    assert "unsupported language 'cobol'" in rows[3]["error"]
+    assert "completion" in rows[4]
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(ModelLoadError, match="has no config.json"):
+        load_backend(str(tmp_path))
+    with pytest.raises(ModelLoadError, match="has no config.json"):
+        load_backend(str(tmp_path / "missing"))
+
+
+def test_unsupported_architecture_names_the_supported_ones(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
+    with pytest.raises(ModelLoadError, match="'gpt2' model.*supported: .*diffusion_gemma.*llada.*dream"):
+        load_backend(str(tmp_path))
+
+
+def test_too_large_is_refused_before_loading_with_the_estimate(masked_lm_dir, monkeypatch):
+    monkeypatch.setattr(loading, "available_bytes", lambda device: 1000)
+    with pytest.raises(ModelLoadError, match=r"needs about 0\.0 GiB in float32 on cpu, but only 0\.0 GiB"):
+        load_backend(str(masked_lm_dir))
+
+
+def test_memory_estimate_rescales_stored_dtype(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\0" * 1000)
+    cfg = {"torch_dtype": "bfloat16"}
+    assert loading.estimate_bytes(tmp_path, cfg, torch.float32) == int(2000 * loading.HEADROOM)
+    assert loading.estimate_bytes(tmp_path, cfg, torch.bfloat16) == int(1000 * loading.HEADROOM)
+    # No weights at all: estimated from the config's shape.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    big = {"vocab_size": 256_000, "hidden_size": 4096, "num_hidden_layers": 32, "intermediate_size": 14336}
+    assert loading.estimate_bytes(empty, big, torch.bfloat16) > 10 * 2**30
+
+
+def test_device_and_dtype_choices():
+    assert loading.resolve_device("cpu").type == "cpu"
+    assert loading.resolve_dtype("auto", torch.device("cpu")) == torch.float32
+    assert loading.resolve_dtype("auto", torch.device("cuda")) == torch.bfloat16
+    assert loading.resolve_dtype("bf16", torch.device("cpu")) == torch.bfloat16
+    with pytest.raises(ModelLoadError, match="unknown dtype"):
+        loading.resolve_dtype("int3", torch.device("cpu"))
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelLoadError, match="CUDA is not available"):
+            loading.resolve_device("cuda")
+
+
+def test_dtype_override_loads_bf16(masked_lm_dir):
+    be = load_backend(str(masked_lm_dir), dtype="bfloat16")
+    assert next(be.model.parameters()).dtype == torch.bfloat16
+    assert be.infill(InfillRequest("x = ", "\n", canvas_length=3, max_blocks=1)).candidates
+
+
+def test_no_mask_token_is_a_clear_error(masked_lm_dir, tmp_path):
+    import shutil
+    d = tmp_path / "nomask"
+    shutil.copytree(masked_lm_dir, d)
+    tc = json.loads((d / "tokenizer_config.json").read_text())
+    tc.pop("mask_token", None)
+    (d / "tokenizer_config.json").write_text(json.dumps(tc))
+    with pytest.raises(ModelLoadError, match="has no mask token"):
+        load_backend(str(d))
+
+
+def test_rewrite_is_refused_and_falls_back_when_configured(masked_lm_dir, tiny_model_dir, monkeypatch):
+    from engine import backends
+    from engine.backend import EmbeddedBackend
+    req = InfillRequest("x = ", "\n", init_text="1 + 2", candidates=1)
+    with pytest.raises(BackendError, match="cannot rewrite"):
+        load_backend(str(masked_lm_dir)).infill(req)
+    monkeypatch.setattr(backends, "_embedded", lambda threads: EmbeddedBackend(tiny_model_dir))
+    be = load_backend(str(masked_lm_dir), fallback_to_embedded=True)
+    assert be.infill(req).candidates and "cannot rewrite" in be.last_error
+    # A folder that fails to load is replaced by the embedded model up front.
+    assert isinstance(load_backend(str(masked_lm_dir / "nope"), fallback_to_embedded=True), EmbeddedBackend)

@@ -1,0 +1,98 @@
+"""Inline edits, the suggestion cache and selection rewrites (tiny random model)."""
+
+import pytest
+
+from engine.backend import EmbeddedBackend, InfillRequest, RequestCancelled
+from infill.config import InfillOptions
+from infill.editing import SuggestionCache, inline_edit, line_end, rewrite
+from infill.errors import Cancelled, InfillError, PositionError, UnknownLanguageError
+
+
+def apply(text, edit):
+    return text[: edit.start] + edit.text + text[edit.end :]
+
+
+@pytest.mark.parametrize("text, offset, completion", [
+    ("print()\nx", 6, "a, b"),            # closing bracket after the cursor
+    ("x = \n", 4, "1"),                   # nothing after the cursor
+    ("f(  \r\ny", 2, "a)"),               # CRLF: the \r stays
+    ("foo()\n", 0, "x = 1\n"),            # whole line inserted before a line
+    ("", 0, "pass"),
+])
+def test_inline_edit_covers_rest_of_line_and_equals_insertion(text, offset, completion):
+    edit = inline_edit(text, offset, completion)
+    assert edit.start == offset and edit.end == line_end(text, offset)
+    assert "\n" not in text[edit.start:edit.end] and "\r" not in text[edit.start:edit.end]
+    assert apply(text, edit) == text[:offset] + completion + text[offset:]
+
+
+def test_cache_answers_typing_into_a_suggestion():
+    cache = SuggestionCache()
+    text = "def f():\n    return \n"
+    cache.remember("a", text, 20, ["a + b", "x"])
+    assert cache.lookup("a", text, 20) == ["a + b", "x"]
+    typed = text[:20] + "a +" + text[20:]
+    assert cache.lookup("a", typed, 23) == [" b"]
+    assert cache.lookup("a", text[:20] + "a + b" + text[20:], 25) is None   # fully typed
+    assert cache.lookup("a", text[:20] + "z" + text[20:], 21) is None       # diverged
+    assert cache.lookup("a", typed + "# edit", 23) is None                  # suffix changed
+    assert cache.lookup("b", typed, 23) is None                             # other document
+    cache.forget("a")
+    assert cache.lookup("a", text, 20) is None
+
+
+def test_cache_is_bounded():
+    cache = SuggestionCache(max_documents=2)
+    for key in "abc":
+        cache.remember(key, "x", 1, ["y"])
+    assert cache.lookup("a", "x", 1) is None and cache.lookup("c", "x", 1) == ["y"]
+
+
+def test_engine_rewrite_keeps_unmasked_tokens_and_length(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    sel = "self.items.append(item)"
+    ids = be.tokenizer(sel, add_special_tokens=False)["input_ids"]
+    res = be.infill(InfillRequest("def push(self, item):\n    ", "\n", candidates=2, seed=1,
+                                  init_text=sel, renoise=0.3))
+    assert len(res.candidates) == 2
+    assert all(c.tokens == len(ids) for c in res.candidates)
+    assert 1 <= res.forward_passes <= len(ids)
+    # renoise 1e-9 re-masks exactly one position: the rest is the selection's tokens
+    one = be.infill(InfillRequest("", "", init_text=sel, renoise=1e-9, seed=2)).candidates[0]
+    out = be.tokenizer(one.text, add_special_tokens=False)["input_ids"]
+    assert one.tokens == len(ids)
+    assert isinstance(one.text, str) and out  # decode/encode may merge tokens differently
+
+
+def test_engine_rewrite_is_seeded(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    req = InfillRequest("x = ", "\n", init_text="a + b * c", renoise=0.5, seed=4, candidates=2)
+    assert [c.text for c in be.infill(req).candidates] == [c.text for c in be.infill(req).candidates]
+
+
+def test_engine_cancel_stops_before_a_forward_pass(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    with pytest.raises(RequestCancelled):
+        be.infill(InfillRequest("x = ", "\n", cancelled=lambda: True))
+    assert be.infill(InfillRequest("x = ", "\n", canvas_length=4, cancelled=lambda: False)).candidates
+
+
+def test_rewrite_ranks_and_reports(tiny_model_dir):
+    opts = InfillOptions(model=str(tiny_model_dir), candidates=3)
+    text = "def add(a, b):\n    return a + b\n"
+    start = text.index("a + b")
+    out = rewrite(text, start, start + 5, "python", opts, renoise=0.5)
+    assert out.text == out.candidates[0] and len(out.candidates) == 3
+    assert out.forward_passes >= 1
+
+
+def test_rewrite_bad_input(tiny_model_dir):
+    opts = InfillOptions(model=str(tiny_model_dir))
+    with pytest.raises(PositionError):
+        rewrite("abc", 2, 9, "python", opts)
+    with pytest.raises(InfillError, match="nothing to rewrite"):
+        rewrite("a  b", 1, 3, "python", opts)
+    with pytest.raises(UnknownLanguageError):
+        rewrite("abc", 0, 2, "cobol", opts)
+    with pytest.raises(Cancelled):
+        rewrite("abc", 0, 2, "python", opts, cancelled=lambda: True)

@@ -1,0 +1,82 @@
+"""A real ``python -m lsp_server`` over stdio, driven by pytest-lsp, on the tiny random model."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"])
+
+CAPABILITIES = types.ClientCapabilities(
+    window=types.WindowClientCapabilities(work_done_progress=True),
+    workspace=types.WorkspaceClientCapabilities(configuration=True, apply_edit=True),
+    text_document=types.TextDocumentClientCapabilities(
+        inline_completion=types.InlineCompletionClientCapabilities(),
+        code_action=types.CodeActionClientCapabilities(
+            resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]))),
+)
+
+
+def fast_options(model_dir) -> dict:
+    """Settings that keep each request to a few tiny forward passes."""
+    return {"model": str(model_dir), "canvas": 8, "maxBlocks": 1, "candidates": 3, "threads": 1}
+
+
+def record_applied_edits(client: LanguageClient) -> list:
+    client.applied_edits = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams):
+        client.applied_edits.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return client.applied_edits
+
+
+async def start(client: LanguageClient, init_options) -> types.InitializeResult:
+    record_applied_edits(client)
+    result = await client.initialize_session(types.InitializeParams(
+        capabilities=CAPABILITIES, initialization_options=init_options))
+    return result
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.05)
+
+
+def open_doc(client: LanguageClient, uri: str, text: str, language: str = "python", version: int = 1) -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)))
+
+
+def change_doc(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def inline_params(uri: str, line: int, character: int, invoked: bool = True) -> types.InlineCompletionParams:
+    kind = types.InlineCompletionTriggerKind.Invoked if invoked else types.InlineCompletionTriggerKind.Automatic
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=kind))
+
+
+@pytest_lsp.fixture(config=SERVER, scope="module")
+async def client(lsp_client: LanguageClient, tiny_model_dir):
+    lsp_client.init_result = await start(lsp_client, fast_options(tiny_model_dir))
+    # the model loads after `initialized`, with $/progress: wait for its end
+    await wait_for(lambda: any(getattr(v, "kind", "") == "end"
+                               for vs in lsp_client.progress_reports.values() for v in vs))
+    yield
+    await lsp_client.shutdown_session()

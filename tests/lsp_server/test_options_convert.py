@@ -1,0 +1,78 @@
+"""Settings -> ServerOptions (camelCase, problems, fallbacks) and the lsp_* position conversions."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+
+from infill.errors import PositionError, UnknownLanguageError
+from lsp_server.convert import (
+    lsp_completion_list,
+    lsp_inline_items,
+    lsp_language,
+    lsp_offset,
+    lsp_position,
+    lsp_range_from_json,
+)
+from lsp_server.options import ServerOptions, options_from_dict
+
+
+def test_camel_case_settings_map_onto_the_dataclasses():
+    opts, problems = options_from_dict({"infill": {
+        "model": "/m", "maxBlocks": 2, "stableSteps": 3, "entropyBound": 1, "completionFallback": False,
+        "maxDocumentBytes": 1000, "rewriteRenoise": 0.25}})
+    assert problems == []
+    assert (opts.infill.model, opts.infill.max_blocks, opts.infill.stable_steps) == ("/m", 2, 3)
+    assert opts.infill.entropy_bound == 1.0
+    assert (opts.completion_fallback, opts.max_document_bytes, opts.rewrite_renoise) == (False, 1000, 0.25)
+
+
+def test_invalid_settings_are_reported_and_fall_back():
+    opts, problems = options_from_dict({"candidates": "3", "maxBlocks": True, "nope": 1, "rewriteRenoise": 2})
+    assert opts.infill.candidates == 1 and opts.infill.max_blocks == 4 and opts.rewrite_renoise == 0.5
+    assert len(problems) == 4 and any("'nope'" in p for p in problems)
+    opts, problems = options_from_dict({"sampler": "magic", "candidates": 2})
+    assert opts == ServerOptions() and "unknown sampler" in problems[0]     # validate() failed: defaults
+    assert options_from_dict(None) == (ServerOptions(), [])
+    assert options_from_dict([1])[1]
+
+
+TEXT = "a\U0001F600b\r\nxé\n"
+
+
+@pytest.mark.parametrize("line, character, encoding, offset", [
+    (0, 0, "utf-16", 0), (0, 1, "utf-16", 1), (0, 2, "utf-16", 1),   # inside the pair: before it
+    (0, 3, "utf-16", 2), (0, 4, "utf-16", 3),                        # end of line, before \r
+    (1, 2, "utf-16", 7), (1, 3, "utf-8", 7), (1, 2, "utf-8", 6), (0, 2, "utf-32", 2), (2, 0, "utf-16", 8),
+])
+def test_lsp_offset(line, character, encoding, offset):
+    assert lsp_offset(TEXT, types.Position(line=line, character=character), encoding) == offset
+
+
+@pytest.mark.parametrize("line, character", [(3, 0), (0, 5), (1, 9)])
+def test_lsp_offset_outside_raises(line, character):
+    with pytest.raises(PositionError):
+        lsp_offset(TEXT, types.Position(line=line, character=character))
+
+
+def test_lsp_position_round_trip():
+    for offset in (0, 1, 2, 3, 6, 7, 8):
+        pos = lsp_position(TEXT, offset)
+        assert lsp_offset(TEXT, pos) == offset
+    assert lsp_position(TEXT, 2) == types.Position(line=0, character=3)
+    assert lsp_position(TEXT, 2, "utf-8") == types.Position(line=0, character=5)
+
+
+def test_items_completion_language_and_json_ranges():
+    result = lsp_inline_items("f()\n", 2, ["x", "x", ""])
+    assert len(result.items) == 1 and result.items[0].insert_text == "x)"
+    assert result.items[0].range.end == types.Position(line=0, character=3)
+    assert lsp_inline_items("f()\n", 2, [""]) is None
+    item = lsp_completion_list("", 0, "a = 1\nb = 2").items[0]
+    assert item.label == "infill: a = 1\u2026" and item.text_edit.new_text == "a = 1\nb = 2"
+    assert lsp_language("python", "file:///x.txt") == "python"
+    assert lsp_language(None, "file:///x.py") == "python"
+    with pytest.raises(UnknownLanguageError):
+        lsp_language("cobol", "file:///x.py")
+    with pytest.raises(ValueError):
+        lsp_range_from_json({"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}})
