@@ -2,6 +2,9 @@
 
     python benchmarks/samplers.py [--subset single-line] [--limit 0] [--samplers threshold entropy sequential]
 
+A sampler spec may carry option overrides: ``threshold:threshold=0.7`` or
+``entropy:entropy_bound=1.0,stable_steps=2`` (any ``InfillOptions`` field).
+
 Runs ``infill eval``'s harness once per sampler with the same model, tasks and seed, prints
 one table (pass@1, exact match, syntax-valid, empty-completion rate, latency p50/p95,
 forward passes per committed token, and the pass ratio against the sequential baseline) and
@@ -35,6 +38,17 @@ def run_one(tasks, opts: InfillOptions, workers: int) -> dict:
     return report.summary()
 
 
+def parse_spec(spec: str, base: InfillOptions) -> InfillOptions:
+    """``name[:field=value,...]`` -> options with that sampler and those overrides."""
+    name, _, rest = spec.partition(":")
+    changes: dict = {"sampler": name}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        kind = type(getattr(base, key))
+        changes[key] = kind(value) if kind is not bool else value.lower() in ("1", "true", "yes")
+    return replace(base, **changes)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--subset", default="single-line")
@@ -51,14 +65,15 @@ def main() -> int:
     base = InfillOptions(model=args.model, threads=args.threads, max_lines=args.max_lines)
     get_backend(base)  # load once, outside the timings
     rows = {}
-    for name in args.samplers:
-        rows[name] = run_one(tasks, replace(base, sampler=name), args.workers)
-        print(f"{name}: pass@1 {rows[name]['pass@1']:.3f}", file=sys.stderr, flush=True)
+    for spec in args.samplers:
+        rows[spec] = run_one(tasks, parse_spec(spec, base), args.workers)
+        print(f"{spec}: pass@1 {rows[spec]['pass@1']:.3f}", file=sys.stderr, flush=True)
 
     seq = rows.get("sequential")
     cols = ["pass@1", "exact_match", "syntax_valid_rate", "empty_rate", "latency_p50_ms", "latency_p95_ms",
             "forward_passes_per_token"]
-    head = f"{'sampler':<12}" + "".join(f"{c:>15}" for c in cols) + f"{'passes vs seq':>15}"
+    width = max(12, *(len(k) + 2 for k in rows))
+    head = f"{'sampler':<{width}}" + "".join(f"{c:>15}" for c in cols) + f"{'passes vs seq':>15}"
     print(f"subset {args.subset}, {len(tasks)} tasks, model {args.model or 'embedded'}, "
           f"{args.threads} threads, load {os.getloadavg()[0]:.1f}")
     print(head)
@@ -66,7 +81,7 @@ def main() -> int:
         ratio = (seq["forward_passes_per_token"] / r["forward_passes_per_token"]
                  if seq and r["forward_passes_per_token"] else float("nan"))
         r["passes_ratio_vs_sequential"] = ratio
-        print(f"{name:<12}" + "".join(f"{r[c]:>15.3f}" for c in cols) + f"{ratio:>14.2f}x")
+        print(f"{name:<{width}}" + "".join(f"{r[c]:>15.3f}" for c in cols) + f"{ratio:>14.2f}x")
     out = Path(args.out) if args.out else HERE / "results" / f"samplers-{args.subset}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"subset": args.subset, "tasks": len(tasks), "model": args.model or "embedded",

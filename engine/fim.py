@@ -109,6 +109,29 @@ class Example:
     content_len: int           # how many canvas targets are middle tokens (the rest pad_end)
 
 
+def make_span_example(text: str, tokenizer, special: SpecialIds, budget: FimBudget,
+                      rng: random.Random) -> Example:
+    """A long canvas of plain code after a short context: whole-window masked diffusion.
+
+    Every canvas position carries loss, so these examples put far more of each step's
+    compute into learning signal than gap-shaped ones (whose middles are ~10 tokens).
+    ``budget.canvas_length`` is the span length; the suffix is the text after the span.
+    """
+    starts = _line_starts(text)
+    start = starts[rng.randrange(len(starts))]
+    span_chars = budget.canvas_length * 4
+    prefix = text[max(0, start - budget.prefix_tokens * 5): start]
+    middle = text[start: start + span_chars]
+    suffix = text[start + span_chars: start + span_chars + budget.suffix_tokens * 5]
+    enc = tokenizer([prefix, middle, suffix], add_special_tokens=False)["input_ids"]
+    prefix_ids = enc[0][-budget.prefix_tokens:] if budget.prefix_tokens else []
+    middle_ids = enc[1][: budget.canvas_length]
+    # The suffix follows the canvas only if the span was not cut short of the canvas.
+    suffix_ids = enc[2][: budget.suffix_tokens] if len(enc[1]) <= budget.canvas_length else []
+    canvas = canvas_targets(middle_ids, budget.canvas_length, special.pad_end)
+    return Example(context_ids(prefix_ids, suffix_ids, special), canvas, len(middle_ids))
+
+
 def make_example(text: str, tokenizer, special: SpecialIds, budget: FimBudget,
                  rng: random.Random, continuation_share: float = 0.2) -> Example:
     """Cut one document and tokenize the pieces separately, as inference does."""

@@ -10,7 +10,10 @@ commit some of them, repeat. Which positions to commit is a small strategy funct
   (the entropy-bounded EB sampler);
 - ``sequential``: the single most confident position per step (the baseline).
 
-Shared rules: ``<|pad_end|>`` ends the middle, so once one is committed every later position
+Shared rules: the first pass fixes the length (``length_first``: the first position whose
+most likely token is ``<|pad_end|>`` ends the middle, as in length-predicting masked
+diffusion; pads are easy to predict, so their argmax is a good length estimate while their
+probabilities are not calibrated); ``<|pad_end|>`` ends the middle, so once one is committed every later position
 becomes ``<|pad_end|>`` without further passes; pad confidence is scaled down by
 ``pad_penalty`` so content is committed before pads (the pad-collapse remedy); the first
 ``min_tokens`` positions may not end the middle, nor may any position before a non-blank
@@ -39,6 +42,7 @@ class SamplerConfig:
     pad_penalty: float = 0.5          # pad_end confidence is multiplied by this when ranking
     min_tokens: int = 1               # the middle has at least this many tokens
     require_content: bool = True      # the middle may not end before a non-blank token is committed
+    length_first: bool = True         # the first pass fixes the length: pads from the first argmax pad on
 
 
 @dataclass
@@ -123,6 +127,18 @@ def _content_before(x: torch.Tensor, special: SpecialTokens) -> torch.Tensor:
     return before > 0
 
 
+def _fix_length(x: torch.Tensor, logits: torch.Tensor, special: SpecialTokens, min_len: int) -> torch.Tensor:
+    """Length first: with every position still open, the first position (at or after
+    ``min_len``) whose most likely token is pad_end is where the middle ends; it and every
+    later masked position become pad_end. Rows whose argmax is never pad keep the canvas."""
+    is_pad = logits.argmax(-1) == special.pad_end                      # (B, N)
+    is_pad[:, :min_len] = False
+    first = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(is_pad[:, 0], x.shape[1],
+                                                                                  dtype=torch.long))
+    after = torch.arange(x.shape[1])[None] >= first[:, None]
+    return torch.where(after & (x == special.mask), torch.full_like(x, special.pad_end), x)
+
+
 def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: SamplerConfig,
             gen: torch.Generator) -> DenoiseResult:
     """Fill every ``special.mask`` position of ``canvas`` (B, N); other positions are kept."""
@@ -140,6 +156,9 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
         passes += 1
         if special.forbidden:
             logits[..., special.forbidden] = float("-inf")
+        if cfg.length_first and passes == 1:
+            x = _fix_length(x, logits, special, max(1, cfg.min_tokens))
+            masked = x == special.mask
         if cfg.min_tokens:
             logits[:, : cfg.min_tokens, special.pad_end] = float("-inf")
         if cfg.require_content:

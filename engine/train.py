@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from .corpus import build_corpus, load_texts
-from .fim import FimBudget, make_example
+from .fim import FimBudget, make_example, make_span_example
 from .modeling import CanvasConfig, CanvasDenoiser
 from .noise import antithetic_t, corrupt, diffusion_loss, target_weights
 from .tokenizer import SpecialIds, load_tokenizer, train_tokenizer
@@ -60,6 +60,9 @@ class TrainConfig:
     pad_weight: float = 0.1                # loss weight of pads after the first pad_end
     random_share: float = 0.1              # share of corrupted tokens that become random tokens
     eps: float = 1e-3                      # smallest noise level
+    span_share: float = 0.5                # share of batches that are long plain-code spans
+    span_canvas: int = 96                  # canvas length of span batches
+    span_prefix_tokens: int = 64           # context before a span
     threads: int = 1
     eval_every: int = 250
     ckpt_every: int = 50
@@ -73,8 +76,10 @@ class TrainConfig:
 class ExampleStream:
     """Random FIM examples from documents drawn in proportion to their length."""
 
-    def __init__(self, texts: list[str], tokenizer, special: SpecialIds, budget: FimBudget, seed: int):
+    def __init__(self, texts: list[str], tokenizer, special: SpecialIds, budget: FimBudget, seed: int,
+                 span_budget: FimBudget | None = None):
         self.texts = texts
+        self.span_budget = span_budget
         self.cum = []
         total = 0
         for t in texts:
@@ -83,13 +88,16 @@ class ExampleStream:
         self.tokenizer, self.special, self.budget = tokenizer, special, budget
         self.rng = random.Random(seed)
 
-    def sample(self):
+    def sample(self, span: bool = False):
         i = bisect.bisect_right(self.cum, self.rng.random() * self.cum[-1])
-        return make_example(self.texts[min(i, len(self.texts) - 1)], self.tokenizer,
-                            self.special, self.budget, self.rng)
+        text = self.texts[min(i, len(self.texts) - 1)]
+        if span:
+            return make_span_example(text, self.tokenizer, self.special, self.span_budget, self.rng)
+        return make_example(text, self.tokenizer, self.special, self.budget, self.rng)
 
-    def batch(self, n: int):
-        return collate([self.sample() for _ in range(n)], self.special.pad_end)
+    def batch(self, n: int, span: bool = False):
+        """A batch of gap-shaped examples, or (span=True) of long plain-code spans."""
+        return collate([self.sample(span) for _ in range(n)], self.special.pad_end)
 
 
 def collate(examples, pad_id: int):
@@ -238,7 +246,8 @@ def train(cfg: TrainConfig) -> None:
                              "max_steps": cfg.max_steps})
     model = build_model(cfg, tokenizer, special)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
-    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed)
+    span_budget = FimBudget(cfg.span_prefix_tokens, cfg.suffix_tokens // 2, cfg.span_canvas)
+    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget)
     gen = torch.Generator().manual_seed(cfg.seed)
     step, tokens_seen, elapsed, best_val = 0, 0, 0.0, float("inf")
     if state is not None:
@@ -273,7 +282,7 @@ def train(cfg: TrainConfig) -> None:
         while step < cfg.max_steps:
             if cfg.minutes and time.time() - session_start > cfg.minutes * 60:
                 break
-            batch = stream.batch(cfg.batch_size)
+            batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, cfg)
             loss = batch_loss(model, batch, cfg, special, gen)

@@ -53,11 +53,14 @@ def get_backend(options: InfillOptions) -> Backend:
 
 
 def complete(text: str, offset: int, language: str, options: InfillOptions,
-             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None) -> Completion:
+             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
+             extra_context: str = "") -> Completion:
     """Fill the gap at ``offset`` (characters) of ``text``.
 
     ``cancelled`` is polled before each forward pass; when it returns True the request
-    stops with ``Cancelled``.
+    stops with ``Cancelled``. ``extra_context`` (e.g. a comment block of type errors and
+    failing tests, ``infill.diagnostics``) is put before the prefix the backend sees; the
+    document, post-processing and verification do not see it.
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
@@ -68,7 +71,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     request = InfillRequest(
-        prefix=ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
+        prefix=extra_context + ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else min(options.max_blocks, 2),
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)

@@ -3,6 +3,8 @@
     infill complete FILE:LINE:COL [--json]    print the text to insert (1-based line and column)
     infill batch < tasks.jsonl                one JSON line out per task line in
     infill eval [--subset single-line]        HumanEval infilling: pass@1, exact match, latency
+    infill rewrite FILE:START-END             re-denoise lines, print a unified diff (infill.bot)
+    infill fix [-- PYTEST ARGS]               a test-verified patch for failing tests (infill.bot)
 
 Errors in the library are typed (``InfillError``) and become one line on stderr here, with
 exit status 1 (2 for bad usage); in ``batch`` they become an ``error`` field and the batch
@@ -17,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from .bot import add_bot_parsers, cmd_fix, cmd_rewrite
 from .config import InfillOptions, add_option_flags, options_from_args
 from .errors import InfillError, InputFileError, PositionError, TaskError
 
@@ -149,10 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--quiet", action="store_true")
     for sp in (c, b, e):
         add_option_flags(sp)
+    add_bot_parsers(sub)  # rewrite, fix
     return p
 
 
-COMMANDS = {"complete": cmd_complete, "batch": cmd_batch, "eval": cmd_eval}
+COMMANDS = {"complete": cmd_complete, "batch": cmd_batch, "eval": cmd_eval,
+            "rewrite": cmd_rewrite, "fix": cmd_fix}
 
 
 def main(argv: list[str] | None = None) -> int:

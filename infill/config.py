@@ -37,6 +37,14 @@ class InfillOptions:
     model_family: str = "auto"      # local adapter: auto (from config model_type) | diffusion_gemma | llada | ...
     timeout_s: float = 30.0         # remote: seconds to wait for the server
     fallback_to_embedded: bool = False  # serve with the embedded model when the configured backend fails
+    # Context beyond the text around the cursor (infill.diagnostics, infill.testcontext; the server).
+    type_check: bool = True         # run mypy on the document for type errors near the cursor
+    verify_types: bool = False      # rank the first candidates by the type errors they leave in the function
+    context_in_prompt: bool = False  # write type errors and failing tests into the prompt as comments
+    #                                  (the embedded model was not trained with them; the server turns
+    #                                  this on for a remote --endpoint unless told otherwise)
+    junit_path: str | None = None   # JUnit XML report of the last test run, relative to the workspace
+    #                                 root (default: junit.xml or report.xml when present)
 
     def sampler_config(self) -> SamplerConfig:
         return SamplerConfig(name=self.sampler, threshold=self.threshold, entropy_bound=self.entropy_bound,
@@ -77,6 +85,10 @@ _HELP = {
     "sampler": "threshold (parallel), entropy (EB) or sequential (one token per pass)",
     "canvas": "canvas length in tokens (0: from the gap kind)",
     "candidates": "candidates drawn as one batch, syntax-checked and ranked",
+    "type_check": "language server: run mypy for type errors near the cursor",
+    "verify_types": "language server: rank the first candidates by the type errors they leave",
+    "context_in_prompt": "language server: write type errors and failing tests into the prompt",
+    "junit_path": "language server: JUnit XML report of the last test run (default junit.xml, report.xml)",
 }
 
 

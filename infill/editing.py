@@ -74,9 +74,10 @@ class Rewrite:
 
 def rewrite(text: str, start: int, end: int, language: str, options: InfillOptions,
             backend: Backend | None = None, renoise: float = 0.5,
-            cancelled: Callable[[], bool] | None = None) -> Rewrite:
+            cancelled: Callable[[], bool] | None = None, extra_context: str = "") -> Rewrite:
     """Rewrite ``text[start:end]``: a share ``renoise`` of its tokens is re-masked and denoised
-    again in the context of the text around it. The token count is kept."""
+    again in the context of the text around it. The token count is kept. ``extra_context``
+    (a comment block, as for ``api.complete``) is put before the prefix the backend sees."""
     t0 = time.perf_counter()
     if not 0 <= start <= end <= len(text):
         raise PositionError(f"selection {start}..{end} is outside the document ({len(text)} characters)")
@@ -86,7 +87,7 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
         raise InfillError("renoise must be in (0, 1]")
     get_language(language)  # fails early on an unknown language
     backend = backend or get_backend(options)
-    request = InfillRequest(prefix=text[:start], suffix=text[end:], candidates=options.candidates,
+    request = InfillRequest(prefix=extra_context + text[:start], suffix=text[end:], candidates=options.candidates,
                             sampler=options.sampler_config(), seed=options.seed,
                             init_text=text[start:end], renoise=renoise, cancelled=cancelled)
     try:

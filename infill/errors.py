@@ -23,3 +23,8 @@ class TaskError(InfillError):
 
 class Cancelled(InfillError):
     """The request was cancelled (superseded by a newer one, or by the client) before it finished."""
+
+
+class RepositoryError(InfillError):
+    """A repository cannot be tested or patched: not Python, no tests, tests that fail to
+    import, pytest missing, a dirty working tree for ``--apply``. The CLI exits with 2."""

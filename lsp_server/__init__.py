@@ -8,8 +8,11 @@ converts the result with an ``lsp_*`` function of ``convert``. It never imports
 ``engine``.
 
 - ``server``: the features (inline completion, completion fallback, rewrite-selection
-  code action and commands, configuration) and the worker that keeps inference off the
-  event loop;
+  code action and commands, configuration, ``infill/diagnostics`` and ``infill.context``);
+- ``jobs``: the worker that keeps inference off the event loop, newer requests
+  superseding older ones;
+- ``sources``: context beyond the text (type checks per document version on their own
+  thread, forwarded diagnostics, the workspace root for failing tests);
 - ``options``: initialization options and settings -> ``ServerOptions`` (wrapping the
   shared ``InfillOptions``);
 - ``convert``: ``lsp_*`` conversions;

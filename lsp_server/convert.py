@@ -13,6 +13,7 @@ from typing import Any
 from lsprotocol import types
 
 from infill.context import position_to_offset, utf16_to_codepoint_col
+from infill.diagnostics import Problem
 from infill.editing import Edit, inline_edit
 from infill.errors import PositionError, UnknownLanguageError
 from infill.languages import language_for_path, supported_languages
@@ -140,3 +141,27 @@ def lsp_completion_list(text: str, offset: int, completion: str,
         text_edit=types.TextEdit(range=cursor, new_text=completion),
         insert_text_format=types.InsertTextFormat.PlainText, sort_text="0", preselect=True)
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+_SEVERITIES = {1: "error", 2: "warning", 3: "information", 4: "hint"}
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def lsp_problems(diagnostics: Any) -> list[Problem]:
+    """Problems from LSP Diagnostic values (JSON objects or lsprotocol's); malformed ones are skipped."""
+    problems = []
+    for diagnostic in diagnostics if isinstance(diagnostics, (list, tuple)) else []:
+        start = _field(_field(diagnostic, "range"), "start")
+        line, character, message = _field(start, "line"), _field(start, "character"), _field(diagnostic, "message")
+        if not (type(line) is int and type(character) is int and isinstance(message, str)) or line < 0:
+            continue
+        severity = _field(diagnostic, "severity")
+        code, source = _field(diagnostic, "code"), _field(diagnostic, "source")
+        problems.append(Problem(line=line, col=max(character, 0), message=message,
+                                source=source if isinstance(source, str) else "client",
+                                severity=_SEVERITIES.get(int(severity) if isinstance(severity, int) else 1, "error"),
+                                code=str(code) if isinstance(code, (str, int)) else ""))
+    return problems

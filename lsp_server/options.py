@@ -5,7 +5,8 @@ section of ``workspace/didChangeConfiguration`` / ``workspace/configuration`` al
 camelCase keys (``maxBlocks``, ``completionFallback``) map onto the dataclass fields,
 either at the top level or under ``"infill"``. An invalid value is reported (the caller
 shows the problems once) and its default is used instead; an ``InfillOptions`` that
-fails validation as a whole falls back to the defaults.
+fails validation as a whole falls back to the defaults. ``contextInPrompt`` defaults to
+true when an ``endpoint`` (a remote backend, which can read the comments) is set.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class ServerOptions:
     completion_fallback: bool = True      # also answer textDocument/completion with one item
     max_document_bytes: int = 2_000_000   # larger documents get null results
     rewrite_renoise: float = 0.5          # share of a selection's tokens re-masked by "Rewrite selection"
+    type_check_timeout_s: float = 3.0     # one mypy run, and all of a request's candidate checks, at most
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -76,6 +78,8 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     infill_names = {f.name for f in fields(InfillOptions)}
     server_names = {f.name for f in fields(ServerOptions)} - {"infill"}
     infill_opts = _apply(InfillOptions(), raw, problems, skip=server_names)
+    if infill_opts.endpoint and not {"contextInPrompt", "context_in_prompt"} & set(raw):
+        infill_opts = replace(infill_opts, context_in_prompt=True)
     try:
         infill_opts.validate()
     except InfillError as exc:
@@ -90,4 +94,7 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not 0.0 < server.rewrite_renoise <= 1.0:
         problems.append("rewriteRenoise must be in (0, 1]; using the default")
         server = replace(server, rewrite_renoise=ServerOptions.rewrite_renoise)
+    if not server.type_check_timeout_s > 0:
+        problems.append("typeCheckTimeoutS must be positive; using the default")
+        server = replace(server, type_check_timeout_s=ServerOptions.type_check_timeout_s)
     return server, problems

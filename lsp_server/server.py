@@ -1,11 +1,17 @@
 """The language server: features registered on one pygls ``LanguageServer``.
 
 Each handler gets the document, calls one ``infill`` function on the worker thread
-(``Jobs``) and converts the result with ``lsp_*``. Inference never runs on the event
+(``jobs.Jobs``) and converts the result with ``lsp_*``. Inference never runs on the event
 loop. A newer inline (or completion) request for a document supersedes the older one:
 the older returns null at once and its work stops before its next forward pass, as it
 does on ``$/cancelRequest``. Typing the characters of a shown suggestion is answered from
 ``SuggestionCache`` on the event loop, without the model.
+
+Context beyond the text (``sources``): type errors near the cursor (mypy, run by the
+server on its own thread, and diagnostics our clients forward with the ``infill/diagnostics``
+notification) and failing tests that call the function under the cursor. It is gathered
+only when ``contextInPrompt`` writes it into the prompt or ``verifyTypes`` ranks the
+candidates by it; ``infill.context`` shows it.
 
 Bad input (unknown URIs, positions outside the document, unsupported languages, huge or
 binary documents) gets a null result from inline completion and completion, and a
@@ -18,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 from urllib.parse import unquote
 
@@ -28,6 +32,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcServerError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.uris import to_fs_path
 
 from infill.api import complete, get_backend
 from infill.editing import Edit, SuggestionCache, rewrite
@@ -40,62 +45,23 @@ from .convert import (
     lsp_offset,
     lsp_offsets,
     lsp_position_from_json,
+    lsp_problems,
     lsp_range_from_json,
     lsp_workspace_edit,
 )
 from .options import ServerOptions, options_from_dict
+from .jobs import Jobs
+from .sources import Sources, request_context, verified, workspace_root
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 REWRITE_COMMAND = "infill.rewriteSelection"
 FILL_GAP_COMMAND = "infill.fillGap"
+STATUS_COMMAND = "infill.status"
+CONTEXT_COMMAND = "infill.context"
+DIAGNOSTICS_NOTIFICATION = "infill/diagnostics"
 QUIET_ERRORS = (PositionError, UnknownLanguageError, Cancelled)   # bad input: null, no message
-
-
-class Jobs:
-    """Runs infill calls on one worker thread; a newer job with the same key supersedes the older."""
-
-    def __init__(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infill")
-        self.latest: dict[str, tuple[threading.Event, asyncio.Future]] = {}
-
-    async def run(self, key: str | None, fn: Callable[[Callable[[], bool]], T]) -> T:
-        """``fn(cancelled)`` on the worker; raises Cancelled when superseded (without waiting
-        for the work to stop) and sets the cancel flag when the awaiting task is cancelled."""
-        loop = asyncio.get_running_loop()
-        flag, superseded = threading.Event(), loop.create_future()
-        if key is not None:
-            if (old := self.latest.get(key)) is not None:
-                old[0].set()
-                if not old[1].done():
-                    old[1].set_result(None)
-            self.latest[key] = (flag, superseded)
-
-        def call() -> T:
-            if flag.is_set():
-                raise Cancelled("the request was superseded before it started")
-            return fn(flag.is_set)
-
-        work = loop.run_in_executor(self.executor, call)
-        try:
-            await asyncio.wait({work, superseded}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            flag.set()
-            work.add_done_callback(_ignore_result)
-            raise
-        finally:
-            if key is not None and self.latest.get(key, (None,))[0] is flag:
-                del self.latest[key]
-        if not work.done():
-            work.add_done_callback(_ignore_result)
-            raise Cancelled("the request was superseded by a newer one")
-        return work.result()
-
-
-def _ignore_result(future: asyncio.Future) -> None:
-    if not future.cancelled():
-        future.exception()   # retrieved, so asyncio does not log it
 
 
 class _Protocol(LanguageServerProtocol):
@@ -117,8 +83,11 @@ class InfillServer(LanguageServer):
         self.options = ServerOptions()
         self.jobs = Jobs()
         self.cache = SuggestionCache()
+        self.sources = Sources()
         self.shown_errors: set[str] = set()
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
+        self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
+        self.last_latency_ms: float | None = None   # of the last completion or rewrite, for infill.status
 
     # ------------------------------------------------------------ state
 
@@ -155,6 +124,11 @@ class InfillServer(LanguageServer):
             raise UnknownLanguageError(f"{uri} looks binary")
         return text, lsp_language(doc.language_id, uri), doc.version
 
+    def root(self, uri: str) -> str | None:
+        """The workspace folder holding the document, whose test records are read."""
+        folders = [f.uri for f in self.workspace.folders.values()]
+        return workspace_root(uri, [to_fs_path(f) or "" for f in folders], self.workspace.root_path)
+
     async def load_model(self) -> None:
         """Load the configured model on the worker, with $/progress when the client supports it."""
         token = f"infill-load-{uuid.uuid4().hex[:8]}"
@@ -168,18 +142,25 @@ class InfillServer(LanguageServer):
                 progress = False
         options = self.options.infill
         try:
-            await self.jobs.run(None, lambda _: get_backend(options))
+            backend = await self.jobs.run(None, lambda _: get_backend(options))
+            self.backend_info = backend.describe()
         except InfillError as exc:
             self.show_once(str(exc))
         finally:
             if progress:
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="model ready"))
 
+    def timed(self, result: T) -> T:
+        """Remember the latency of an infill result (for infill.status) and pass it on."""
+        if (latency := getattr(result, "latency_ms", None)) is not None:
+            self.last_latency_ms = round(float(latency), 1)
+        return result
+
     async def infill(self, key: str | None, fn: Callable[[Callable[[], bool]], T]) -> T | None:
         """Run ``fn`` on the worker; None for bad input or a superseded request. Other infill
         errors are shown once and give None too."""
         try:
-            return await self.jobs.run(key, fn)
+            return self.timed(await self.jobs.run(key, fn))
         except QUIET_ERRORS:
             return None
         except InfillError as exc:
@@ -228,6 +209,16 @@ def did_change_configuration(ls: InfillServer, params: types.DidChangeConfigurat
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: InfillServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.cache.forget(params.text_document.uri)
+    ls.sources.forget(params.text_document.uri)
+
+
+@SERVER.feature(DIAGNOSTICS_NOTIFICATION)
+def forwarded_diagnostics(ls: InfillServer, params: Any) -> None:
+    """``{uri, diagnostics: [Diagnostic]}`` from our editor clients: kept for the document."""
+    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+    diagnostics = params.get("diagnostics") if isinstance(params, dict) else getattr(params, "diagnostics", None)
+    if isinstance(uri, str):
+        ls.sources.forwarded[unquote(uri)] = lsp_problems(diagnostics)
 
 
 # ---------------------------------------------------------------- inline completion
@@ -251,7 +242,7 @@ def _with_selected(text: str, offset: int, info: types.SelectedCompletionInfo | 
 async def inline_completion(ls: InfillServer, params: types.InlineCompletionParams):
     uri = params.text_document.uri
     try:
-        text, language, _ = ls.document(uri)
+        text, language, version = ls.document(uri)
         offset = lsp_offset(text, params.position, ls.encoding)
         info = params.context.selected_completion_info if params.context else None
         filled, cursor, selected, start, end = _with_selected(text, offset, info, ls.encoding)
@@ -260,12 +251,18 @@ async def inline_completion(ls: InfillServer, params: types.InlineCompletionPara
     invoked = params.context is None or params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
     suggestions = ls.cache.lookup(uri, filled, cursor)
     if suggestions is None:
-        options = ls.options.infill
+        server_options, options = ls.options, ls.options.infill
+        gathered = await request_context(ls.sources, uri, uri, version, filled, cursor, language,
+                                         ls.root(uri), server_options)
+        if gathered is None:   # a newer request came while the context was gathered
+            return None
+        extra, context = gathered
         result = await ls.infill(uri, lambda cancelled: complete(filled, cursor, language, options,
-                                                                 cancelled=cancelled))
+                                                                 cancelled=cancelled, extra_context=extra))
         if result is None:
             return None
         suggestions = [s for s in dict.fromkeys(result.candidates) if s.strip()]
+        suggestions = await verified(ls.sources, uri, filled, cursor, suggestions, context, server_options)
         ls.cache.remember(uri, filled, cursor, suggestions)
     suggestions = suggestions if invoked else suggestions[:1]
     return lsp_inline_items(text, start, [selected + s for s in suggestions], ls.encoding, end)
@@ -280,20 +277,27 @@ async def completion(ls: InfillServer, params: types.CompletionParams):
         return None
     uri = params.text_document.uri
     try:
-        text, language, _ = ls.document(uri)
+        text, language, version = ls.document(uri)
         offset = lsp_offset(text, params.position, ls.encoding)
     except InfillError:
         return None
     cached = ls.cache.lookup(uri, text, offset)
     if cached:
         return lsp_completion_list(text, offset, cached[0], ls.encoding)
-    options = ls.options.infill
-    result = await ls.infill(uri + "#completion", lambda cancelled: complete(text, offset, language, options,
-                                                                             cancelled=cancelled))
+    server_options, options, key = ls.options, ls.options.infill, uri + "#completion"
+    gathered = await request_context(ls.sources, key, uri, version, text, offset, language, ls.root(uri),
+                                     server_options)
+    if gathered is None:
+        return None
+    extra, context = gathered
+    result = await ls.infill(key, lambda cancelled: complete(text, offset, language, options,
+                                                             cancelled=cancelled, extra_context=extra))
     if result is None:
         return None
-    ls.cache.remember(uri, text, offset, [s for s in dict.fromkeys(result.candidates) if s.strip()])
-    return lsp_completion_list(text, offset, result.text, ls.encoding)
+    suggestions = [s for s in dict.fromkeys(result.candidates) if s.strip()]
+    suggestions = await verified(ls.sources, uri, text, offset, suggestions, context, server_options)
+    ls.cache.remember(uri, text, offset, suggestions)
+    return lsp_completion_list(text, offset, suggestions[0] if suggestions else result.text, ls.encoding)
 
 
 # ---------------------------------------------------------------- rewrite selection, fill gap
@@ -302,7 +306,7 @@ async def completion(ls: InfillServer, params: types.CompletionParams):
 async def _strict(ls: InfillServer, fn: Callable[[Callable[[], bool]], T]) -> T:
     """Run a user-chosen action: its errors become JSON-RPC errors the client shows."""
     try:
-        return await ls.jobs.run(None, fn)
+        return ls.timed(await ls.jobs.run(None, fn))
     except (PositionError, UnknownLanguageError) as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
     except InfillError as exc:
@@ -392,10 +396,37 @@ async def fill_gap(ls: InfillServer, *args):
         offset = lsp_offset(text, position, ls.encoding)
     except InfillError as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
-    options = ls.options.infill
-    result = await _strict(ls, lambda cancelled: complete(text, offset, language, options, cancelled=cancelled))
-    edit = lsp_workspace_edit(uri, version, text, Edit(offset, offset, result.text), ls.encoding)
+    server_options, options = ls.options, ls.options.infill
+    extra, context = await request_context(ls.sources, None, uri, version, text, offset, language,
+                                           ls.root(uri), server_options) or ("", None)
+    result = await _strict(ls, lambda cancelled: complete(text, offset, language, options, cancelled=cancelled,
+                                                          extra_context=extra))
+    best = (await verified(ls.sources, uri, text, offset, result.candidates, context, server_options))[0]
+    edit = lsp_workspace_edit(uri, version, text, Edit(offset, offset, best), ls.encoding)
     return await _apply(ls, edit, "Fill the gap")
 
 
-__all__ = ["SERVER", "InfillServer", "REWRITE_COMMAND", "FILL_GAP_COMMAND"]
+@SERVER.command(STATUS_COMMAND)
+def status(ls: InfillServer, *args) -> dict:
+    """Model, backend and the last latency, for an editor's status line; loads nothing."""
+    info = ls.backend_info or {}
+    return {"model": info.get("model", ls.options.infill.model), "backend": info.get("backend"),
+            "loaded": ls.backend_info is not None, "last_latency_ms": ls.last_latency_ms,
+            "busy": bool(ls.jobs.latest)}
+
+
+@SERVER.command(CONTEXT_COMMAND)
+async def show_context(ls: InfillServer, *args) -> dict:
+    """The context a completion at ``[uri, position]`` would get: function, type errors,
+    failing tests and the prompt comment block (gathered even when no request uses it)."""
+    uri, position = _location_args(args, types.Position)
+    try:
+        text, language, version = ls.document(uri)
+        offset = lsp_offset(text, position, ls.encoding)
+    except InfillError as exc:
+        raise JsonRpcInvalidParams(str(exc)) from exc
+    context = await ls.sources.gather(uri, version, text, offset, language, ls.root(uri), ls.options)
+    return {**context.to_dict(), "prompt": context.prompt(text)}
+
+
+__all__ = ["SERVER", "InfillServer", "REWRITE_COMMAND", "FILL_GAP_COMMAND", "STATUS_COMMAND", "CONTEXT_COMMAND"]

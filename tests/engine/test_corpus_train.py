@@ -53,7 +53,7 @@ def tiny_config(tmp_path, **kw):
     base = dict(data_dir=str(tmp_path / "data"), run_dir=str(tmp_path / "run"), vocab_size=300,
                 hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, canvas_length=8,
                 prefix_tokens=32, suffix_tokens=16, batch_size=4, max_steps=6, warmup_steps=2,
-                eval_every=3, ckpt_every=3, val_examples=4)
+                eval_every=3, ckpt_every=3, val_examples=4, span_canvas=12, span_prefix_tokens=16)
     base.update(kw)
     return train_mod.TrainConfig(**base)
 

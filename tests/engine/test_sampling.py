@@ -72,7 +72,7 @@ def test_entropy_bound_controls_parallelism():
 def test_pad_end_truncates_the_rest_of_the_canvas():
     # position 2 is a confident pad_end: everything after it becomes pad without more passes
     m = ScriptedModel([5, 6, PAD, 9, 9, 9], [0.5, 0.6, 0.99, 0.3, 0.3, 0.3])
-    res = run(m, 6, SamplerConfig("sequential", pad_penalty=1.0))
+    res = run(m, 6, SamplerConfig("sequential", pad_penalty=1.0, length_first=False))
     assert res.tokens.tolist() == [[5, 6, PAD, PAD, PAD, PAD]]
     assert res.forward_passes == 3
 
@@ -142,11 +142,24 @@ def test_require_content_forbids_a_blank_middle():
     BLANK = 3   # a whitespace-only token: a middle of only blanks may not end
     special = SpecialTokens(mask=MASK, pad_end=PAD, forbidden=[MASK, FIM], blank=[BLANK])
     m = ScriptedModel([BLANK, PAD, 7, PAD], [0.99, 0.99, 0.5, 0.99])
-    res = denoise(m, None, torch.full((1, 4), MASK), special, SamplerConfig("threshold", pad_penalty=1.0),
-                  torch.Generator().manual_seed(0))
+    res = denoise(m, None, torch.full((1, 4), MASK), special,
+                  SamplerConfig("threshold", pad_penalty=1.0, length_first=False), torch.Generator().manual_seed(0))
     row = res.tokens[0].tolist()
     assert row[0] == BLANK and row[1] != PAD      # could not end right after the blank
     off = denoise(ScriptedModel([BLANK, PAD, 7, PAD], [0.99, 0.99, 0.5, 0.99]), None, torch.full((1, 4), MASK),
-                  special, SamplerConfig("threshold", pad_penalty=1.0, require_content=False),
+                  special, SamplerConfig("threshold", pad_penalty=1.0, require_content=False, length_first=False),
                   torch.Generator().manual_seed(0))
     assert off.tokens[0].tolist() == [BLANK, PAD, PAD, PAD]
+
+
+def test_length_first_ends_the_middle_at_the_first_argmax_pad():
+    # pads are likely from position 3 on but not confident: without length-first, content-first
+    # ordering would fill the far positions with unsure content
+    m = ScriptedModel([5, 6, 7, PAD, PAD, PAD], [0.99, 0.4, 0.4, 0.3, 0.3, 0.3])
+    res = run(m, 6, SamplerConfig("sequential"))
+    assert res.tokens.tolist() == [[5, 6, 7, PAD, PAD, PAD]]
+    assert res.forward_passes == 3               # only the three content positions needed passes
+    never = run(ScriptedModel([5, 6, 7, 8], [0.9] * 4), 4, SamplerConfig("threshold"))
+    assert never.tokens.tolist() == [[5, 6, 7, 8]]   # no argmax pad: the whole canvas is content
+    floor = run(ScriptedModel([PAD, 6, 7], [0.9, 0.9, 0.9]), 3, SamplerConfig("threshold", min_tokens=2))
+    assert floor.tokens[0, :2].tolist() != [PAD, PAD] and floor.tokens[0, 0].item() != PAD

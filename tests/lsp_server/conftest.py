@@ -80,3 +80,22 @@ async def client(lsp_client: LanguageClient, tiny_model_dir):
                                for vs in lsp_client.progress_reports.values() for v in vs))
     yield
     await lsp_client.shutdown_session()
+
+
+CALC = "def add(a: int, b: int) -> int:\n    return a - b\n"
+CALC_TESTS = ("from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
+              "def test_other():\n    assert 1 == 2\n")
+
+
+def make_failing_workspace(root):
+    """calc.py, a failing test of it and the records of one real pytest run (cache, junit.xml)."""
+    import os
+    import subprocess
+
+    (root / "tests").mkdir(parents=True, exist_ok=True)
+    (root / "calc.py").write_text(CALC)
+    (root / "tests" / "test_calc.py").write_text(CALC_TESTS)
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "--junitxml=junit.xml", "tests"], cwd=root, env=env,
+                   capture_output=True, timeout=60)
+    return root

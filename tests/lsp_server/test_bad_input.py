@@ -106,34 +106,66 @@ async def test_invalid_settings_are_reported_once_and_defaults_used(client: Lang
     assert await _inline(client, URI, 2, 11) is not None
 
 
+FUZZ, HUGE, COBOL = "file:///fuzz.py", "file:///fuzz-huge.py", "file:///fuzz.cobol"
+METHODS = [types.TEXT_DOCUMENT_INLINE_COMPLETION, types.TEXT_DOCUMENT_COMPLETION, types.TEXT_DOCUMENT_CODE_ACTION,
+           types.WORKSPACE_EXECUTE_COMMAND, types.CODE_ACTION_RESOLVE]
+FUZZ_EXAMPLES = 1000    # one request each: a server, many cheap requests, derandomized
+sent = {"requests": 0}
+
 positions = st.tuples(st.integers(-3, 12), st.integers(-3, 60))
-uris = st.sampled_from([URI, "file:///fuzz.py", "file:///unknown.py", "untitled:1", "file:///bad%20name.py", ""])
+uris = st.sampled_from([URI, FUZZ, "file:///unknown.py", "untitled:1", "file:///bad%20name.py", "", HUGE, COBOL])
 edits = st.text(alphabet=st.sampled_from(list("ab(): \n\t\U0001F600é\r\x00")), max_size=40)
+keys = st.sampled_from(["uri", "textDocument", "position", "line", "character", "range", "start", "end",
+                        "context", "triggerKind", "command", "arguments", "data", "diagnostics"])
+junk = st.recursive(st.none() | st.booleans() | st.integers(-2, 2**40) | st.text(max_size=6) | uris,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=4),
+                    max_leaves=10)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-@given(uri=uris, pos=positions, edit=edits, invoked=st.booleans(), method=st.sampled_from(["inline", "completion"]))
-async def test_fuzz_random_requests(client: LanguageClient, uri, pos, edit, invoked, method):
-    version = test_fuzz_random_requests.version = getattr(test_fuzz_random_requests, "version", 1) + 1
-    open_doc(client, "file:///fuzz.py", "def g(x):\n    return x\n", version=version)
-    change_doc(client, "file:///fuzz.py", "def g(x):\n    " + edit + "\n", version + 1)
-    line, character = pos
-    if line < 0 or character < 0:   # the client refuses to send them: send raw JSON instead
-        params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character},
-                  "context": {"triggerKind": 1}}
+async def _request(client: LanguageClient, method: str, uri: str, line: int, character: int, invoked: bool,
+                   params) -> None:
+    sent["requests"] += 1
+    position = types.Position(line=line, character=character) if min(line, character) >= 0 else None
+    if method == "inline" and position:
+        await _inline(client, uri, line, character, invoked)
+    elif method == "completion" and position:
+        await asyncio.wait_for(client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position)), 20)
+    elif method == "codeAction" and position:
+        end = types.Position(line=line + 1, character=0)
+        await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=types.Range(start=position, end=end),
+            context=types.CodeActionContext(diagnostics=[]))), 20)
+    else:   # negative positions (the client refuses to send them) and junk: raw JSON
+        if method == "notify":
+            client.protocol.notify("infill/diagnostics", params)
+        if not isinstance(params, dict) or method in ("inline", "completion", "codeAction", "notify"):
+            params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character},
+                      "context": {"triggerKind": 1}, **(params if isinstance(params, dict) else {})}
+        raw_method = METHODS[(line + character) % len(METHODS)] if method == "raw" else types.TEXT_DOCUMENT_INLINE_COMPLETION
         try:
-            await asyncio.wait_for(send_raw(client, types.TEXT_DOCUMENT_INLINE_COMPLETION, params), 20)
+            await asyncio.wait_for(send_raw(client, raw_method, params), 20)
         except JsonRpcException:
             pass
-        return
-    if method == "inline":
-        await _inline(client, uri, line, character, invoked)
-    else:
-        await asyncio.wait_for(client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=line, character=character))), 20)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(uri=uris, pos=positions, edit=edits, invoked=st.booleans(), params=junk,
+       language=st.sampled_from(["python", "python", "python", "cobol", "plaintext"]),
+       method=st.sampled_from(["inline", "inline", "completion", "codeAction", "raw", "notify"]))
+async def test_fuzz_random_requests(client: LanguageClient, uri, pos, edit, invoked, params, language, method):
+    version = test_fuzz_random_requests.version = getattr(test_fuzz_random_requests, "version", 1) + 2
+    if version == 3:   # once: an unsupported language and a document over the size limit
+        open_doc(client, COBOL, "IDENTIFICATION DIVISION.\n", language="cobol")
+        open_doc(client, HUGE, "x = 1\n" * 360_000)
+    open_doc(client, FUZZ, "def g(x):\n    return x\n", language=language, version=version)
+    change_doc(client, FUZZ, "def g(x):\n    " + edit + "\n", version + 1)
+    await _request(client, method, uri, *pos, invoked, params)
 
 
 async def test_still_serves_after_the_fuzz(client: LanguageClient):
+    if sent["requests"]:   # the fuzz ran in this session
+        assert sent["requests"] >= FUZZ_EXAMPLES
     open_doc(client, "file:///after.py", "def h(y):\n    return \n")
     assert await _inline(client, "file:///after.py", 1, 11) is not None

@@ -76,3 +76,30 @@ def test_items_completion_language_and_json_ranges():
         lsp_language("cobol", "file:///x.py")
     with pytest.raises(ValueError):
         lsp_range_from_json({"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}})
+
+
+def test_context_options_and_their_remote_default():
+    opts, problems = options_from_dict({"typeCheck": False, "verifyTypes": True, "junitPath": "out/junit.xml",
+                                        "typeCheckTimeoutS": 1})
+    assert problems == []
+    assert (opts.infill.type_check, opts.infill.verify_types, opts.infill.junit_path) == (False, True, "out/junit.xml")
+    assert opts.infill.context_in_prompt is False and opts.type_check_timeout_s == 1.0
+    remote = {"endpoint": "http://gpu:8000", "model": "served"}
+    assert options_from_dict(remote)[0].infill.context_in_prompt is True        # remote: on by default
+    assert options_from_dict({**remote, "contextInPrompt": False})[0].infill.context_in_prompt is False
+    opts, problems = options_from_dict({"typeCheckTimeoutS": 0})
+    assert opts.type_check_timeout_s == 3.0 and "typeCheckTimeoutS" in problems[0]
+
+
+def test_lsp_problems_from_forwarded_diagnostics():
+    from lsp_server.convert import lsp_problems
+
+    good = {"range": {"start": {"line": 3, "character": 2}, "end": {"line": 3, "character": 5}},
+            "message": "bad", "severity": 2, "source": "pyright", "code": "reportX"}
+    typed = types.Diagnostic(range=types.Range(start=types.Position(line=1, character=0),
+                                               end=types.Position(line=1, character=1)), message="typed")
+    problems = lsp_problems([good, typed, {"message": "no range"}, {"range": {"start": {"line": True,
+                                                                                          "character": 0}}}, 7])
+    assert [(p.line, p.col, p.message, p.severity, p.source, p.code) for p in problems] == [
+        (3, 2, "bad", "warning", "pyright", "reportX"), (1, 0, "typed", "error", "client", "")]
+    assert lsp_problems(None) == [] and lsp_problems("x") == []

@@ -1,0 +1,344 @@
+--- infill.nvim: starts `infill-lsp` for the configured filetypes and shows what it returns.
+---
+--- The plugin knows Neovim's LSP client and nothing about models: completions, the rewrite
+--- and the status all come from the server. Neovim 0.12+ shows inline completions (ghost
+--- text, `vim.lsp.inline_completion`); 0.11 uses the server's completion fallback (one menu
+--- item, through 'omnifunc' and `vim.lsp.completion`).
+local M = {}
+
+local NAME = "infill"
+local DIAGNOSTICS_METHOD = "infill/diagnostics" -- {uri, diagnostics}: the buffer's vim.diagnostic entries
+local STATUS_COMMAND = "infill.status"
+local REWRITE_KIND = "refactor.rewrite"
+local WARN, ERROR = vim.log.levels.WARN, vim.log.levels.ERROR
+
+M.defaults = {
+  cmd = { "infill-lsp" }, -- the server command (a list, or a string naming one executable)
+  filetypes = { "python" },
+  settings = {}, -- server settings, camelCase as the server reads them: model, sampler, candidates, ...
+  max_file_bytes = 1000000, -- larger buffers do not attach; also sent to the server as maxDocumentBytes
+  max_restarts = 3, -- restarts after the server stops unexpectedly, then give up and say so
+  root_markers = { "pyproject.toml", "setup.py", "setup.cfg", ".git" },
+  forward_diagnostics = true, -- send the buffer's vim.diagnostic entries to the server
+  autotrigger = false, -- 0.11 fallback: complete while typing (a model call per trigger) instead of on demand
+  keymaps = { -- insert mode, buffer-local; false turns one (or, as keymaps = false, all) off
+    accept = "<Tab>", -- 0.12+: accept the shown suggestion, else the key's own meaning
+    next = "<M-]>", -- 0.12+: next / previous candidate
+    prev = "<M-[>",
+    dismiss = "<C-]>", -- 0.12+: hide the suggestion, else the key's own meaning
+    trigger = "<M-\\>", -- 0.11: ask for a completion now (same as <C-x><C-o>)
+  },
+}
+
+local state = { config = nil, restarts = 0, exiting = false, last_status = nil, pending = {} }
+M._state = state
+
+local function notify(msg, level)
+  vim.notify("infill: " .. msg, level or vim.log.levels.INFO)
+end
+
+local function has_inline()
+  return vim.fn.has("nvim-0.12") == 1 and vim.lsp.inline_completion ~= nil
+end
+
+--- The options of setup() merged over the defaults, with cmd as a list and the settings the
+--- server receives (maxDocumentBytes defaults to max_file_bytes).
+function M.resolve(opts)
+  local cfg = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  if opts and opts.keymaps == false then
+    cfg.keymaps = false
+  end
+  if type(cfg.cmd) == "string" then
+    cfg.cmd = { cfg.cmd }
+  end
+  cfg.settings = vim.deepcopy(cfg.settings or {})
+  if cfg.settings.maxDocumentBytes == nil then
+    cfg.settings.maxDocumentBytes = cfg.max_file_bytes
+  end
+  return cfg
+end
+
+local function buf_bytes(bufnr)
+  return vim.api.nvim_buf_get_offset(bufnr, vim.api.nvim_buf_line_count(bufnr))
+end
+
+local function client_for(bufnr)
+  return vim.lsp.get_clients({ bufnr = bufnr, name = NAME })[1]
+end
+
+-- ----------------------------------------------------------------- positions
+
+--- LSP position of (row, byte column), both 0-based, in the client's encoding.
+local function lsp_position(bufnr, row, col, encoding)
+  local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+  col = math.max(0, math.min(col, #line))
+  return { line = row, character = vim.str_utfindex(line, encoding, col, false) }
+end
+
+--- The range :InfillRewrite works on: the charwise visual selection when the command came
+--- from one, else whole lines line1..line2 (without the last line's newline).
+local function command_range(bufnr, cmd, encoding)
+  local s, e = vim.api.nvim_buf_get_mark(bufnr, "<"), vim.api.nvim_buf_get_mark(bufnr, ">")
+  local line2 = vim.api.nvim_buf_get_lines(bufnr, cmd.line2 - 1, cmd.line2, false)[1] or ""
+  if cmd.range > 0 and vim.fn.visualmode() == "v" and s[1] == cmd.line1 and e[1] == cmd.line2 then
+    local last = vim.api.nvim_buf_get_lines(bufnr, e[1] - 1, e[1], false)[1] or ""
+    local stop = math.min(e[2], math.max(#last - 1, 0)) + 1 -- past the last selected byte ...
+    stop = math.min(stop + vim.str_utf_end(last, stop), #last) -- ... and its whole character
+    return { start = lsp_position(bufnr, s[1] - 1, s[2], encoding),
+             ["end"] = lsp_position(bufnr, e[1] - 1, stop, encoding) }
+  end
+  return { start = lsp_position(bufnr, cmd.line1 - 1, 0, encoding),
+           ["end"] = lsp_position(bufnr, cmd.line2 - 1, #line2, encoding) }
+end
+
+-- ----------------------------------------------------------------- diagnostics forwarding
+
+local function lsp_diagnostics(bufnr, encoding)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local code = (type(d.code) == "number" or type(d.code) == "string") and d.code or nil
+    out[#out + 1] = {
+      range = { start = lsp_position(bufnr, d.lnum, d.col, encoding),
+                ["end"] = lsp_position(bufnr, d.end_lnum or d.lnum, d.end_col or d.col, encoding) },
+      severity = d.severity, -- vim.diagnostic.severity uses the LSP numbers
+      message = d.message, source = d.source, code = code,
+    }
+  end
+  return out
+end
+
+--- Send the buffer's diagnostics (debounced: DiagnosticChanged comes in bursts).
+local function forward_diagnostics(bufnr)
+  if state.pending[bufnr] then
+    return
+  end
+  state.pending[bufnr] = true
+  vim.defer_fn(function()
+    state.pending[bufnr] = nil
+    local client = vim.api.nvim_buf_is_valid(bufnr) and client_for(bufnr)
+    if client then
+      client:notify(DIAGNOSTICS_METHOD, { uri = vim.uri_from_bufnr(bufnr),
+                                          diagnostics = lsp_diagnostics(bufnr, client.offset_encoding) })
+    end
+  end, 150)
+end
+
+-- ----------------------------------------------------------------- attaching
+
+local function set_keymaps(bufnr, client)
+  local keys = state.config.keymaps
+  if not keys then
+    return
+  end
+  local function map(lhs, rhs, desc, expr)
+    if lhs then
+      vim.keymap.set("i", lhs, rhs, { buffer = bufnr, expr = expr, desc = "infill: " .. desc })
+    end
+  end
+  if not has_inline() then
+    map(keys.trigger, function() vim.lsp.completion.get() end, "complete")
+    return
+  end
+  local ic = vim.lsp.inline_completion
+  local ns = vim.api.nvim_create_namespace("nvim.lsp.inline_completion")
+  local function shown()
+    return #vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, { limit = 1 }) > 0
+  end
+  map(keys.accept, function()
+    if not ic.get() then
+      return keys.accept
+    end
+  end, "accept the suggestion", true)
+  local function cycle(lhs, count)
+    return function()
+      if not shown() then
+        return lhs
+      end
+      vim.schedule(function() ic.select({ count = count }) end)
+    end
+  end
+  map(keys.next, cycle(keys.next, 1), "next suggestion", true)
+  map(keys.prev, cycle(keys.prev, -1), "previous suggestion", true)
+  map(keys.dismiss, function()
+    if not shown() then
+      return keys.dismiss
+    end
+    vim.schedule(function() -- no public dismiss: turning it off and on clears the shown item
+      ic.enable(false, { bufnr = bufnr })
+      ic.enable(true, { bufnr = bufnr, client_id = client.id })
+    end)
+  end, "dismiss the suggestion", true)
+end
+
+local function on_attach(client, bufnr)
+  if has_inline() then
+    vim.lsp.inline_completion.enable(true, { bufnr = bufnr, client_id = client.id })
+  elseif client:supports_method("textDocument/completion", bufnr) then
+    vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = state.config.autotrigger })
+  end
+  set_keymaps(bufnr, client)
+  vim.b[bufnr].infill_attached = true
+  if state.config.forward_diagnostics then
+    forward_diagnostics(bufnr)
+  end
+end
+
+--- lsp-root_dir(): attach unless the buffer is larger than max_file_bytes.
+local function root_dir(bufnr, on_dir)
+  local size, limit = buf_bytes(bufnr), state.config.max_file_bytes
+  if size > limit then
+    if not vim.b[bufnr].infill_too_large then
+      vim.b[bufnr].infill_too_large = true
+      notify(("%s is %d bytes, more than max_file_bytes (%d): not attached"):format(
+        vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t"), size, limit), WARN)
+    end
+    return
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  on_dir(vim.fs.root(bufnr, state.config.root_markers) or (name ~= "" and vim.fs.dirname(name)) or vim.uv.cwd())
+end
+
+--- The server stopped: restart it (re-enabling attaches the open buffers again) unless it
+--- was asked to stop or has already been restarted max_restarts times.
+local function on_exit(code, signal)
+  if state.exiting or (code == 0 and signal == 0) then
+    return
+  end
+  local how = ("exit code %d%s"):format(code, signal ~= 0 and (", signal " .. signal) or "")
+  if state.restarts >= state.config.max_restarts then
+    notify(("the server stopped again (%s); gave up after %d restarts. Run :checkhealth infill, see :LspLog")
+      :format(how, state.restarts), ERROR)
+    return
+  end
+  state.restarts = state.restarts + 1
+  notify(("the server stopped (%s); restarting (%d/%d)"):format(how, state.restarts, state.config.max_restarts), WARN)
+  vim.lsp.enable(NAME)
+end
+
+local function create_autocmds()
+  local group = vim.api.nvim_create_augroup("infill", { clear = true })
+  vim.api.nvim_create_autocmd("LspAttach", { group = group, callback = function(args)
+    local client = vim.lsp.get_client_by_id(args.data.client_id)
+    if client and client.name == NAME then
+      on_attach(client, args.buf)
+    end
+  end })
+  vim.api.nvim_create_autocmd("DiagnosticChanged", { group = group, callback = function(args)
+    if state.config.forward_diagnostics and client_for(args.buf) then
+      forward_diagnostics(args.buf)
+    end
+  end })
+  vim.api.nvim_create_autocmd("VimLeavePre", { group = group, callback = function()
+    state.exiting = true
+  end })
+end
+
+--- Start `infill-lsp` for the configured filetypes. Returns false (after saying why) when
+--- the server cannot be started.
+function M.setup(opts)
+  if vim.fn.has("nvim-0.11") == 0 then
+    notify("needs Neovim 0.11 or newer", ERROR)
+    return false
+  end
+  local cfg = M.resolve(opts)
+  state.config, state.restarts = cfg, 0
+  if vim.fn.executable(cfg.cmd[1]) ~= 1 then
+    notify(("server %q not found. Install it (pip install -e . in the diffusion-infill repository) "
+      .. "or set cmd = { '/path/to/.venv/bin/infill-lsp' } in require('infill').setup{}"):format(cfg.cmd[1]), ERROR)
+    return false
+  end
+  vim.lsp.config(NAME, {
+    cmd = cfg.cmd,
+    filetypes = cfg.filetypes,
+    root_dir = root_dir,
+    reuse_client = function(client, config) return client.name == config.name end, -- one model in memory
+    init_options = cfg.settings,
+    settings = { infill = cfg.settings }, -- answers the server's workspace/configuration
+    on_exit = function(code, signal) vim.schedule(function() on_exit(code, signal) end) end,
+  })
+  create_autocmds()
+  vim.lsp.enable(NAME)
+  return true
+end
+
+-- ----------------------------------------------------------------- commands
+
+local function apply_edit(client, bufnr, edit, tick)
+  if vim.b[bufnr].changedtick ~= tick then
+    notify("the buffer changed while rewriting; not applied", WARN)
+    return
+  end
+  vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding)
+  notify("rewrite applied")
+end
+
+--- :InfillRewrite: ask for the rewrite code action of the range and apply it.
+function M.rewrite(cmd)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = client_for(bufnr)
+  if not client then
+    notify("no server is attached to this buffer (see :checkhealth infill)", WARN)
+    return
+  end
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = command_range(bufnr, cmd, client.offset_encoding),
+    context = { diagnostics = {}, only = { REWRITE_KIND }, triggerKind = 1 },
+  }
+  local tick = vim.b[bufnr].changedtick
+  notify("rewriting...")
+  client:request("textDocument/codeAction", params, function(err, actions)
+    local action = not err and actions and actions[1]
+    if err or not action then
+      notify(err and ("rewrite failed: " .. err.message) or "the server offered no rewrite here", WARN)
+    elseif action.edit then
+      apply_edit(client, bufnr, action.edit, tick)
+    elseif action.command then -- the server applies the edit itself (workspace/applyEdit)
+      client:exec_cmd(action.command, { bufnr = bufnr })
+    else
+      client:request("codeAction/resolve", action, function(rerr, resolved)
+        if rerr or not (resolved and resolved.edit) then
+          notify("rewrite failed: " .. (rerr and rerr.message or "no edit"), WARN)
+        else
+          apply_edit(client, bufnr, resolved.edit, tick)
+        end
+      end, bufnr)
+    end
+  end, bufnr)
+end
+
+local function describe_status(s)
+  local latency = type(s.last_latency_ms) == "number" and ("%d ms"):format(s.last_latency_ms) or "no request yet"
+  local function text(value, default)
+    return (value == nil or value == vim.NIL) and default or tostring(value)
+  end
+  return ("model %s | backend %s%s | last latency %s | %s | restarts %d"):format(
+    text(s.model, "embedded (default)"), text(s.backend, "?"),
+    s.loaded and "" or " (not loaded)", latency, s.busy and "busy" or "idle", state.restarts)
+end
+
+--- :InfillStatus: the server's model, backend and last latency (workspace/executeCommand infill.status).
+function M.status()
+  local client = vim.lsp.get_clients({ name = NAME })[1]
+  if not client then
+    notify(state.config and ("the server is not running (restarts: %d); see :checkhealth infill"):format(state.restarts)
+      or "not set up: call require('infill').setup{}", WARN)
+    return
+  end
+  client:request("workspace/executeCommand", { command = STATUS_COMMAND, arguments = {} }, function(err, result)
+    if err or type(result) ~= "table" then
+      notify("status failed: " .. (err and err.message or "no answer"), WARN)
+      return
+    end
+    state.last_status = result
+    notify(describe_status(result))
+  end)
+end
+
+--- A short text for a statusline: the last latency the server reported through :InfillStatus.
+function M.statusline()
+  local s = state.last_status
+  return s and type(s.last_latency_ms) == "number" and ("infill %d ms"):format(s.last_latency_ms) or "infill"
+end
+
+return M

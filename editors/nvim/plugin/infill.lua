@@ -1,0 +1,13 @@
+-- infill.nvim: user commands only. Nothing starts until require("infill").setup{...}.
+if vim.g.loaded_infill then
+  return
+end
+vim.g.loaded_infill = true
+
+vim.api.nvim_create_user_command("InfillRewrite", function(cmd)
+  require("infill").rewrite({ line1 = cmd.line1, line2 = cmd.line2, range = cmd.range })
+end, { range = true, desc = "infill: rewrite the selection (or the lines of the range) with the model" })
+
+vim.api.nvim_create_user_command("InfillStatus", function()
+  require("infill").status()
+end, { desc = "infill: show the model, the backend and the last latency" })

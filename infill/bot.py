@@ -1,0 +1,156 @@
+"""The CI-bot commands of ``infill``: ``rewrite`` and ``fix``.
+
+    infill rewrite FILE:START-END [--format diff|json|github] [--apply]
+    infill fix [--repo DIR] [--format diff|json|github] [--apply [--force]] [-- PYTEST ARGS...]
+
+Both print a unified diff by default and leave files alone unless ``--apply`` is given,
+which writes through ``patch.write_atomic``. ``fix`` exits 0 when every failing test is
+fixed (or none fails), 1 without a verified fix for all of them (a fix for some of them,
+status "partial", is still printed and applied), 2 on a usage or environment error (no
+tests, import errors, not Python, pytest missing, a dirty tree for ``--apply``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .config import InfillOptions, add_option_flags
+from .errors import InfillError, InputFileError, PositionError, RepositoryError
+from .patch import github_suggestions, unified_diff, write_atomic
+
+FORMATS = ("diff", "json", "github")
+
+
+def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("rewrite", help="re-denoise lines START-END (1-based, inclusive) of FILE; print a diff")
+    r.add_argument("location", metavar="FILE:START-END")
+    r.add_argument("--renoise", type=float, default=0.5, help="share of the selection's tokens re-masked")
+    r.add_argument("--language", help="override the language guessed from the file name")
+    _output_flags(r)
+    add_option_flags(r)
+    f = sub.add_parser("fix", help="find a patch that makes the failing tests pass, verified in a sandbox")
+    f.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARGS", help="after --: arguments for pytest")
+    f.add_argument("--repo", default=".", help="repository root (default: the current folder)")
+    f.add_argument("--force", action="store_true", help="--apply even with uncommitted git changes")
+    f.add_argument("--test-timeout", type=float, default=20.0, help="seconds per test run")
+    f.add_argument("--test-memory-mb", type=int, default=2048, help="address-space limit per test run")
+    f.add_argument("--max-gaps", type=int, default=8, help="gaps tried per suspect place")
+    f.add_argument("--max-time", type=float, default=300.0, help="seconds before the search gives up")
+    f.add_argument("--python", default=sys.executable, help="interpreter that runs pytest")
+    f.add_argument("--plugin-autoload", action=argparse.BooleanOptionalAction, default=True,
+                   help="let pytest load third-party plugins (off: faster runs)")
+    _output_flags(f)
+    add_option_flags(f)
+    f.set_defaults(candidates=8)
+
+
+def _output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="diff", help="unified diff, JSON or GitHub suggestions")
+    p.add_argument("--apply", action="store_true", help="write the change (atomically)")
+
+
+# ---------------------------------------------------------------- rewrite
+
+
+def parse_line_range(spec: str) -> tuple[str, int, int]:
+    """``FILE:START-END`` or ``FILE:LINE`` (1-based, inclusive) -> (file, start, end)."""
+    path, _, lines = spec.rpartition(":")
+    first, _, last = lines.partition("-")
+    if not path or not first.isdigit() or not (last or first).isdigit():
+        raise InfillError(f"expected FILE:START-END with 1-based line numbers, got {spec!r}")
+    start, end = int(first), int(last or first)
+    if start < 1 or end < start:
+        raise PositionError(f"lines are 1-based and START <= END, got {start}-{end}")
+    return path, start, end
+
+
+def line_span(text: str, first: int, last: int) -> tuple[int, int]:
+    """Offsets of lines first..last (1-based): from the first one's first non-blank character
+    (its indentation stays) to the last one's end (its line break stays)."""
+    lines = text.split("\n")
+    count = len(lines) - (text.endswith("\n") or not text)
+    if last > count:
+        raise PositionError(f"line {last} is past the end of the file ({count} lines)")
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip(" \t"))
+    start = sum(len(line) + 1 for line in lines[: first - 1]) + indent
+    return start, sum(len(line) + 1 for line in lines[:last]) - 1
+
+
+def display_path(path: str) -> str:
+    """The path as diff headers show it: relative to the current folder when inside it."""
+    rel = os.path.relpath(os.path.abspath(path))
+    return Path(rel if not rel.startswith("..") else path.lstrip("/")).as_posix()
+
+
+def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
+    from .cli import read_source
+    from .editing import rewrite
+    from .languages import language_for_path
+
+    path, first, last = parse_line_range(args.location)
+    language = args.language or language_for_path(path)
+    text = read_source(path)
+    start, end = line_span(text, first, last)
+    result = rewrite(text, start, end, language, opts, renoise=args.renoise)
+    new = text[:start] + result.text + text[end:]
+    shown = display_path(path)
+    applied = bool(args.apply and new != text)
+    if applied:
+        _write(path, new)
+    if args.format == "json":
+        print(json.dumps({"file": shown, "start_line": first, "end_line": last,
+                          "diff": unified_diff(shown, text, new), "text": result.text,
+                          "syntax_valid": result.syntax_valid, "forward_passes": result.forward_passes,
+                          "latency_ms": round(result.latency_ms, 2), "applied": applied}))
+    elif args.format == "github":
+        sys.stdout.write(github_suggestions({shown: (text, new)}))
+    else:
+        sys.stdout.write(unified_diff(shown, text, new))
+    return 0
+
+
+def _write(path: str | Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+# ---------------------------------------------------------------- fix
+
+
+def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
+    from . import fix as fixing
+
+    try:
+        if not 1 <= opts.candidates <= fixing.MAX_CANDIDATES:
+            raise RepositoryError(f"--candidates must be between 1 and {fixing.MAX_CANDIDATES} for fix")
+        root = Path(args.repo)
+        if args.apply and not args.force:
+            fixing.check_python_repo(root.resolve())
+            fixing.check_clean(root)
+        settings = fixing.FixSettings(
+            candidates=opts.candidates, timeout_s=args.test_timeout, memory_mb=args.test_memory_mb,
+            max_gaps=args.max_gaps, max_time_s=args.max_time,
+            python=os.path.abspath(args.python) if os.sep in args.python else args.python,
+            plugin_autoload=args.plugin_autoload)
+        report = fixing.fix(root, args.pytest_args, settings, options=opts)
+        if args.apply and report.files:
+            fixing.apply(root, report)
+    except RepositoryError as exc:
+        print(f"infill: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps({**report.to_dict(), "applied": bool(args.apply and report.files)}))
+    elif args.format == "github":
+        sys.stdout.write(report.github())
+    else:
+        sys.stdout.write(report.diff)
+    print(f"infill fix: {report.status}: {len(report.tests_fixed)}/{len(report.failing)} failing tests fixed, "
+          f"{report.candidates_tried} candidates tried ({report.candidates_killed} killed) "
+          f"in {report.time_s:.1f} s", file=sys.stderr)
+    return report.exit_code

@@ -1,0 +1,286 @@
+"""Test-driven fixes: failing tests in, a verified patch out.
+
+``fix(root, pytest_args, settings, propose)``:
+
+1. copies the repository once (``patch.copy_tree``: no .git, .venv, caches) and runs its
+   tests there (``testrun.run_pytest``, in the sandbox): the baseline. A repository that
+   cannot be tested (no tests, import errors, pytest missing) raises ``RepositoryError``;
+2. for each failing test, finds suspect code (``fixgaps.suspects``) and its gaps
+   (``fixgaps.gaps_for``), asks ``propose(gap)`` for candidates (the model by default:
+   ``ModelProposer``), drops duplicates and those that add syntax errors;
+3. verifies each candidate in a fresh copy of the snapshot (with TMPDIR beside it, removed
+   with it): the failing test and the other tests of its module run in the sandbox
+   (``infill.sandbox``: scrubbed environment, wall-time, CPU and memory limits); a candidate wins when the failing test passes,
+   no test that passed before fails, and no limit was hit. A candidate stopped by a limit
+   (a hang, a memory hog) is counted in ``candidates_killed`` and the search goes on;
+4. keeps the winner and goes on with the failing tests still failing.
+
+The repository itself is only read; ``apply`` writes a report's files atomically, after
+``check_clean`` has refused a dirty git working tree.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from infill.config import InfillOptions
+from infill.errors import InfillError, RepositoryError
+from infill.fixgaps import FixGap, function_index, gaps_for, suspects
+from infill.patch import IGNORED_DIRS, copy_tree, diff_files, github_suggestions, write_atomic
+from infill.syntax import adds_syntax_errors
+from infill.testcontext import FailingTest, find_test_function
+from infill.testrun import TestRun, run_pytest
+
+Proposer = Callable[[FixGap], list[str]]
+MAX_CANDIDATES = 16
+
+
+@dataclass
+class FixSettings:
+    candidates: int = 8             # K candidates per gap (at most MAX_CANDIDATES)
+    timeout_s: float = 20.0         # wall time per test run; raised to 2x the baseline run + 2 s
+    memory_mb: int = 2048           # address-space limit per test run
+    max_gaps: int = 8               # gaps per suspect
+    max_suspects: int = 8           # suspect places per failing test
+    max_failures: int = 5           # failing tests worked on, in report order
+    max_time_s: float = 300.0       # stop looking after this long (the baseline included)
+    python: str = sys.executable    # the interpreter that runs pytest
+    plugin_autoload: bool = True    # False: PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, seconds faster per run
+
+
+@dataclass
+class FixReport:
+    status: str                     # fixed | partial | not-fixed | nothing-to-fix
+    diff: str = ""                  # unified diff of the winning patch ("" when none)
+    files: list[str] = field(default_factory=list)          # files the patch changes
+    tests_fixed: list[str] = field(default_factory=list)    # failing before, passing with the patch
+    failing: list[str] = field(default_factory=list)        # failing in the baseline run
+    candidates_tried: int = 0       # candidates run in the sandbox
+    candidates_killed: int = 0      # ... of them stopped by a limit (time, CPU, memory)
+    candidates_skipped: int = 0     # duplicates, unchanged text, or new syntax errors
+    gaps_tried: int = 0
+    time_s: float = 0.0
+    originals: dict[str, str] = field(default_factory=dict, repr=False)   # path -> text before
+    patched: dict[str, str] = field(default_factory=dict, repr=False)     # path -> text after
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status in ("fixed", "nothing-to-fix") else 1
+
+    def github(self) -> str:
+        return github_suggestions({p: (self.originals[p], self.patched[p]) for p in self.patched})
+
+    def to_dict(self) -> dict:
+        keys = ("diff", "files", "tests_fixed", "failing", "candidates_tried", "candidates_killed",
+                "candidates_skipped", "gaps_tried", "status")
+        return {**{k: getattr(self, k) for k in keys}, "time_s": round(self.time_s, 2)}
+
+
+# ---------------------------------------------------------------- candidates
+
+
+class ModelProposer:
+    """K candidates per gap from the model: half re-noised from the gap's current text
+    (``editing.rewrite``), the rest written from scratch (``api.complete``), with the
+    failing test as a comment block before the prefix."""
+
+    def __init__(self, options: InfillOptions, candidates: int, backend=None, renoise: float = 0.5):
+        self.options, self.k, self.backend, self.renoise = options, candidates, backend, renoise
+
+    def __call__(self, gap: FixGap) -> list[str]:
+        from infill.api import complete
+        from infill.editing import rewrite
+
+        k_rewrite = self.k // 2 if gap.original.strip() else 0
+        out: list[str] = []
+        try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
+            if k_rewrite:
+                res = rewrite(gap.text, gap.start, gap.end, "python",
+                              replace(self.options, candidates=k_rewrite), self.backend,
+                              renoise=self.renoise, extra_context=gap.context)
+                out += res.candidates
+        except InfillError:
+            k_rewrite = 0
+        doc = gap.text[: gap.start] + gap.text[gap.end:]
+        res = complete(doc, gap.start, "python", replace(self.options, candidates=self.k - k_rewrite),
+                       self.backend, extra_context=gap.context)
+        return out + res.candidates
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    killed: bool
+    fixed: list[str]                # baseline failures that pass now
+    broken: list[str]               # baseline passes that fail now
+
+
+class Verifier:
+    """Runs tests in fresh copies of one snapshot of the repository."""
+
+    def __init__(self, snapshot: Path, args: list[str], settings: FixSettings):
+        self.snapshot, self.args, self.settings = snapshot, args, settings
+        self.timeout_s = settings.timeout_s
+        self.baseline: TestRun | None = None
+
+    def run(self, files: dict[str, str], args: list[str]) -> TestRun:
+        with tempfile.TemporaryDirectory(prefix="infill-fix-") as tmp:
+            work = copy_tree(self.snapshot, Path(tmp, "repo"))
+            for rel, text in files.items():
+                (work / rel).write_text(text, encoding="utf-8")
+            scratch = Path(tmp, "tmp")   # TMPDIR: the tests' temporary files go away with the copy
+            scratch.mkdir()
+            return run_pytest(work, args, python=self.settings.python, timeout_s=self.timeout_s,
+                              memory_mb=self.settings.memory_mb, plugin_autoload=self.settings.plugin_autoload,
+                              extra_env={"TMPDIR": str(scratch)})
+
+    def run_baseline(self) -> TestRun:
+        self.baseline = self.run({}, self.args)
+        self.timeout_s = max(self.settings.timeout_s, 2 * self.baseline.sandbox.duration_s + 2)
+        return self.baseline
+
+    def check(self, files: dict[str, str], target: str) -> Verdict:
+        """The failing test ``target`` and the other tests of its module, with ``files`` written."""
+        base = self.baseline
+        module = target.split("::")[0]
+        run = self.run(files, [module])
+        passing = {n for n, o in run.outcomes.items() if o.status == "passed"}
+        fixed = [n for n in base.failed if n in passing]
+        broken = [n for n in sorted(base.passed) if n.split("::")[0] == module and n not in passing
+                  and not (n in run.outcomes and run.outcomes[n].status == "skipped")]
+        killed = run.killed
+        return Verdict(target in passing and not broken and not killed, killed, fixed, broken)
+
+
+# ---------------------------------------------------------------- the search
+
+
+def check_python_repo(root: Path) -> None:
+    if not root.is_dir():
+        raise RepositoryError(f"{root}: not a directory")
+    for path in root.rglob("*.py"):
+        if not set(path.relative_to(root).parts) & set(IGNORED_DIRS):
+            return
+    raise RepositoryError(f"{root} is not a Python repository (no .py files)")
+
+
+def check_clean(root: Path) -> None:
+    """Refuse a git working tree with uncommitted changes under ``root``; no git: nothing to check."""
+    try:
+        res = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if res.returncode == 0 and res.stdout.strip():
+        first = res.stdout.strip().splitlines()[0]
+        raise RepositoryError(f"the git working tree has uncommitted changes ({first.strip()} ...): "
+                              "commit or stash them first, or pass --force")
+
+
+def _context(root: Path, nodeid: str, message: str) -> str:
+    test = find_test_function(root, nodeid)
+    source = test.source if test is not None else ""
+    return FailingTest(nodeid, source, message).comment() + "\n"
+
+
+def fix(root: str | Path, pytest_args: list[str] = (), settings: FixSettings | None = None,
+        propose: Proposer | None = None, options: InfillOptions | None = None) -> FixReport:
+    """Look for a patch that makes the failing tests of ``root`` pass; see the module docstring."""
+    t0 = time.monotonic()
+    settings = settings or FixSettings()
+    root = Path(root).resolve()
+    check_python_repo(root)
+    propose = propose or ModelProposer(options or InfillOptions(), settings.candidates)
+    with tempfile.TemporaryDirectory(prefix="infill-snapshot-") as tmp:
+        snapshot = copy_tree(root, Path(tmp, "repo"))
+        verifier = Verifier(snapshot, list(pytest_args), settings)
+        baseline = verifier.run_baseline()
+        problem = baseline.environment_problem()
+        if problem:
+            raise RepositoryError(problem)
+        report = FixReport(status="nothing-to-fix", failing=baseline.failed)
+        if baseline.failed:
+            _search(snapshot, baseline, verifier, propose, settings, report, t0)
+    report.time_s = time.monotonic() - t0
+    return report
+
+
+def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Proposer,
+            settings: FixSettings, report: FixReport, t0: float) -> None:
+    index = function_index(snapshot)
+    fixed: set[str] = set()
+    for nodeid in baseline.failed[: settings.max_failures]:
+        if nodeid in fixed:
+            continue
+        outcome = baseline.outcomes[nodeid]
+        context = _context(snapshot, nodeid, outcome.message)
+        for suspect in suspects(snapshot, outcome, index, settings.max_suspects):
+            text = report.patched.get(suspect.path) or (snapshot / suspect.path).read_text(encoding="utf-8")
+            report.originals.setdefault(suspect.path, (snapshot / suspect.path).read_text(encoding="utf-8"))
+            for gap in gaps_for(suspect.path, text, suspect, context, settings.max_gaps):
+                if time.monotonic() - t0 > settings.max_time_s:
+                    return _finish(report, fixed)
+                report.gaps_tried += 1
+                verdict = _try_gap(gap, nodeid, verifier, propose, settings, report, t0 + settings.max_time_s)
+                if verdict is not None:
+                    fixed |= set(verdict.fixed)
+                    break
+            if nodeid in fixed:
+                break
+    _finish(report, fixed)
+
+
+def _try_gap(gap: FixGap, nodeid: str, verifier: Verifier, propose: Proposer,
+             settings: FixSettings, report: FixReport, deadline: float) -> Verdict | None:
+    seen = {gap.original}
+    for candidate in propose(gap)[: settings.candidates]:
+        if time.monotonic() > deadline:
+            return None
+        new_text = gap.apply(candidate)
+        if candidate in seen or new_text == gap.text or \
+                adds_syntax_errors(gap.text[: gap.start], candidate, gap.text[gap.end:], "python"):
+            report.candidates_skipped += 1
+            seen.add(candidate)
+            continue
+        seen.add(candidate)
+        report.candidates_tried += 1
+        verdict = verifier.check({**report.patched, gap.path: new_text}, nodeid)
+        report.candidates_killed += verdict.killed
+        if verdict.ok:
+            report.patched[gap.path] = new_text
+            return verdict
+    return None
+
+
+def _finish(report: FixReport, fixed: set[str]) -> None:
+    report.patched = {p: t for p, t in report.patched.items() if t != report.originals[p]}
+    report.originals = {p: report.originals[p] for p in report.patched}
+    report.files = sorted(report.patched)
+    report.tests_fixed = [n for n in report.failing if n in fixed]
+    report.diff = diff_files({p: (report.originals[p], report.patched[p]) for p in report.files})
+    if report.failing and len(report.tests_fixed) == len(report.failing):
+        report.status = "fixed"
+    elif report.tests_fixed:
+        report.status = "partial"
+    else:
+        report.status = "not-fixed"
+
+
+def apply(root: str | Path, report: FixReport) -> list[str]:
+    """Write a report's patched files into ``root`` atomically; refuses a file changed since."""
+    root = Path(root).resolve()
+    for rel in report.files:
+        if (root / rel).read_text(encoding="utf-8") != report.originals[rel]:
+            raise RepositoryError(f"{rel} changed while the fix was searched for; nothing was written")
+    for rel in report.files:
+        write_atomic(root / rel, report.patched[rel])
+    return report.files

@@ -1,0 +1,183 @@
+-- Scenarios a headless Neovim plays against the real server, for tests/editors/test_nvim.py.
+--
+-- Each runs in a coroutine that yields to Neovim's main loop while it waits (so typed keys,
+-- LSP replies and timers are processed), records what it saw in `R`, and writes R as JSON
+-- to $INFILL_TEST_OUT before quitting. Any error is recorded as R.error.
+
+local R = { steps = {} }
+local co
+
+local function sleep(ms)
+  vim.defer_fn(function()
+    local ok, err = coroutine.resume(co)
+    if not ok then
+      R.error = R.error or tostring(err)
+    end
+  end, ms)
+  coroutine.yield()
+end
+
+local function wait(what, timeout_ms, cond)
+  local deadline = vim.uv.now() + timeout_ms
+  while not cond() do
+    if vim.uv.now() > deadline then
+      error("timed out waiting for " .. what, 0)
+    end
+    sleep(50)
+  end
+  table.insert(R.steps, what)
+end
+
+local function finish()
+  R.messages = _G.infill_messages
+  local f = assert(io.open(vim.env.INFILL_TEST_OUT, "w"))
+  f:write(vim.json.encode(R))
+  f:close()
+  vim.cmd("qa!")
+end
+
+local function keys(k)
+  vim.api.nvim_feedkeys(vim.keycode(k), "n", false)
+end
+
+local function client()
+  return vim.lsp.get_clients({ bufnr = 0, name = "infill" })[1]
+end
+
+local function messages_matching(pattern)
+  local out = {}
+  for _, m in ipairs(_G.infill_messages) do
+    if m.msg:find(pattern) then
+      out[#out + 1] = m.msg
+    end
+  end
+  return out
+end
+
+-- the messages that end a rewrite, whichever way it went
+local function rewrites_done()
+  local n = 0
+  for _, pattern in ipairs({ "rewrite applied", "rewrite failed", "no rewrite", "not applied" }) do
+    n = n + #messages_matching(pattern)
+  end
+  return n
+end
+
+local scenarios = {}
+
+-- attach, completion fallback, rewrite (charwise and linewise), status, diagnostics, huge
+-- file, then a server crash and its restart.
+function scenarios.session()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_FILE))
+  local buf = vim.api.nvim_get_current_buf()
+  wait("attach", 20000, function() return client() and client().initialized end)
+  R.attached, R.omnifunc = true, vim.bo.omnifunc
+
+  local sent = {} -- what the plugin sends with infill/diagnostics
+  local c = client()
+  local notify = c.notify
+  c.notify = function(self, method, params)
+    if method == "infill/diagnostics" then
+      sent[#sent + 1] = params
+    end
+    return notify(self, method, params)
+  end
+
+  -- completion fallback: <C-x><C-o> at the end of "    return "
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  vim.o.completeopt = "menuone,noinsert"
+  keys("A<C-x><C-o>")
+  wait("completion items", 20000, function()
+    return vim.fn.mode() == "i" and #vim.fn.complete_info({ "items" }).items > 0
+  end)
+  R.completion_items = vim.tbl_map(function(i) return i.abbr ~= "" and i.abbr or i.word end,
+    vim.fn.complete_info({ "items" }).items)
+  keys("<C-y><Esc>")
+  wait("normal mode", 5000, function() return vim.fn.mode() == "n" end)
+  R.line_after_completion = vim.api.nvim_buf_get_lines(buf, 1, 2, false)[1]
+
+  -- :InfillRewrite on a charwise selection ("self.items.append(item)", line 7)
+  local function lines() return vim.api.nvim_buf_get_lines(buf, 0, -1, false) end
+  local before = lines()
+  keys("7G9|v31|<Esc>")
+  wait("visual selection", 5000, function() return vim.fn.visualmode() == "v" and vim.fn.mode() == "n" end)
+  vim.cmd("'<,'>InfillRewrite")
+  wait("rewrite done", 20000, function() return rewrites_done() > 0 end)
+  R.rewrite_before, R.rewrite_after = before[7], lines()[7]
+  R.rewrite_untouched = vim.deep_equal(vim.list_slice(before, 1, 6), vim.list_slice(lines(), 1, 6))
+
+  -- a line range
+  local line1 = lines()[1]
+  vim.cmd("1InfillRewrite")
+  wait("line rewrite done", 20000, function() return rewrites_done() > 1 end)
+  R.line_rewrite_before, R.line_rewrite_after = line1, lines()[1]
+
+  vim.cmd("InfillStatus")
+  wait("status", 10000, function() return #messages_matching("backend") > 0 end)
+  R.status = messages_matching("backend")[1]
+
+  local ns = vim.api.nvim_create_namespace("infill-test")
+  vim.diagnostic.set(ns, buf, { { lnum = 1, col = 4, end_col = 10, message = "boom", severity = 1, source = "test" } })
+  wait("diagnostics forwarded", 5000, function() return #sent > 0 and #sent[#sent].diagnostics > 0 end)
+  R.diagnostics_sent = sent[#sent]
+
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_HUGE))
+  sleep(500)
+  R.huge_attached = #vim.lsp.get_clients({ bufnr = 0 }) > 0
+  R.huge_message = messages_matching("max_file_bytes")[1]
+  vim.cmd.buffer(buf)
+
+  -- a crash: the server process is killed
+  local old = client()
+  local children = vim.api.nvim_get_proc_children(vim.fn.getpid())
+  R.killed = #children
+  for _, pid in ipairs(children) do
+    vim.uv.kill(pid, "sigkill")
+  end
+  wait("restart", 30000, function()
+    local new = client()
+    return new and new.id ~= old.id and new.initialized
+  end)
+  R.restart_message = messages_matching("restarting")[1]
+end
+
+function scenarios.health()
+  vim.cmd("checkhealth infill")
+  R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+-- setup() with a server that does not exist: a message, no client, the editor still works
+function scenarios.missing()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_FILE))
+  sleep(200)
+  R.clients = #vim.lsp.get_clients()
+  R.setup_result = _G.infill_setup_result
+  vim.cmd("InfillStatus")
+  vim.api.nvim_buf_set_lines(0, 0, 0, false, { "# still editable" })
+  R.first_line = vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]
+  vim.cmd("checkhealth infill")
+  R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+-- a server whose Python environment is broken: it exits at once, every time
+function scenarios.broken()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_FILE))
+  wait("giving up", 20000, function() return #messages_matching("gave up") > 0 end)
+  R.restarts = messages_matching("restarting")
+  R.gave_up = messages_matching("gave up")[1]
+  vim.cmd("checkhealth infill")
+  R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+co = coroutine.create(function()
+  local ok, err = xpcall(scenarios[vim.env.INFILL_SCENARIO], debug.traceback)
+  if not ok then
+    R.error = err
+  end
+  finish()
+end)
+local ok, err = coroutine.resume(co)
+if not ok then
+  R.error = tostring(err)
+  finish()
+end

