@@ -72,7 +72,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     request = InfillRequest(
         prefix=extra_context + ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
-        max_blocks=options.max_blocks if ctx.max_new_lines > 1 else min(options.max_blocks, 2),
+        max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     try:
