@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
-from engine.backend import Backend, InfillRequest, RequestCancelled, load_backend
+from engine.backend import Backend, InfillRequest, InfillResult, RequestCancelled, load_backend
 from engine.errors import EngineError
 
 from .config import InfillOptions
@@ -52,6 +52,16 @@ def get_backend(options: InfillOptions) -> Backend:
     return _BACKENDS[key]
 
 
+def run_backend(backend: Backend, request: InfillRequest) -> InfillResult:
+    """``backend.infill`` with engine errors turned into infill's: ``Cancelled`` or ``InfillError``."""
+    try:
+        return backend.infill(request)
+    except RequestCancelled as exc:
+        raise Cancelled(str(exc)) from exc
+    except EngineError as exc:
+        raise InfillError(str(exc)) from exc
+
+
 def complete(text: str, offset: int, language: str, options: InfillOptions,
              backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
              extra_context: str = "") -> Completion:
@@ -75,12 +85,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
-    try:
-        result = backend.infill(request)
-    except RequestCancelled as exc:
-        raise Cancelled(str(exc)) from exc
-    except EngineError as exc:
-        raise InfillError(str(exc)) from exc
+    result = run_backend(backend, request)
     before, after = text[:offset], text[offset:]
     scored = []
     for cand in result.candidates:

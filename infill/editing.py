@@ -16,12 +16,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from engine.backend import Backend, InfillRequest, RequestCancelled
-from engine.errors import EngineError
+from engine.backend import Backend, InfillRequest
 
-from .api import get_backend
+from .api import get_backend, run_backend
 from .config import InfillOptions
-from .errors import Cancelled, InfillError, PositionError
+from .errors import InfillError, PositionError
 from .languages import get_language
 from .syntax import adds_syntax_errors
 
@@ -90,12 +89,7 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
     request = InfillRequest(prefix=extra_context + text[:start], suffix=text[end:], candidates=options.candidates,
                             sampler=options.sampler_config(), seed=options.seed,
                             init_text=text[start:end], renoise=renoise, cancelled=cancelled)
-    try:
-        result = backend.infill(request)
-    except RequestCancelled as exc:
-        raise Cancelled(str(exc)) from exc
-    except EngineError as exc:
-        raise InfillError(str(exc)) from exc
+    result = run_backend(backend, request)
     before, after = text[:start], text[end:]
     scored = sorted(((not adds_syntax_errors(before, c.text, after, language), c.score, c.text)
                      for c in result.candidates), reverse=True)
