@@ -8,6 +8,8 @@ client (so stdio framing is included):
 
 - inline completion latency (automatic trigger, a cache miss each) at spread-out positions;
 - typing into a shown suggestion (the prefix cache answers): the next character typed;
+- an edit near the cursor that is not the suggestion (a prefix-cache miss whose context
+  keys and values are mostly reused from the previous request): one other character typed;
 - a burst of requests one every 30 ms, each after one typed character, as an editor without
   debounce would send them: how many were answered / superseded / failed, how long after
   the burst's end the last one was answered, and the server's resident memory growth.
@@ -107,7 +109,7 @@ async def measure(args) -> dict:
     # 1. cache misses at spread-out positions: a blank line opened under a statement
     lines = body_lines(text)
     picks = [lines[int(i * (len(lines) - 1) / max(1, args.requests - 1))] for i in range(args.requests)]
-    latencies, hit_latencies, answered = [], [], 0
+    latencies, hit_latencies, edit_latencies, answered = [], [], [], 0
     for line in picks:
         rows = text.split("\n")
         base = "\n".join(rows[: line + 1] + ["        "] + rows[line + 1:])
@@ -118,7 +120,20 @@ async def measure(args) -> dict:
             s.set_text(text)
             continue
         answered += 1
-        # 2. type the first characters of the suggestion: answered from the cache
+        # 2a. type a character the suggestion does not start with: a new completion, whose
+        # context differs from the last one only at the cursor
+        other = "z" if not result.items[0].insert_text.startswith("z") else "q"
+        rows2 = base.split("\n")
+        rows2[line + 1] = "        " + other
+        s.set_text("\n".join(rows2))
+        _, edit_ms = await s.ask(line + 1, 9)
+        edit_latencies.append(edit_ms)
+        s.set_text(base)
+        result, _ = await s.ask(line + 1, 8)   # the first suggestion again (a prefix-cache hit)
+        if not result or not result.items:
+            s.set_text(text)
+            continue
+        # 2b. type the first characters of the suggestion: answered from the cache
         suggestion = result.items[0].insert_text
         typed = ""
         for ch in suggestion[: min(3, len(suggestion) - 1)]:
@@ -163,6 +178,8 @@ async def measure(args) -> dict:
         "startup_and_load_s": round(load_s, 2),
         "inline": {"requests": len(latencies), "answered": answered,
                    "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1)},
+        "edit_near_cursor": {"requests": len(edit_latencies), "p50_ms": round(percentile(edit_latencies, 0.5), 1),
+                             "p95_ms": round(percentile(edit_latencies, 0.95), 1)},
         "cache_hit": {"requests": len(hit_latencies), "p50_ms": round(percentile(hit_latencies, 0.5), 2),
                       "p95_ms": round(percentile(hit_latencies, 0.95), 2)},
         "burst": {"requests": args.burst, "interval_ms": 30, "errors": errors,
@@ -179,6 +196,7 @@ def print_table(r: dict) -> None:
     rows = [
         ("inline completion p50 (ms)", r["inline"]["p50_ms"], "<= 120"),
         ("inline completion p95 (ms)", r["inline"]["p95_ms"], "<= 300"),
+        ("edit near cursor p50 (ms)", r["edit_near_cursor"]["p50_ms"], "-"),
         ("cache hit p50 (ms)", r["cache_hit"]["p50_ms"], "<= 5"),
         ("burst: answered / null / errors",
          f'{r["burst"]["answered_with_items"]} / {r["burst"]["null_superseded_or_empty"]} / {r["burst"]["errors"]}',

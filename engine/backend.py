@@ -11,6 +11,7 @@ block-autoregressive layout.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -47,6 +48,7 @@ class RequestCancelled(BackendError):
 
 
 MAX_INIT_TOKENS = 512                 # longest init_text a rewrite accepts
+MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
 
 
 @dataclass
@@ -62,6 +64,7 @@ class InfillResult:
     forward_passes: int               # canvas forward passes (all blocks; candidates share them)
     latency_ms: float
     context_tokens: int = 0
+    reused_tokens: int = 0            # context tokens whose keys/values came from the previous request
 
 
 class Backend(Protocol):
@@ -115,6 +118,8 @@ class EmbeddedBackend:
             blank=self._blank_ids())
         self.prefix_tokens = int(getattr(self.model.config, "prefix_tokens", 224))
         self.suffix_tokens = int(getattr(self.model.config, "suffix_tokens", 48))
+        self._last_context: tuple[list[int], object] | None = None   # (ids, batch-1 ContextCache)
+        self._context_lock = threading.Lock()
 
     def _blank_ids(self) -> list[int]:
         """Ids of tokens that decode to whitespace only (indentation, newlines)."""
@@ -131,10 +136,27 @@ class EmbeddedBackend:
 
     def encode_text(self, prefix: str, suffix: str) -> list[int]:
         # Clip characters first so a 5 MB document costs no more than its budget.
-        p = self.tokenizer(prefix[-self.prefix_tokens * 8:], add_special_tokens=False)["input_ids"]
+        p = self._prefix_ids(prefix[-self.prefix_tokens * 8:]) if self.prefix_tokens else []
         s = self.tokenizer(suffix[: self.suffix_tokens * 8], add_special_tokens=False)["input_ids"]
-        p = p[-self.prefix_tokens:] if self.prefix_tokens else []
         return context_ids(p, s[: self.suffix_tokens], self.special)
+
+    def _prefix_ids(self, text: str) -> list[int]:
+        """At most ``prefix_tokens`` tokens of the prefix's end, starting on a line.
+
+        Starting on a line (not at a fixed token count from the cursor) keeps the head of the
+        context the same while the user types within a line, so ``encode_cached`` can reuse
+        it; the model also sees whole lines rather than a cut token.
+        """
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = enc["input_ids"], enc["offset_mapping"]
+        first = len(ids) - self.prefix_tokens
+        if first <= 0:
+            return ids
+        for j in range(first, len(ids)):
+            start = offsets[j][0]
+            if text[start] == "\n" or text[start - 1] == "\n":
+                return ids[j:]
+        return ids[first:]                       # one huge line: its last tokens
 
     @torch.inference_mode()
     def infill(self, request: InfillRequest) -> InfillResult:
@@ -144,9 +166,10 @@ class EmbeddedBackend:
         gen = torch.Generator().manual_seed(request.seed)
         ctx = self.encode_text(request.prefix, request.suffix)
         model = _Cancellable(self.model, request.cancelled) if request.cancelled else self.model
-        cache = self.model.encode_context(torch.tensor([ctx])).expand(request.candidates)
+        cache, reused = self.encode_cached(ctx)
+        cache = cache.expand(request.candidates)
         if request.init_text is not None:
-            return self._rewrite(request, model, cache, gen, len(ctx), t0)
+            return self._rewrite(request, model, cache, gen, len(ctx), t0, reused)
         K, N = request.candidates, request.canvas_length
         pieces: list[list[int]] = [[] for _ in range(K)]
         logprob = torch.zeros(K)
@@ -176,11 +199,39 @@ class EmbeddedBackend:
         for i in range(K):
             text = self.tokenizer.decode(pieces[i])
             candidates.append(Candidate(text, float(logprob[i]) / max(1, len(pieces[i])), len(pieces[i])))
-        return InfillResult(candidates, passes, (time.perf_counter() - t0) * 1000, len(ctx))
+        return InfillResult(candidates, passes, (time.perf_counter() - t0) * 1000, len(ctx), reused)
+
+    def encode_cached(self, ctx: list[int]):
+        """Encode context ids, reusing the previous request's keys and values for the head
+        the two contexts share: the encoder is causal, so position i's keys and values depend
+        on tokens 0..i only. Typing near the cursor changes the tail of the prefix (and what
+        follows it: the suffix), not the head, so only the tail is encoded again.
+
+        Returns (batch-1 cache, tokens reused).
+        """
+        with self._context_lock:
+            last = self._last_context
+        shared = 0
+        if last is not None:
+            old_ids, old_cache = last
+            limit = min(len(old_ids), len(ctx))
+            while shared < limit and old_ids[shared] == ctx[shared]:
+                shared += 1
+        if last is not None and shared == len(ctx):
+            return (last[1] if shared == len(last[0]) else last[1].truncate(shared)), shared
+        if shared >= MIN_REUSE_TOKENS:
+            head = last[1].truncate(shared)
+            cache = self.model.encode_context(torch.tensor([ctx[shared:]]), cache=head)
+        else:
+            shared = 0
+            cache = self.model.encode_context(torch.tensor([ctx]))
+        with self._context_lock:
+            self._last_context = (list(ctx), cache)
+        return cache, shared
 
 
     def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
-                 t0: float) -> InfillResult:
+                 t0: float, reused: int = 0) -> InfillResult:
         """One block whose canvas is ``init_text``'s tokens with a seeded share re-masked; only the
         masked positions are denoised, and pad_end is forbidden so the token count is kept."""
         ids = self.tokenizer(request.init_text, add_special_tokens=False)["input_ids"]
@@ -203,7 +254,8 @@ class EmbeddedBackend:
             n = int(remask[i].sum())
             candidates.append(Candidate(self.tokenizer.decode(res.tokens[i].tolist()),
                                         float(res.logprob[i]) / n, N))
-        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)
+        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
+                            reused)
 
 
 class _Cancellable:

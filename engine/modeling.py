@@ -83,6 +83,13 @@ class ContextCache:
                             [v.expand(n, -1, -1, -1) for v in self.values],
                             self.valid.expand(n, -1), self.lengths.expand(n))
 
+    def truncate(self, n: int) -> "ContextCache":
+        """The cache of a batch-1 context's first n tokens (no left padding): the keys and
+        values of a causal encoder's first n positions depend on those tokens only."""
+        assert self.valid.shape[0] == 1 and bool(self.valid.all())
+        return ContextCache([k[:, :, :n] for k in self.keys], [v[:, :, :n] for v in self.values],
+                            self.valid[:, :n], torch.full_like(self.lengths, n))
+
     @property
     def size(self) -> int:
         return self.valid.shape[1]
@@ -178,11 +185,13 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         return rope_tables(positions, self.config.hidden_size // self.config.num_heads, self.config.rope_theta)
 
     def encode_context(self, ids: torch.Tensor, valid: torch.Tensor | None = None,
-                       cache: ContextCache | None = None) -> ContextCache:
+                       cache: ContextCache | None = None, return_hidden: bool = False):
         """Causally encode context ids (B, T), left-padded where valid is False.
 
         With ``cache``, the ids are appended to an existing context (block continuation):
-        they attend causally to themselves and to everything already cached.
+        they attend causally to themselves and to everything already cached. With
+        ``return_hidden`` the last layer's hidden states (B, T, H) come back too (training
+        reads next-token logits from them: ``lm_logits``).
         """
         B, T = ids.shape
         valid = torch.ones_like(ids, dtype=torch.bool) if valid is None else valid
@@ -204,7 +213,12 @@ class CanvasDenoiser(CanvasPreTrainedModel):
             keys.append(k if pk is None else torch.cat([pk, k], dim=2))
             values.append(v if pv is None else torch.cat([pv, v], dim=2))
         all_valid = valid if cache is None else torch.cat([cache.valid, valid], dim=1)
-        return ContextCache(keys, values, all_valid, start + valid.long().sum(1))
+        out = ContextCache(keys, values, all_valid, start + valid.long().sum(1))
+        return (out, x) if return_hidden else out
+
+    def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Logits from hidden states, with the same norm and tied head as the canvas."""
+        return F.linear(self.norm(hidden), self.embed.weight)
 
     def denoise(self, canvas: torch.Tensor, cache: ContextCache) -> torch.Tensor:
         """Logits (B, N, V) for a canvas (B, N) reading the context cache; nothing is cached."""
@@ -216,7 +230,7 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         x = self.embed(canvas)
         for i, blk in enumerate(self.blocks):
             x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
-        return F.linear(self.norm(x), self.embed.weight)
+        return self.lm_logits(x)
 
     def forward(self, context_ids: torch.Tensor, canvas_ids: torch.Tensor,
                 context_valid: torch.Tensor | None = None) -> torch.Tensor:

@@ -37,7 +37,8 @@ class SamplerConfig:
     entropy_bound: float = 0.3        # entropy: most summed entropy (nats) committed per step
     temperature: float = 0.0          # 0 = greedy argmax; > 0 samples with the generator
     candidate_temperature: float = 0.8  # rows after the first of a batch sample at this when temperature is 0
-    max_steps: int = 0                # forward passes per block; 0 = canvas length
+    max_steps: int = 0                # forward passes per block at most (0 = canvas length): each pass
+    #                                   commits at least its share, masked / passes left, best first
     stable_steps: int = 0             # commit all when predictions are unchanged this many steps (0 = off)
     pad_penalty: float = 0.5          # pad_end confidence is multiplied by this when ranking
     min_tokens: int = 1               # the middle has at least this many tokens
@@ -89,6 +90,17 @@ def commit_entropy(conf, entropy, masked, cfg: SamplerConfig):
 
 def commit_sequential(conf, entropy, masked, cfg: SamplerConfig):
     return _at_least_one(torch.zeros_like(masked), conf, masked)
+
+
+def _at_least_share(commit: torch.Tensor, conf: torch.Tensor, masked: torch.Tensor,
+                    passes_left: int) -> torch.Tensor:
+    """A step budget (LLaDA's fixed steps): each row commits at least ceil(masked / passes
+    left) positions, its most confident ones, so the block ends within the budget."""
+    need = (masked.sum(1) + passes_left - 1) // passes_left                   # (B,)
+    order = torch.where(masked, conf, torch.full_like(conf, -1.0)).argsort(dim=1, descending=True)
+    top = torch.arange(conf.shape[1])[None] < need[:, None]                 # (B, N) sorted slots
+    forced = torch.zeros_like(commit).scatter_(1, order, top) & masked
+    return commit | forced
 
 
 STRATEGIES: dict[str, Callable] = {
@@ -166,6 +178,8 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
         tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)
         rank = torch.where(tok == special.pad_end, conf * cfg.pad_penalty, conf)
         commit = strategy(rank, entropy, masked, cfg)
+        if cfg.max_steps:
+            commit = _at_least_share(commit, rank, masked, max(1, max_steps - passes + 1))
         if cfg.stable_steps:
             same = prev is not None and bool(((tok == prev) | ~masked).all())
             stable = stable + 1 if same else 0

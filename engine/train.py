@@ -19,10 +19,11 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from .corpus import build_corpus, load_texts
 from .fim import FimBudget, make_example, make_span_example
@@ -63,6 +64,9 @@ class TrainConfig:
     span_share: float = 0.5                # share of batches that are long plain-code spans
     span_canvas: int = 96                  # canvas length of span batches
     span_prefix_tokens: int = 64           # context before a span
+    ar_weight: float = 0.0                 # weight of the next-token loss on the causal context
+    ar_sample: float = 0.25                # share of context positions that carry that loss
+    round_start: int = 0                   # step at which the current learning-rate round began
     threads: int = 1
     eval_every: int = 250
     ckpt_every: int = 50
@@ -165,29 +169,68 @@ def build_model(cfg: TrainConfig, tokenizer, special: SpecialIds) -> CanvasDenoi
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Warm-up then cosine decay over the current round (``round_start`` .. ``max_steps``)."""
+    step -= cfg.round_start
+    length = cfg.max_steps - cfg.round_start
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    frac = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+    frac = min(1.0, (step - cfg.warmup_steps) / max(1, length - cfg.warmup_steps))
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 # ---------------------------------------------------------------------------------------------
 # Loss, validation, checkpoints.
 
+# Validation always weighs pads by this, so that validation losses stay comparable across
+# rounds that train with another pad weight.
+VAL_PAD_WEIGHT = 0.1
+
+
+def context_lm_loss(model, hidden: torch.Tensor, ctx: torch.Tensor, valid: torch.Tensor,
+                    share: float, gen: torch.Generator) -> torch.Tensor:
+    """Next-token cross-entropy on a random share of the causal context's positions.
+
+    The context encoder is causal, so every context token can carry a language-model loss
+    for the price of the head on the sampled positions: far more learning signal per
+    processed token than the canvas alone, whose loss-bearing positions are few.
+    """
+    pairs = valid[:, :-1] & valid[:, 1:]
+    pairs &= torch.rand(pairs.shape, generator=gen) < share
+    if not pairs.any():
+        return hidden.sum() * 0.0
+    logits = model.lm_logits(hidden[:, :-1][pairs])
+    return F.cross_entropy(logits.float(), ctx[:, 1:][pairs])
+
+
 def batch_loss(model, batch, cfg: TrainConfig, special: SpecialIds, gen: torch.Generator,
-               t: torch.Tensor | None = None) -> torch.Tensor:
+               t: torch.Tensor | None = None, pad_weight: float | None = None,
+               parts: dict | None = None) -> torch.Tensor:
+    """Diffusion loss on the canvas, plus ``ar_weight`` x the context's next-token loss."""
     ctx, valid, targets = batch
     t = antithetic_t(targets.shape[0], cfg.eps, gen) if t is None else t
     inputs, noised = corrupt(targets, t, special.mask, model.config.vocab_size, cfg.random_share, gen)
-    logits = model(ctx, inputs, valid)
-    return diffusion_loss(logits, targets, noised, t, target_weights(targets, special.pad_end, cfg.pad_weight))
+    cache, hidden = model.encode_context(ctx, valid, return_hidden=True)
+    logits = model.denoise(inputs, cache)
+    weights = target_weights(targets, special.pad_end, cfg.pad_weight if pad_weight is None else pad_weight)
+    loss = diffusion_loss(logits, targets, noised, t, weights)
+    if parts is not None:
+        parts["diffusion"] = loss.item()
+    if cfg.ar_weight > 0:
+        ar = context_lm_loss(model, hidden, ctx, valid, cfg.ar_sample, gen)
+        if parts is not None:
+            parts["context_lm"] = ar.item()
+        loss = loss + cfg.ar_weight * ar
+    return loss
 
 
 @torch.no_grad()
 def validate(model, val_batches, cfg: TrainConfig, special: SpecialIds) -> float:
+    """Diffusion loss only, pads at VAL_PAD_WEIGHT: one yardstick for every round."""
     model.eval()
     gen = torch.Generator().manual_seed(1234)
-    losses = [batch_loss(model, b, cfg, special, gen).item() for b in val_batches]
+    val_cfg = replace(cfg, ar_weight=0.0)
+    losses = [batch_loss(model, b, val_cfg, special, gen, pad_weight=VAL_PAD_WEIGHT).item()
+              for b in val_batches]
     model.train()
     return sum(losses) / len(losses)
 
@@ -232,7 +275,19 @@ def _stop_on_sigterm() -> dict:
     return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
-def train(cfg: TrainConfig) -> None:
+# Fields that fix the model's shape: a resumed run keeps the checkpoint's values.
+SHAPE_FIELDS = ("vocab_size", "hidden_size", "num_layers", "num_heads", "intermediate_size", "canvas_length")
+# Where things are, always as this invocation says (a run directory may have been moved).
+PLACE_FIELDS = ("data_dir", "run_dir", "bench_dir")
+
+
+def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = False) -> None:
+    """Train, or resume from ``run_dir/ckpt.pt``.
+
+    On resume the checkpoint's configuration holds, except for the flags in ``given`` (those
+    set explicitly on the command line; shape fields excepted). ``new_round`` starts a new
+    warm-up + cosine learning-rate round at the checkpoint's step, ending at ``max_steps``.
+    """
     torch.set_num_threads(cfg.threads)
     train_texts, valid_texts, tokenizer = prepare_data(cfg)
     special = SpecialIds.from_tokenizer(tokenizer)
@@ -242,8 +297,13 @@ def train(cfg: TrainConfig) -> None:
     ckpt_path = run / "ckpt.pt"
     state = load_checkpoint(ckpt_path)
     if state is not None:
-        cfg = TrainConfig(**{**state["train_config"], "minutes": cfg.minutes, "threads": cfg.threads,
-                             "max_steps": cfg.max_steps})
+        saved = {k: v for k, v in state["train_config"].items() if k in TrainConfig.__dataclass_fields__}
+        given = (given if given is not None else {"minutes", "threads", "max_steps"}) - set(SHAPE_FIELDS)
+        cfg = TrainConfig(**{**saved, **{k: getattr(cfg, k) for k in (*given, *PLACE_FIELDS)}})
+        if new_round:
+            cfg = replace(cfg, round_start=state["step"])
+        if cfg.max_steps <= state["step"]:
+            raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
     model = build_model(cfg, tokenizer, special)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     span_budget = FimBudget(cfg.span_prefix_tokens, cfg.suffix_tokens // 2, cfg.span_canvas)
@@ -274,6 +334,7 @@ def train(cfg: TrainConfig) -> None:
     bar = tqdm(initial=step, total=cfg.max_steps, dynamic_ncols=True, mininterval=5, file=sys.stderr)
     log = open(run / "log.jsonl", "a")
     ema = None
+    ema_parts: dict = {}
     t_start = time.time() - elapsed
     session_start = time.time()
     model.train()
@@ -285,7 +346,8 @@ def train(cfg: TrainConfig) -> None:
             batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, cfg)
-            loss = batch_loss(model, batch, cfg, special, gen)
+            parts: dict = {}
+            loss = batch_loss(model, batch, cfg, special, gen, parts=parts)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -294,6 +356,8 @@ def train(cfg: TrainConfig) -> None:
             tokens_seen += int(batch[1].sum()) + batch[2].numel()
             elapsed = time.time() - t_start
             ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+            for k, v in parts.items():
+                ema_parts[k] = v if k not in ema_parts else 0.98 * ema_parts[k] + 0.02 * v
             bar.update(1)
             bar.set_postfix(loss=f"{ema:.3f}", tok=f"{tokens_seen / 1e6:.1f}M")
             record = None
@@ -302,12 +366,14 @@ def train(cfg: TrainConfig) -> None:
                 record = {"step": step, "tokens": tokens_seen, "train_loss": round(ema, 4),
                           "val_loss": round(val, 4), "lr": lr_at(step, cfg), "elapsed_s": round(elapsed),
                           "tok_per_s": round(tokens_seen / max(1.0, elapsed))}
+                record.update({f"train_{k}": round(v, 4) for k, v in ema_parts.items()})
                 if val < best_val:
                     best_val = val
                     save_checkpoint(run / "best.pt", snapshot())
             elif step % 50 == 0:
                 record = {"step": step, "tokens": tokens_seen, "train_loss": round(ema, 4),
                           "elapsed_s": round(elapsed)}
+                record.update({f"train_{k}": round(v, 4) for k, v in ema_parts.items()})
             if record:
                 log.write(json.dumps(record) + "\n")
                 log.flush()
@@ -358,10 +424,13 @@ def parse_args(argv: list[str] | None = None):
     ex.add_argument("--out", default=str(REPO / "engine" / "model"))
     ex.add_argument("--data-dir", default="data")
     ex.add_argument("--which", default="best", choices=["best", "ckpt"])
+    p.add_argument("--new-round", action="store_true",
+                   help="on resume, start a new learning-rate round (warm-up + cosine to --max-steps)")
     for f in TrainConfig.__dataclass_fields__.values():
         flag = "--" + f.name.replace("_", "-")
         typ = {int: int, float: float, str: str}.get(type(f.default), str)
-        p.add_argument(flag, type=typ, default=f.default)
+        # SUPPRESS: a flag not given leaves no attribute, so resume knows what was set.
+        p.add_argument(flag, type=typ, default=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -371,8 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "export":
             export(Path(args.run), Path(args.out), Path(args.data_dir), args.which)
             return 0
-        cfg = TrainConfig(**{k: getattr(args, k) for k in TrainConfig.__dataclass_fields__})
-        train(cfg)
+        given = {k for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
+        cfg = TrainConfig(**{k: getattr(args, k) for k in given})
+        train(cfg, given, args.new_round)
         return 0
     except TrainingError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from infill.languages import load_query, parse
 
-WINDOW_THRESHOLD = 64_000  # characters of prefix + suffix above which only a window is parsed
+WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which only a window is parsed
 WINDOW_LINES = 1000  # lines the window reaches on each side of the gap, at most
 
 # A line that starts a top-level statement (not a continuation such as "else:" or ")").

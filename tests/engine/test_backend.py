@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from engine.backend import EmbeddedBackend, InfillRequest, default_model_dir
+from engine.backend import MIN_REUSE_TOKENS, EmbeddedBackend, InfillRequest, default_model_dir
 from engine.errors import ModelLoadError
 from engine.sampling import SamplerConfig
 
@@ -70,3 +70,50 @@ def test_shipped_model_folder_is_complete():
     for name in ("config.json", "model.safetensors", "tokenizer.json", "training_summary.json"):
         assert (folder / name).is_file(), name
     assert (folder / "model.safetensors").stat().st_size < 20_000_000
+
+
+def test_context_cache_reuse_matches_a_fresh_encode(tiny_model_dir):
+    """Typing near the cursor re-encodes only the changed tail; the keys/values are the
+    ones a full encode gives, so the candidates are the same."""
+    import torch
+
+    be = EmbeddedBackend(tiny_model_dir)
+    head = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(2))
+    first = be.encode_text(head + "def g(y):\n    return ", "\n\nprint(g(1))\n")
+    second = be.encode_text(head + "def g(y):\n    return y", "\n\nprint(g(1))\n")
+    be.encode_cached(first)
+    cache, reused = be.encode_cached(second)
+    assert MIN_REUSE_TOKENS <= reused < len(second)
+    fresh = be.model.encode_context(torch.tensor([second]))
+    assert cache.size == fresh.size and int(cache.lengths) == int(fresh.lengths)
+    for a, b in zip(cache.keys + cache.values, fresh.keys + fresh.values):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+    # The same context again is answered from the cache entirely; a shorter one by truncation.
+    assert be.encode_cached(second)[1] == len(second)
+    shorter, reused = be.encode_cached(second[:-3])
+    assert reused == len(second) - 3 and shorter.size == len(second) - 3
+
+
+def test_unrelated_context_is_encoded_afresh(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    req = InfillRequest("import os\nx = ", "\n", canvas_length=8, max_blocks=1)
+    assert be.infill(req).reused_tokens == 0
+    assert be.infill(req).reused_tokens == be.infill(req).context_tokens
+    other = InfillRequest("class A:\n    pass\n\ny = ", "\n", canvas_length=8, max_blocks=1)
+    assert be.infill(other).reused_tokens == 0
+    a = be.infill(InfillRequest("import os\nx = ", "\n", canvas_length=8, max_blocks=1, seed=3))
+    be._last_context = None
+    b = be.infill(InfillRequest("import os\nx = ", "\n", canvas_length=8, max_blocks=1, seed=3))
+    assert [c.text for c in a.candidates] == [c.text for c in b.candidates]
+
+
+def test_long_prefix_starts_on_a_line(tiny_model_dir):
+    """Over the budget the prefix keeps whole lines, so its head only moves once per line."""
+    be = EmbeddedBackend(tiny_model_dir)
+    head = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(40))
+    ids = be.encode_text(head + "def g(y):\n    return ", "\n")
+    prefix_ids = ids[1: ids.index(be.special.fim_suffix)]
+    assert 0 < len(prefix_ids) <= be.prefix_tokens
+    text = be.tokenizer.decode(prefix_ids)
+    assert (head + "def g(y):\n    return ").endswith(text)
+    assert text.startswith(("\n", "def ", "    return"))

@@ -106,3 +106,39 @@ def test_main_reports_training_errors_in_one_line(corpus_dir, capsys):
                            "--vocab-size", "300", "--max-steps", "1"])
     assert code == 2
     assert "unreadable" in capsys.readouterr().err
+
+
+def test_new_round_overrides_given_flags_and_restarts_the_schedule(corpus_dir):
+    train_mod.train(tiny_config(corpus_dir, max_steps=4))
+    moved = corpus_dir / "moved"
+    (corpus_dir / "run").rename(moved)
+    cfg = tiny_config(corpus_dir, run_dir=str(moved), max_steps=8, lr=5e-3, ar_weight=0.5, hidden_size=999)
+    train_mod.train(cfg, given={"max_steps", "lr", "ar_weight", "hidden_size", "run_dir"}, new_round=True)
+    state = torch.load(moved / "ckpt.pt", weights_only=False)
+    saved = state["train_config"]
+    assert state["step"] == 8 and saved["round_start"] == 4 and saved["lr"] == 5e-3
+    assert saved["ar_weight"] == 0.5 and saved["hidden_size"] == 32 and saved["run_dir"] == str(moved)
+    round_cfg = train_mod.TrainConfig(**saved)
+    assert train_mod.lr_at(4, round_cfg) == pytest.approx(5e-3 / 2)          # warm-up again
+    log = [json.loads(line) for line in (moved / "log.jsonl").read_text().splitlines()]
+    assert "train_context_lm" in log[-1]
+    with pytest.raises(train_mod.TrainingError, match="beyond it"):
+        train_mod.train(tiny_config(corpus_dir, run_dir=str(moved), max_steps=8), given={"max_steps"})
+
+
+def test_context_lm_loss_reads_next_tokens_of_valid_positions_only():
+    from engine.modeling import CanvasConfig, CanvasDenoiser
+    torch.manual_seed(0)
+    model = CanvasDenoiser(CanvasConfig(vocab_size=50, hidden_size=16, num_layers=1, num_heads=2,
+                                        intermediate_size=32))
+    ctx = torch.randint(5, 50, (2, 10))
+    valid = torch.ones(2, 10, dtype=torch.bool)
+    valid[1, :6] = False                                         # left padding
+    _, hidden = model.encode_context(ctx, valid, return_hidden=True)
+    gen = torch.Generator().manual_seed(0)
+    loss = train_mod.context_lm_loss(model, hidden, ctx, valid, 1.0, gen)
+    logits = model.lm_logits(hidden[:, :-1])
+    pairs = valid[:, :-1] & valid[:, 1:]
+    expected = torch.nn.functional.cross_entropy(logits[pairs], ctx[:, 1:][pairs])
+    torch.testing.assert_close(loss, expected)
+    assert train_mod.context_lm_loss(model, hidden, ctx, valid, 0.0, gen).item() == 0.0

@@ -126,6 +126,16 @@ def test_step_cap_commits_what_is_left():
     assert MASK not in res.tokens.tolist()[0]
 
 
+def test_step_budget_spreads_commits_most_confident_first():
+    """With a budget of 3 passes, 7 unsure positions are committed 3 + 2 + 2, best first."""
+    probs = [0.30, 0.60, 0.35, 0.50, 0.40, 0.55, 0.45]
+    res = run(ScriptedModel([5, 6, 7, 8, 9, 10, 11], probs), 7,
+              SamplerConfig("threshold", max_steps=3, length_first=False, min_tokens=0, require_content=False))
+    assert res.forward_passes == 3
+    assert res.commits_per_pass == [3, 2, 2]
+    assert res.tokens.tolist() == [[5, 6, 7, 8, 9, 10, 11]]
+
+
 def test_logprob_sums_committed_content():
     res = run(ScriptedModel([5, 6], [0.99, 0.98]), 2, SamplerConfig("threshold", min_tokens=0, require_content=False))
     # forbidden tokens (mask, FIM) are removed before the softmax: renormalise over the rest
