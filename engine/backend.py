@@ -20,6 +20,7 @@ from typing import Callable, Protocol
 
 import torch
 
+from .blocks import fill_blocks
 from .errors import BackendError, ModelLoadError
 from .fim import context_ids
 from .sampling import SamplerConfig, SpecialTokens, denoise
@@ -165,41 +166,17 @@ class EmbeddedBackend:
         t0 = time.perf_counter()
         gen = torch.Generator().manual_seed(request.seed)
         ctx = self.encode_text(request.prefix, request.suffix)
-        model = _Cancellable(self.model, request.cancelled) if request.cancelled else self.model
+        model = Cancellable(self.model, request.cancelled) if request.cancelled else self.model
         cache, reused = self.encode_cached(ctx)
         cache = cache.expand(request.candidates)
         if request.init_text is not None:
             return self._rewrite(request, model, cache, gen, len(ctx), t0, reused)
-        K, N = request.candidates, request.canvas_length
-        pieces: list[list[int]] = [[] for _ in range(K)]
-        logprob = torch.zeros(K)
-        done = torch.zeros(K, dtype=torch.bool)
-        passes = 0
-        for block in range(request.max_blocks):
-            canvas = torch.full((K, N), self.special.mask, dtype=torch.long)
-            res = denoise(model, cache, canvas, self.sampler_special,
-                          _candidate_sampler(request.sampler, block), gen)
-            passes += res.forward_passes
-            logprob += torch.where(done, torch.zeros(K), res.logprob)
-            for i in range(K):
-                if done[i]:
-                    continue
-                row = res.tokens[i].tolist()
-                if self.special.pad_end in row:
-                    row = row[: row.index(self.special.pad_end)]
-                    done[i] = True
-                pieces[i].extend(row)
-            if done.all() or block + 1 == request.max_blocks:
-                break
-            if request.max_lines and all(
-                    done[i] or self.tokenizer.decode(pieces[i]).count("\n") >= request.max_lines for i in range(K)):
-                break
-            cache = self.model.encode_context(res.tokens, cache=cache)
-        candidates = []
-        for i in range(K):
-            text = self.tokenizer.decode(pieces[i])
-            candidates.append(Candidate(text, float(logprob[i]) / max(1, len(pieces[i])), len(pieces[i])))
-        return InfillResult(candidates, passes, (time.perf_counter() - t0) * 1000, len(ctx), reused)
+        blocks = fill_blocks(model, cache, lambda c, tokens: self.model.encode_context(tokens, cache=c),
+                             self.sampler_special, lambda block: _candidate_sampler(request.sampler, block),
+                             request, self.tokenizer.decode, gen)
+        candidates = [Candidate(self.tokenizer.decode(p), float(blocks.logprob[i]) / max(1, len(p)), len(p))
+                      for i, p in enumerate(blocks.pieces)]
+        return InfillResult(candidates, blocks.forward_passes, (time.perf_counter() - t0) * 1000, len(ctx), reused)
 
     def encode_cached(self, ctx: list[int]):
         """Encode context ids, reusing the previous request's keys and values for the head
@@ -258,8 +235,9 @@ class EmbeddedBackend:
                             reused)
 
 
-class _Cancellable:
-    """The model as the sampler sees it, polling a cancel callback before each forward pass."""
+class Cancellable:
+    """A model (anything with ``denoise``) as the sampler sees it, polling a cancel callback
+    before each forward pass."""
 
     def __init__(self, model, cancelled: Callable[[], bool]):
         self.model, self.cancelled = model, cancelled

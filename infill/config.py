@@ -21,6 +21,8 @@ class InfillOptions:
     threshold: float = 0.9          # threshold sampler: commit positions at least this confident
     entropy_bound: float = 0.3      # entropy sampler: summed entropy (nats) committed per pass
     stable_steps: int = 0           # stability early exit after this many unchanged passes (0 = off)
+    steps: int = 0                  # forward passes per canvas block at most (0 = no budget): each pass
+    #                                 commits at least its share of what is left, most confident first
     canvas: int = 0                 # canvas length in tokens; 0 = chosen from the gap kind
     max_blocks: int = 4             # continuation blocks when the gap is longer than the canvas
     max_lines: int = -1             # lines a completion may span: -1 = from the gap kind, 0 = no limit
@@ -48,7 +50,7 @@ class InfillOptions:
 
     def sampler_config(self) -> SamplerConfig:
         return SamplerConfig(name=self.sampler, threshold=self.threshold, entropy_bound=self.entropy_bound,
-                             stable_steps=self.stable_steps)
+                             stable_steps=self.stable_steps, max_steps=self.steps)
 
     def validate(self) -> None:
         from .errors import InfillError
@@ -60,6 +62,8 @@ class InfillOptions:
             raise InfillError("canvas must be between 1 and 512 tokens (0 = automatic)")
         if self.max_lines < -1:
             raise InfillError("max-lines must be -1 (from the gap kind), 0 (no limit) or a line count")
+        if self.steps < 0:
+            raise InfillError("steps must be 0 (no budget) or a number of forward passes per block")
         if self.max_blocks < 1:
             raise InfillError("max-blocks must be at least 1")
         if self.api not in REMOTE_APIS:
@@ -84,6 +88,7 @@ _HELP = {
     "fallback_to_embedded": "use the embedded model when the configured backend fails",
     "sampler": "threshold (parallel), entropy (EB) or sequential (one token per pass)",
     "canvas": "canvas length in tokens (0: from the gap kind)",
+    "steps": "forward passes per canvas block at most (0: no budget); fewer passes, lower latency",
     "candidates": "candidates drawn as one batch, syntax-checked and ranked",
     "type_check": "language server: run mypy for type errors near the cursor",
     "verify_types": "language server: rank the first candidates by the type errors they leave",

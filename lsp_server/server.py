@@ -34,7 +34,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
-from infill.api import complete, get_backend
+from infill.api import Completion, complete, get_backend
 from infill.editing import Edit, SuggestionCache, rewrite
 from infill.errors import Cancelled, InfillError, PositionError, UnknownLanguageError
 
@@ -238,6 +238,27 @@ def _with_selected(text: str, offset: int, info: types.SelectedCompletionInfo | 
     return text[:start] + info.text + text[end:], start + len(info.text), info.text, start, end
 
 
+async def _suggest(ls: InfillServer, key: str, uri: str, version: int | None, text: str, offset: int,
+                   language: str) -> tuple[list[str], Completion] | None:
+    """Gather the context, complete on the worker (``key`` supersedes older requests), rank
+    the distinct non-blank candidates and remember them for typing into the suggestion.
+    None when superseded, cancelled or failed."""
+    server_options, options = ls.options, ls.options.infill
+    gathered = await request_context(ls.sources, key, uri, version, text, offset, language, ls.root(uri),
+                                     server_options)
+    if gathered is None:   # a newer request came while the context was gathered
+        return None
+    extra, context = gathered
+    result = await ls.infill(key, lambda cancelled: complete(text, offset, language, options,
+                                                             cancelled=cancelled, extra_context=extra))
+    if result is None:
+        return None
+    suggestions = [s for s in dict.fromkeys(result.candidates) if s.strip()]
+    suggestions = await verified(ls.sources, uri, text, offset, suggestions, context, server_options)
+    ls.cache.remember(uri, text, offset, suggestions)
+    return suggestions, result
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
 async def inline_completion(ls: InfillServer, params: types.InlineCompletionParams):
     uri = params.text_document.uri
@@ -251,19 +272,10 @@ async def inline_completion(ls: InfillServer, params: types.InlineCompletionPara
     invoked = params.context is None or params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
     suggestions = ls.cache.lookup(uri, filled, cursor)
     if suggestions is None:
-        server_options, options = ls.options, ls.options.infill
-        gathered = await request_context(ls.sources, uri, uri, version, filled, cursor, language,
-                                         ls.root(uri), server_options)
-        if gathered is None:   # a newer request came while the context was gathered
+        suggested = await _suggest(ls, uri, uri, version, filled, cursor, language)
+        if suggested is None:
             return None
-        extra, context = gathered
-        result = await ls.infill(uri, lambda cancelled: complete(filled, cursor, language, options,
-                                                                 cancelled=cancelled, extra_context=extra))
-        if result is None:
-            return None
-        suggestions = [s for s in dict.fromkeys(result.candidates) if s.strip()]
-        suggestions = await verified(ls.sources, uri, filled, cursor, suggestions, context, server_options)
-        ls.cache.remember(uri, filled, cursor, suggestions)
+        suggestions = suggested[0]
     suggestions = suggestions if invoked else suggestions[:1]
     return lsp_inline_items(text, start, [selected + s for s in suggestions], ls.encoding, end)
 
@@ -284,19 +296,10 @@ async def completion(ls: InfillServer, params: types.CompletionParams):
     cached = ls.cache.lookup(uri, text, offset)
     if cached:
         return lsp_completion_list(text, offset, cached[0], ls.encoding)
-    server_options, options, key = ls.options, ls.options.infill, uri + "#completion"
-    gathered = await request_context(ls.sources, key, uri, version, text, offset, language, ls.root(uri),
-                                     server_options)
-    if gathered is None:
+    suggested = await _suggest(ls, uri + "#completion", uri, version, text, offset, language)
+    if suggested is None:
         return None
-    extra, context = gathered
-    result = await ls.infill(key, lambda cancelled: complete(text, offset, language, options,
-                                                             cancelled=cancelled, extra_context=extra))
-    if result is None:
-        return None
-    suggestions = [s for s in dict.fromkeys(result.candidates) if s.strip()]
-    suggestions = await verified(ls.sources, uri, text, offset, suggestions, context, server_options)
-    ls.cache.remember(uri, text, offset, suggestions)
+    suggestions, result = suggested
     return lsp_completion_list(text, offset, suggestions[0] if suggestions else result.text, ls.encoding)
 
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import torch
 
-from ..backend import Candidate, InfillRequest, InfillResult, RequestCancelled
+from ..backend import Cancellable, Candidate, InfillRequest, InfillResult
 from ..errors import BackendError, ModelLoadError
-from ..sampling import SamplerConfig, denoise
+from ..blocks import fill_blocks
+from ..sampling import SamplerConfig
 from . import loading
 from .adapters import GemmaAdapter, MaskedAdapter, special_tokens_for, template_ids, trimmed_ids
 from .fim_templates import chat_messages, template_for_vocab
@@ -228,44 +229,14 @@ class TransformersBackend:
         if getattr(request, "init_text", None):
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
         t0 = time.perf_counter()
-        K, N, pad = request.candidates, request.canvas_length, self.adapter.special.pad_end
+        K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)
-        model = _Polled(self.adapter, request.cancelled) if request.cancelled else self.adapter
+        model = Cancellable(self.adapter, request.cancelled) if request.cancelled else self.adapter
         cache = self.adapter.start(request.prefix, request.suffix, K, request.seed)
         context_tokens = self.adapter.context_tokens(cache)
-        pieces: list[list[int]] = [[] for _ in range(K)]
-        logprob, done, passes = torch.zeros(K), torch.zeros(K, dtype=torch.bool), 0
-        for block in range(request.max_blocks):
-            canvas = torch.full((K, N), self.adapter.special.mask, dtype=torch.long)
-            res = denoise(model, cache, canvas, self.adapter.special,
-                          self.sampler_for(request.sampler, block), gen)
-            passes += res.forward_passes
-            logprob += torch.where(done, torch.zeros(K), res.logprob)
-            for i in range(K):
-                if done[i]:
-                    continue
-                row = res.tokens[i].tolist()
-                if pad in row:
-                    row, done[i] = row[: row.index(pad)], True
-                pieces[i].extend(row)
-            if done.all() or block + 1 == request.max_blocks:
-                break
-            if request.max_lines and all(done[i] or self.tokenizer.decode(pieces[i]).count("\n")
-                                         >= request.max_lines for i in range(K)):
-                break
-            cache = self.adapter.extend(cache, res.tokens)
+        blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
+                             lambda block: self.sampler_for(request.sampler, block), request,
+                             self.tokenizer.decode, gen)
         cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),
-                           float(logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(pieces)]
-        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)
-
-
-class _Polled:
-    """The adapter as the sampler sees it, asking the cancel callback before each pass."""
-
-    def __init__(self, adapter, cancelled):
-        self.adapter, self.cancelled = adapter, cancelled
-
-    def denoise(self, canvas: torch.Tensor, cache) -> torch.Tensor:
-        if self.cancelled():
-            raise RequestCancelled("the request was cancelled")
-        return self.adapter.denoise(canvas, cache)
+                           float(blocks.logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(blocks.pieces)]
+        return InfillResult(cands, blocks.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)

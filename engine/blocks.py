@@ -1,0 +1,53 @@
+"""Block-by-block continuation, shared by every backend that denoises canvases itself.
+
+DiffusionGemma's block-autoregressive layout: denoise a canvas of ``N`` masks, keep its
+tokens up to the first ``<|pad_end|>``, append the finished block to the context cache
+and denoise the next one, until every candidate has ended, the request's block limit is
+reached, or every candidate has produced ``max_lines`` lines. The K candidates of a
+request are one batch and share each forward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+
+from .sampling import SamplerConfig, SpecialTokens, denoise
+
+
+@dataclass
+class Blocks:
+    pieces: list[list[int]]      # per candidate: the committed tokens, pads removed
+    logprob: torch.Tensor        # (K,) summed log-probability of those tokens
+    forward_passes: int
+
+
+def fill_blocks(model, cache: Any, extend: Callable[[Any, torch.Tensor], Any], special: SpecialTokens,
+                sampler_for: Callable[[int], SamplerConfig], request, decode: Callable[[list[int]], str],
+                gen: torch.Generator) -> Blocks:
+    """Denoise up to ``request.max_blocks`` canvases of ``request.canvas_length`` for
+    ``request.candidates`` rows; ``extend(cache, tokens)`` appends a finished block."""
+    K, N = request.candidates, request.canvas_length
+    pieces: list[list[int]] = [[] for _ in range(K)]
+    logprob, done, passes = torch.zeros(K), torch.zeros(K, dtype=torch.bool), 0
+    for block in range(request.max_blocks):
+        canvas = torch.full((K, N), special.mask, dtype=torch.long)
+        res = denoise(model, cache, canvas, special, sampler_for(block), gen)
+        passes += res.forward_passes
+        logprob += torch.where(done, torch.zeros(K), res.logprob)
+        for i in range(K):
+            if done[i]:
+                continue
+            row = res.tokens[i].tolist()
+            if special.pad_end in row:
+                row, done[i] = row[: row.index(special.pad_end)], True
+            pieces[i].extend(row)
+        if done.all() or block + 1 == request.max_blocks:
+            break
+        if request.max_lines and all(done[i] or decode(pieces[i]).count("\n") >= request.max_lines
+                                     for i in range(K)):
+            break
+        cache = extend(cache, res.tokens)
+    return Blocks(pieces, logprob, passes)
