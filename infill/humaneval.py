@@ -52,7 +52,7 @@ class TaskOutcome:
     task_id: str
     completion: str
     passed: bool  # the test program exited with status 0
-    exact_match: bool  # completion.strip() == canonical_solution.strip(); indentation inside counts
+    exact_match: bool  # equal up to trailing whitespace: leading indentation counts (it is Python)
     syntax_valid: bool  # prompt + completion + suffix compiles (CPython's own parser)
     empty: bool  # completion.strip() == ""
     latency_ms: float  # as reported by complete_fn (wall time of the call if it gave none)
@@ -231,7 +231,7 @@ def _score(task: Task, gen: dict[str, Any], timeout_s: float) -> TaskOutcome:
             failure = result.killed_reason if result.timed_out else _last_line(result.stderr)
     return TaskOutcome(
         task_id=task.task_id, completion=completion, passed=passed,
-        exact_match=completion.strip() == task.canonical_solution.strip(),
+        exact_match=completion.rstrip() == task.canonical_solution.rstrip(),
         syntax_valid=syntax_valid(task, completion), empty=completion.strip() == "",
         latency_ms=gen["latency_ms"], forward_passes=gen["forward_passes"], tokens=gen["tokens"],
         error=gen["error"], failure=failure,

@@ -391,14 +391,20 @@ async def rewrite_selection(ls: InfillServer, *args):
     return await _apply(ls, await _rewrite_edit(ls, uri, rng), "Rewrite selection")
 
 
-@SERVER.command(FILL_GAP_COMMAND)
-async def fill_gap(ls: InfillServer, *args):
+def _document_at(ls: InfillServer, args: tuple | list) -> tuple[str, str, str, int | None, int]:
+    """(uri, text, language, version, offset) of a command's ``[uri, position]`` arguments;
+    bad ones are invalid params."""
     uri, position = _location_args(args, types.Position)
     try:
         text, language, version = ls.document(uri)
-        offset = lsp_offset(text, position, ls.encoding)
+        return uri, text, language, version, lsp_offset(text, position, ls.encoding)
     except InfillError as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
+
+
+@SERVER.command(FILL_GAP_COMMAND)
+async def fill_gap(ls: InfillServer, *args):
+    uri, text, language, version, offset = _document_at(ls, args)
     server_options, options = ls.options, ls.options.infill
     extra, context = await request_context(ls.sources, None, uri, version, text, offset, language,
                                            ls.root(uri), server_options) or ("", None)
@@ -422,12 +428,7 @@ def status(ls: InfillServer, *args) -> dict:
 async def show_context(ls: InfillServer, *args) -> dict:
     """The context a completion at ``[uri, position]`` would get: function, type errors,
     failing tests and the prompt comment block (gathered even when no request uses it)."""
-    uri, position = _location_args(args, types.Position)
-    try:
-        text, language, version = ls.document(uri)
-        offset = lsp_offset(text, position, ls.encoding)
-    except InfillError as exc:
-        raise JsonRpcInvalidParams(str(exc)) from exc
+    uri, text, language, version, offset = _document_at(ls, args)
     context = await ls.sources.gather(uri, version, text, offset, language, ls.root(uri), ls.options)
     return {**context.to_dict(), "prompt": context.prompt(text)}
 

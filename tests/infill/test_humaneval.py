@@ -71,6 +71,17 @@ def test_empty_completions_mostly_fail(tasks):
     assert all(o.failure for o in report.outcomes if not o.passed)
 
 
+def test_exact_match_counts_indentation(tasks):
+    """``else:`` one level too deep is another program, not an exact match."""
+    task = tasks[0]
+    shifted = "    " + task.canonical_solution
+    report = evaluate([task], lambda t: {"completion": shifted}, workers=1, progress=False)
+    assert report.outcomes[0].exact_match is False
+    plain = evaluate([task], lambda t: {"completion": task.canonical_solution.rstrip("\n")}, workers=1,
+                     progress=False)
+    assert plain.outcomes[0].exact_match is True
+
+
 def test_a_raising_complete_fn_fails_its_task_and_the_eval_goes_on(tasks):
     def flaky(task: Task) -> dict:
         if task is tasks[0]:
