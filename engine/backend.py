@@ -40,6 +40,10 @@ class InfillRequest:
     init_text: str | None = None      # rewrite: the canvas starts from this text's tokens (one block,
     #                                   same token count) instead of blank masks
     renoise: float = 0.5              # rewrite: share of init_text positions re-masked (seeded), at least one
+    remask_spans: tuple[tuple[int, int], ...] | None = None  # rewrite: re-mask the tokens overlapping these
+    #                                   character spans of init_text instead (syntax repair)
+    extra_tokens: int = 0             # rewrite: masks appended after init_text; the middle may end
+    #                                   (pad_end) only after its last kept token
     cancelled: Callable[[], bool] | None = field(default=None, compare=False)  # polled before each
     #                                   forward pass; True stops the request with RequestCancelled
 
@@ -84,6 +88,7 @@ class EmbeddedBackend:
     """The canvas denoiser shipped in the package (or a folder of the same kind)."""
 
     name = "embedded"
+    supports_remask = True            # init_text with remask_spans / extra_tokens (syntax repair)
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
         from transformers.utils import logging as hf_logging
@@ -209,28 +214,41 @@ class EmbeddedBackend:
 
     def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                  t0: float, reused: int = 0) -> InfillResult:
-        """One block whose canvas is ``init_text``'s tokens with a seeded share re-masked; only the
-        masked positions are denoised, and pad_end is forbidden so the token count is kept."""
-        ids = self.tokenizer(request.init_text, add_special_tokens=False)["input_ids"]
+        """One block whose canvas is ``init_text``'s tokens, some of them re-masked: a seeded
+        share ``renoise``, or those overlapping ``remask_spans``. Only masked positions are
+        denoised; pad_end may not come before the last kept token, so kept tokens stay, and
+        only ``extra_tokens`` appended masks can end the middle early."""
+        enc = self.tokenizer(request.init_text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = enc["input_ids"], enc["offset_mapping"]
         if not ids:
             raise BackendError("there is nothing to rewrite: the selection is empty")
         if len(ids) > MAX_INIT_TOKENS:
             raise BackendError(f"the selection is too long to rewrite ({len(ids)} tokens, "
                                f"at most {MAX_INIT_TOKENS})")
-        K, N = request.candidates, len(ids)
-        canvas = torch.tensor([ids]).repeat(K, 1)                                    # (K, N)
-        noise = torch.rand(K, N, generator=gen)                                      # (K, N)
-        remask = noise < request.renoise
-        remask |= noise == noise.min(dim=1, keepdim=True).values                     # at least one per row
+        K, n_init, extra = request.candidates, len(ids), max(0, request.extra_tokens)
+        N = n_init + extra
+        canvas = torch.tensor([ids + [self.special.mask] * extra]).repeat(K, 1)     # (K, N)
+        if request.remask_spans is not None:
+            hit = [any(a < e and s < b for s, e in request.remask_spans) for a, b in offsets]
+            remask = torch.tensor([hit + [True] * extra]).repeat(K, 1)
+        else:
+            noise = torch.rand(K, n_init, generator=gen)
+            remask = noise < request.renoise
+            remask |= noise == noise.min(dim=1, keepdim=True).values                 # at least one per row
+            remask = torch.cat([remask, torch.ones(K, extra, dtype=torch.bool)], dim=1)
         canvas = torch.where(remask, torch.full_like(canvas, self.special.mask), canvas)
+        kept = (~remask).long() * torch.arange(1, N + 1)                             # position + 1 if kept
+        min_tokens = max(1, int(kept.max())) if extra else N                         # no pad before a kept token
         from dataclasses import replace
-        cfg = replace(request.sampler, min_tokens=N, require_content=False)          # no pad_end anywhere
+        cfg = replace(request.sampler, min_tokens=min_tokens, require_content=False)
         res = denoise(model, cache, canvas, self.sampler_special, cfg, gen)
         candidates = []
         for i in range(K):
-            n = int(remask[i].sum())
-            candidates.append(Candidate(self.tokenizer.decode(res.tokens[i].tolist()),
-                                        float(res.logprob[i]) / n, N))
+            row = res.tokens[i].tolist()
+            if self.special.pad_end in row:
+                row = row[: row.index(self.special.pad_end)]
+            n = max(1, int(remask[i].sum()))
+            candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
         return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
                             reused)
 

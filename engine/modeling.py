@@ -135,7 +135,8 @@ class Attention(nn.Module):
             k_all, v_all = torch.cat([past_k, k], dim=2), torch.cat([past_v, v], dim=2)
         else:
             k_all, v_all = k, v
-        y = F.scaled_dot_product_attention(q, k_all, v_all, attn_mask=mask)  # (B, H, T, D)
+        # mask None: plain causal self-attention (an unpadded context), SDPA's fast path.
+        y = F.scaled_dot_product_attention(q, k_all, v_all, attn_mask=mask, is_causal=mask is None)
         return self.out(y.transpose(1, 2).reshape(B, T, C)), k, v
 
 
@@ -204,6 +205,8 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         if cache is not None:
             mask = torch.cat([cache.valid[:, None, :].expand(B, T, -1), mask], dim=2)
         mask = mask[:, None]                                                       # (B, 1, T, S)
+        if cache is None and bool(valid.all()):
+            mask = None                                                            # causal fast path
         x = self.embed(ids)
         keys, values = [], []
         for i, blk in enumerate(self.blocks):

@@ -44,6 +44,8 @@ class SamplerConfig:
     min_tokens: int = 1               # the middle has at least this many tokens
     require_content: bool = True      # the middle may not end before a non-blank token is committed
     length_first: bool = True         # the first pass fixes the length: pads from the first argmax pad on
+    trim_pads: bool = False           # once the length is fixed, later passes see the canvas up to the
+    #                                   longest row's first pad_end only (cheaper passes)
 
 
 @dataclass
@@ -159,6 +161,7 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
     strategy = STRATEGIES[cfg.name]
     x = canvas.clone()
     B, N = x.shape
+    tail = x[:, N:]                     # pads cut off by trim_pads, put back at the end
     masked = x == special.mask
     logprob = torch.zeros(B)
     max_steps = cfg.max_steps or N
@@ -171,6 +174,10 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
         if cfg.length_first and passes == 1:
             x = _fix_length(x, logits, special, max(1, cfg.min_tokens))
             masked = x == special.mask
+            if cfg.trim_pads:
+                width = _open_width(x, special)
+                if width < x.shape[1]:
+                    tail, x, masked, logits = x[:, width:], x[:, :width], masked[:, :width], logits[:, :width]
         if cfg.min_tokens:
             logits[:, : cfg.min_tokens, special.pad_end] = float("-inf")
         if cfg.require_content:
@@ -195,4 +202,12 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
         masked = x == special.mask
     if masked.any():  # step cap reached: commit the last predictions
         x = torch.where(masked, tok, x)
-    return DenoiseResult(x, logprob, passes, commits)
+    return DenoiseResult(torch.cat([x, tail], dim=1), logprob, passes, commits)
+
+
+def _open_width(x: torch.Tensor, special: SpecialTokens) -> int:
+    """Columns up to and including the longest row's first pad_end: everything after is pads
+    in every row (a row with no pad_end keeps the whole canvas)."""
+    is_pad = x == special.pad_end
+    first = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(x[:, 0], x.shape[1] - 1))
+    return int(first.max()) + 1

@@ -19,7 +19,7 @@ from .config import InfillOptions
 from .context import extract
 from .errors import Cancelled, InfillError
 from .postprocess import postprocess
-from .syntax import adds_syntax_errors
+from .syntax import adds_syntax_errors, completion_error_spans
 
 
 @dataclass
@@ -93,8 +93,40 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         valid = not adds_syntax_errors(before, body, after, language)
         scored.append((valid, cand.score, body, cand.tokens))
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    rejected = sum(1 for s in scored if not s[0])
+    passes = result.forward_passes
+    for _ in range(options.repair if getattr(backend, "supports_remask", False) else 0):
+        if scored[0][0]:
+            break
+        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language)
+        passes += spent
+        if repaired is None:
+            break
+        scored.insert(0, repaired)
     valid, _, best, tokens = scored[0]
     return Completion(
-        text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=result.forward_passes,
+        text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=passes,
         tokens=tokens, latency_ms=(time.perf_counter() - t0) * 1000,
-        candidates=[s[2] for s in scored], rejected=sum(1 for s in scored if not s[0]))
+        candidates=list(dict.fromkeys(s[2] for s in scored)), rejected=rejected)
+
+
+REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colon)
+
+
+def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: str, after: str,
+            language: str) -> tuple[tuple, int]:
+    """Denoise again the tokens of ``body`` that lie inside tree-sitter errors, the rest kept:
+    the bidirectional canvas sees both the kept tokens and the code after the gap. Returns
+    ((valid, score, text, tokens) or None, forward passes spent)."""
+    if not body.strip():
+        return None, 0
+    spans = completion_error_spans(before, body, after, language)
+    if not spans:   # the completion breaks code after it (an open string, a dedent): its end
+        spans = [(max(0, len(body.rstrip()) - 1), len(body))]
+    retry = replace(request, init_text=body, remask_spans=tuple(spans), extra_tokens=REPAIR_EXTRA_TOKENS,
+                    candidates=1)
+    result = run_backend(backend, retry)
+    cand = result.candidates[0]
+    text = postprocess(cand.text, ctx)
+    valid = not adds_syntax_errors(before, text, after, language)
+    return (valid, cand.score, text, cand.tokens), result.forward_passes

@@ -142,3 +142,19 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str)
     return _in_literal(new, new_text, new_next, language) and not _in_literal(
         old, old_text, old_next, language
     )
+
+
+def completion_error_spans(prefix: str, completion: str, suffix: str, language: str,
+                           widen: int = 1) -> list[tuple[int, int]]:
+    """Character spans of ``completion`` that lie inside an ERROR or MISSING node of
+    prefix + completion + suffix (parsed in the same window ``adds_syntax_errors`` uses),
+    widened by ``widen`` characters each side so that a MISSING node (empty) covers the
+    characters around the place where the parser wanted a token."""
+    before, after = _window(prefix, suffix)
+    start, end = len(before), len(before) + len(completion)
+    spans = []
+    for s, e in error_spans(before + completion + after, language):
+        s, e = max(start, s - widen), min(end, e + widen)
+        if s < e:
+            spans.append((s - start, e - start))
+    return spans

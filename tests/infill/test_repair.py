@@ -1,0 +1,75 @@
+"""Syntax repair: the tokens inside tree-sitter errors are re-masked and denoised again."""
+
+from engine.backend import Candidate, InfillResult
+from infill.api import complete
+from infill.config import InfillOptions
+from infill.syntax import completion_error_spans
+
+PREFIX = "def area(w, h):\n    return "
+SUFFIX = "\n\n\nprint(area(2, 3))\n"
+
+
+class Scripted:
+    """Answers a fresh request with ``first``; a repair request (init_text) with ``fix``."""
+
+    name = "scripted"
+    supports_remask = True
+
+    def __init__(self, first: str, fix: str):
+        self.first, self.fix, self.requests = first, fix, []
+
+    def infill(self, request):
+        self.requests.append(request)
+        text = self.fix if request.init_text is not None else self.first
+        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=5, latency_ms=1.0)
+
+    def describe(self):
+        return {"backend": self.name}
+
+
+def test_error_spans_are_in_completion_coordinates():
+    spans = completion_error_spans(PREFIX, "w * (h", SUFFIX, "python")
+    assert spans and all(0 <= s < e <= len("w * (h") for s, e in spans)
+    assert completion_error_spans(PREFIX, "w * h", SUFFIX, "python") == []
+
+
+def test_a_broken_candidate_is_repaired_and_wins():
+    backend = Scripted("w * (h", "w * (h)")
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=1), backend=backend)
+    assert result.text == "w * (h)" and result.syntax_valid
+    retry = backend.requests[1]
+    assert retry.init_text == "w * (h" and retry.remask_spans and retry.extra_tokens > 0
+    assert retry.candidates == 1
+    assert result.forward_passes == 10 and "w * (h" in result.candidates and result.rejected == 1
+
+
+def test_repair_is_off_when_asked_and_for_valid_or_unsupported_backends():
+    backend = Scripted("w * (h", "w * (h)")
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=0),
+                    backend=backend).text == "w * (h"
+    valid = Scripted("w * h", "never")
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(), backend=valid).text == "w * h"
+    assert len(valid.requests) == 1
+    plain = Scripted("w * (h", "never")
+    plain.supports_remask = False
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=3), backend=plain).text == "w * (h"
+    assert len(plain.requests) == 1
+
+
+def test_repair_rounds_stop_when_nothing_helps():
+    backend = Scripted("w * (h", "w * ((h")
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2), backend=backend)
+    assert not result.syntax_valid and len(backend.requests) == 3
+
+
+def test_embedded_backend_repairs_with_kept_tokens(tiny_model_dir):
+    """A real (tiny, random) model: the kept tokens stay, masks are filled, extra slots may end."""
+    from engine.backend import EmbeddedBackend, InfillRequest
+
+    be = EmbeddedBackend(tiny_model_dir)
+    body = "value = compute(items"
+    req = InfillRequest(PREFIX, SUFFIX, canvas_length=8, init_text=body,
+                        remask_spans=((len(body) - 5, len(body)),), extra_tokens=3)
+    res = be.infill(req)
+    text = res.candidates[0].text
+    assert text.startswith("value = compute(") and res.forward_passes >= 1
