@@ -44,7 +44,7 @@ class SamplerConfig:
     min_tokens: int = 1               # the middle has at least this many tokens
     require_content: bool = True      # the middle may not end before a non-blank token is committed
     length_first: bool = True         # the first pass fixes the length: pads from the first argmax pad on
-    trim_pads: bool = False           # once the length is fixed, later passes see the canvas up to the
+    trim_pads: bool = True            # once the length is fixed, later passes see the canvas up to the
     #                                   longest row's first pad_end only (cheaper passes)
 
 

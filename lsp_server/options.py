@@ -23,6 +23,9 @@ from infill.errors import InfillError
 class ServerOptions:
     infill: InfillOptions = field(default_factory=InfillOptions)  # model, sampler, candidates, ...
     completion_fallback: bool = True      # also answer textDocument/completion with one item
+    automatic_steps: int = 8              # step budget (InfillOptions.steps) of automatically triggered
+    #                                       inline completions, where latency matters most; 0 = the
+    #                                       infill steps setting. Invoked requests and commands use that.
     max_document_bytes: int = 2_000_000   # larger documents get null results
     rewrite_renoise: float = 0.5          # share of a selection's tokens re-masked by "Rewrite selection"
     type_check_timeout_s: float = 3.0     # one mypy run, and all of a request's candidate checks, at most
@@ -97,4 +100,7 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not server.type_check_timeout_s > 0:
         problems.append("typeCheckTimeoutS must be positive; using the default")
         server = replace(server, type_check_timeout_s=ServerOptions.type_check_timeout_s)
+    if server.automatic_steps < 0:
+        problems.append("automaticSteps must be 0 (use steps) or a number of passes; using the default")
+        server = replace(server, automatic_steps=ServerOptions.automatic_steps)
     return server, problems

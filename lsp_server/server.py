@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any, Callable, TypeVar
 from urllib.parse import unquote
 
@@ -239,11 +240,14 @@ def _with_selected(text: str, offset: int, info: types.SelectedCompletionInfo | 
 
 
 async def _suggest(ls: InfillServer, key: str, uri: str, version: int | None, text: str, offset: int,
-                   language: str) -> tuple[list[str], Completion] | None:
+                   language: str, automatic: bool = False) -> tuple[list[str], Completion] | None:
     """Gather the context, complete on the worker (``key`` supersedes older requests), rank
     the distinct non-blank candidates and remember them for typing into the suggestion.
-    None when superseded, cancelled or failed."""
+    ``automatic`` requests run under the ``automaticSteps`` budget. None when superseded,
+    cancelled or failed."""
     server_options, options = ls.options, ls.options.infill
+    if automatic and server_options.automatic_steps:
+        options = replace(options, steps=server_options.automatic_steps)
     gathered = await request_context(ls.sources, key, uri, version, text, offset, language, ls.root(uri),
                                      server_options)
     if gathered is None:   # a newer request came while the context was gathered
@@ -272,7 +276,7 @@ async def inline_completion(ls: InfillServer, params: types.InlineCompletionPara
     invoked = params.context is None or params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
     suggestions = ls.cache.lookup(uri, filled, cursor)
     if suggestions is None:
-        suggested = await _suggest(ls, uri, uri, version, filled, cursor, language)
+        suggested = await _suggest(ls, uri, uri, version, filled, cursor, language, automatic=not invoked)
         if suggested is None:
             return None
         suggestions = suggested[0]

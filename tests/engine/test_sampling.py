@@ -173,3 +173,21 @@ def test_length_first_ends_the_middle_at_the_first_argmax_pad():
     assert never.tokens.tolist() == [[5, 6, 7, 8]]   # no argmax pad: the whole canvas is content
     floor = run(ScriptedModel([PAD, 6, 7], [0.9, 0.9, 0.9]), 3, SamplerConfig("threshold", min_tokens=2))
     assert floor.tokens[0, :2].tolist() != [PAD, PAD] and floor.tokens[0, 0].item() != PAD
+
+
+def test_trim_pads_narrows_later_passes_and_keeps_the_result():
+    class Widths(ScriptedModel):
+        def __init__(self, *a):
+            super().__init__(*a)
+            self.widths = []
+
+        def denoise(self, canvas, cache):
+            self.widths.append(canvas.shape[1])
+            return super().denoise(canvas, cache)
+
+    target, probs = [5, 6, 7, PAD, PAD, PAD, PAD, PAD], [0.5, 0.4, 0.3] + [0.99] * 5
+    trimmed, full = Widths(target, probs), Widths(target, probs)
+    a = run(trimmed, 8, SamplerConfig("threshold", trim_pads=True))
+    b = run(full, 8, SamplerConfig("threshold", trim_pads=False))
+    assert a.tokens.tolist() == b.tokens.tolist() == [target]
+    assert trimmed.widths == [8, 4, 4] and full.widths == [8, 8, 8]

@@ -25,6 +25,10 @@ def test_camel_case_settings_map_onto_the_dataclasses():
     assert (opts.infill.model, opts.infill.max_blocks, opts.infill.stable_steps) == ("/m", 2, 3)
     assert opts.infill.entropy_bound == 1.0
     assert (opts.completion_fallback, opts.max_document_bytes, opts.rewrite_renoise) == (False, 1000, 0.25)
+    opts, problems = options_from_dict({"automaticSteps": 4, "steps": 12, "repair": 0})
+    assert problems == [] and (opts.automatic_steps, opts.infill.steps, opts.infill.repair) == (4, 12, 0)
+    opts, problems = options_from_dict({"automaticSteps": -1})
+    assert opts.automatic_steps == ServerOptions.automatic_steps and "automaticSteps" in problems[0]
 
 
 def test_invalid_settings_are_reported_and_fall_back():
