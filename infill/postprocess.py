@@ -98,11 +98,19 @@ def fix_indentation(completion: str, ctx: GapContext) -> str:
         lo = 0  # a block opener (`elif`, `else:`, `except`) may close deeper blocks than the next line's
     if set(old) <= {ctx.indent_unit[:1] or " "} and len(old) % unit == 0 and lo <= len(old) <= hi + unit:
         return completion
+    if lo <= len(old) <= hi + unit and old in _nearby_indents(ctx):
+        return completion  # off the file's grid, but lines around the gap use it (mixed-width files)
     moved = [
         ctx.indent + line[len(old) :] if line.startswith(old) and line.strip() else line
         for line in lines
     ]
     return "\n".join(moved)
+
+
+def _nearby_indents(ctx: GapContext, reach: int = 20) -> set[str]:
+    """Indentations of the non-blank lines within ``reach`` lines of the gap."""
+    lines = ctx.prefix.split("\n")[:-1][-reach:] + ctx.suffix.split("\n")[1 : reach + 1]
+    return {_indent_of(line) for line in lines if line.strip()}
 
 
 # ---------------------------------------------------------------- cut_to_scope

@@ -42,3 +42,16 @@ def test_every_filter_has_three_cases():
 def test_filters_keep_an_empty_completion_empty():
     ctx = extract("x = \n", 4)
     assert postprocess("", ctx) == ""
+
+
+def test_off_grid_indentation_that_the_lines_around_use_is_kept():
+    """HumanEval/80: a 4-space file whose loop body is indented by 2 more. The line the
+    gap holds uses the 6 spaces its neighbours use; moving it to 8 broke the program."""
+    prefix = ("def is_happy(s):\n    if len(s) < 3:\n      return False\n\n"
+              "    for i in range(len(s) - 2):\n      \n")
+    body = "      if s[i] == s[i+1] or s[i+1] == s[i+2] or s[i] == s[i+2]:\n"
+    suffix = "        return False\n    return True\n"
+    text = prefix.removesuffix("      \n") + suffix
+    offset = len(prefix.removesuffix("      \n"))
+    ctx = extract(text, offset, "python")
+    assert postprocess(body, ctx) == body
