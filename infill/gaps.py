@@ -138,6 +138,20 @@ def prev_nonblank(win: Window) -> int | None:
     return None
 
 
+def _statement_start_row(win: Window, row: int) -> int:
+    """The first row of the statement that ``row`` belongs to: a continuation line of a
+    bracketed call or list (``    x = f(a,\n          b)``) belongs to the statement
+    that opened it, whose indentation is the one a next statement takes."""
+    line = win.lines[row]
+    col = len(line[: len(line) - len(line.lstrip())].encode("utf-8"))
+    node = win.tree.root_node.descendant_for_point_range((row, col), (row, col))
+    while node is not None and node.parent is not None and node.parent.type not in ("block", "module"):
+        node = node.parent
+    if node is None or node.type in ("block", "module") or node.has_error:
+        return row
+    return min(row, node.start_point.row)
+
+
 def _next_nonblank_indent(win: Window) -> str | None:
     if not is_blank(win.line_suffix):
         return leading_ws(win.line_suffix)
@@ -272,8 +286,10 @@ def _line_indents(win: Window, unit: str) -> tuple[str, tuple[str, ...]]:
     if win.line_prefix:
         return leading_ws(win.line_prefix), ()
     prev_row = prev_nonblank(win)
-    prev = leading_ws(win.lines[prev_row]) if prev_row is not None else ""
     opens = prev_row is not None and _ends_with_colon(win.lines[prev_row]) is not None
+    if prev_row is not None:
+        prev_row = _statement_start_row(win, prev_row)
+    prev = leading_ws(win.lines[prev_row]) if prev_row is not None else ""
     nxt = _next_nonblank_indent(win)
     if opens:
         return prev + unit, (prev + unit,)

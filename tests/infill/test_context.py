@@ -89,6 +89,9 @@ def test_extract_rejects_bad_offset_and_language():
         ("x = f([1, |])\n", "expression", ""),
         ("x = [1, |\ny = 2\n", "expression", ""),
         ("s = 'a:'\n|\n", "line", ""),
+        # after a statement continued over lines, the next one aligns with its first line
+        ("def f(a):\n    x = g(a,\n          1)\n|\n", "line", "    "),
+        ("def f(a):\n    for y in g(a,\n               1):\n|\n", "block", "        "),
         ("|", "line", ""),
     ],
 )
@@ -97,6 +100,11 @@ def test_gap_kind(marked, kind, indent):
     assert (ctx.gap_kind, ctx.indent) == (kind, indent)
     assert ctx.max_new_lines == GAP_SHAPES[kind].max_new_lines
     assert ctx.canvas_tokens == GAP_SHAPES[kind].canvas_tokens
+
+
+def test_continuation_line_does_not_set_the_next_indent():
+    ctx = at_cursor("def f(a):\n    x = g(a,\n          1)\n|\n")
+    assert "    " in ctx.valid_indents and "          " not in ctx.valid_indents
 
 
 def test_line_fields():
