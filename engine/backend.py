@@ -240,7 +240,8 @@ class EmbeddedBackend:
         kept = (~remask).long() * torch.arange(1, N + 1)                             # position + 1 if kept
         min_tokens = max(1, int(kept.max())) if extra else N                         # no pad before a kept token
         from dataclasses import replace
-        cfg = replace(request.sampler, min_tokens=min_tokens, require_content=False)
+        # require_content: a fully re-masked text must still say something (kept tokens do).
+        cfg = replace(request.sampler, min_tokens=min_tokens, require_content=request.remask_spans is not None)
         res = denoise(model, cache, canvas, self.sampler_special, cfg, gen)
         candidates = []
         for i in range(K):

@@ -128,5 +128,7 @@ def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: st
     result = run_backend(backend, retry)
     cand = result.candidates[0]
     text = postprocess(cand.text, ctx)
+    if not text.strip():   # an empty middle is no repair, though it breaks nothing
+        return None, result.forward_passes
     valid = not adds_syntax_errors(before, text, after, language)
     return (valid, cand.score, text, cand.tokens), result.forward_passes

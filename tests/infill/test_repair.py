@@ -73,3 +73,9 @@ def test_embedded_backend_repairs_with_kept_tokens(tiny_model_dir):
     res = be.infill(req)
     text = res.candidates[0].text
     assert text.startswith("value = compute(") and res.forward_passes >= 1
+
+
+def test_a_repair_that_empties_the_completion_is_refused():
+    backend = Scripted("w * (h", "   ")
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2), backend=backend)
+    assert result.text == "w * (h" and not result.syntax_valid and len(backend.requests) == 2
