@@ -13,4 +13,5 @@ run multi-line .venv/bin/infill eval --subset multi-line --limit 1000 --max-line
 run random-span-light .venv/bin/infill eval --subset random-span-light --max-lines 0 --quiet \
     --out benchmarks/results/eval-random-span-light.json
 run lsp-latency $py benchmarks/lsp_latency.py
+run context-reuse $py benchmarks/context_reuse.py
 run seeded-bugs $py benchmarks/seeded_bugs.py --limit 10
