@@ -18,7 +18,10 @@ becomes ``<|pad_end|>`` without further passes; pad confidence is scaled down by
 ``pad_penalty`` so content is committed before pads (the pad-collapse remedy); the first
 ``min_tokens`` positions may not end the middle, nor may any position before a non-blank
 token has been committed (an empty or whitespace-only middle is never an answer); stability early exit commits everything
-left once the predictions stop changing. Every sampler touches the model only through
+left once the predictions stop changing; a step budget (``max_steps``) makes each pass
+commit at least its share of what is left; once the length is fixed, later passes run on
+the canvas up to the first pad only (``trim_pads``: the committed pads after it are the same
+in every pass, and dropping them cost nothing measurable). Every sampler touches the model only through
 ``model.denoise(canvas, cache)`` and draws randomness only from the explicit generator.
 """
 
