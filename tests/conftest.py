@@ -55,3 +55,15 @@ def tiny_model_dir(tiny_tokenizer_dir, tmp_path_factory) -> Path:
     CanvasDenoiser(cfg).save_pretrained(str(out))
     tok.save_pretrained(str(out))
     return out
+
+
+@pytest.fixture
+def fresh_backends():
+    """Backends are loaded once per configuration (``infill.api._BACKENDS``); modules that
+    load models of their own start and end with none loaded
+    (``pytestmark = pytest.mark.usefixtures("fresh_backends")``)."""
+    from infill import api
+
+    api._BACKENDS.clear()
+    yield
+    api._BACKENDS.clear()

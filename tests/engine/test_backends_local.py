@@ -18,7 +18,6 @@ from engine.backends.transformers_local import TransformersBackend
 from engine.errors import BackendError, ModelLoadError
 from engine.sampling import SamplerConfig
 from engine.tokenizer import SpecialIds, load_tokenizer
-from infill import api
 from infill.cli import main
 
 
@@ -56,11 +55,7 @@ def masked_lm_dir(tiny_tokenizer_dir, tmp_path_factory):
     return out
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 def test_gemma_loads_with_fim_layout_and_generation_defaults(gemma_dir):

@@ -17,7 +17,6 @@ from engine.backend import InfillRequest, RequestCancelled, load_backend
 from engine.backends import FallbackBackend
 from engine.backends.remote import RemoteBackend
 from engine.errors import BackendError
-from infill import api
 from infill.cli import main
 
 MIDDLE = "a + b"
@@ -79,11 +78,7 @@ def server():
     s.close()
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 REQ = InfillRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", canvas_length=16, max_blocks=2)

@@ -13,7 +13,6 @@ from engine.backend import load_backend
 from engine.backends.adapters import MaskedAdapter
 from engine.sampling import SpecialTokens
 from engine.tokenizer import SpecialIds, load_tokenizer
-from infill import api
 from infill.cli import main
 
 CONFIG_PY = textwrap.dedent('''
@@ -73,11 +72,7 @@ def dream_dir(tiny_tokenizer_dir, tmp_path_factory):
     return out
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 def test_dream_family_loads_remote_code_from_the_folder(dream_dir, capsys, monkeypatch):

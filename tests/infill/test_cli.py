@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from infill import api
 from infill.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 def run(argv, capsys, stdin=None, monkeypatch=None):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from infill import api
 from infill import fix as fixing
 from infill.cli import main
 from infill.fixgaps import FixGap, Suspect, gaps_for, is_test_file, suspects
@@ -46,11 +45,7 @@ RIGHT = "return a + b"
 FAST = ["--no-plugin-autoload", "--test-timeout", "3", "--test-memory-mb", "1024"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from infill import api, editing
+from infill import editing
 from infill.bot import line_span, parse_line_range
 from infill.cli import main
 from infill.editing import Rewrite
@@ -15,11 +15,7 @@ from infill.patch import suggestions, unified_diff, write_atomic
 SOURCE = "def add(a, b):\n    total = a + b\n    return total\n\n\nx = add(1, 2)\n"
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends():
-    api._BACKENDS.clear()
-    yield
-    api._BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
 @pytest.fixture
