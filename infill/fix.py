@@ -86,30 +86,39 @@ class FixReport:
 
 
 class ModelProposer:
-    """K candidates per gap from the model: half re-noised from the gap's current text
-    (``editing.rewrite``), the rest written from scratch (``api.complete``), with the
-    failing test as a comment block before the prefix."""
+    """K candidates per gap from the model, with the failing test as a comment block before
+    the prefix: for a one-line gap, half are the one-token substitutions the model prefers
+    most (``engine.backend.token_substitutions``: each token masked alone, read with both
+    sides); of the rest, half are re-noised from the gap's current text (``editing.rewrite``)
+    and half written from scratch (``api.complete``)."""
 
     def __init__(self, options: InfillOptions, candidates: int, backend=None, renoise: float = 0.5):
         self.options, self.k, self.backend, self.renoise = options, candidates, backend, renoise
 
     def __call__(self, gap: FixGap) -> list[str]:
-        from infill.api import complete
+        from infill.api import complete, get_backend
         from infill.editing import rewrite
 
-        k_rewrite = self.k // 2 if gap.original.strip() else 0
         out: list[str] = []
+        backend = self.backend or get_backend(self.options)
+        if gap.kind == "line" and gap.original.strip() and getattr(backend, "supports_substitutions", False):
+            from engine.backend import token_substitutions
+            subs = token_substitutions(backend, gap.context + gap.text[: gap.start], gap.text[gap.end:],
+                                       gap.original, limit=self.k // 2)
+            out += [sub.text for sub in subs]
+        k_left = self.k - len(out)
+        k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
             if k_rewrite:
                 res = rewrite(gap.text, gap.start, gap.end, "python",
-                              replace(self.options, candidates=k_rewrite), self.backend,
+                              replace(self.options, candidates=k_rewrite), backend,
                               renoise=self.renoise, extra_context=gap.context)
                 out += res.candidates
         except InfillError:
             k_rewrite = 0
         doc = gap.text[: gap.start] + gap.text[gap.end:]
-        res = complete(doc, gap.start, "python", replace(self.options, candidates=self.k - k_rewrite),
-                       self.backend, extra_context=gap.context)
+        res = complete(doc, gap.start, "python", replace(self.options, candidates=max(1, k_left - k_rewrite)),
+                       backend, extra_context=gap.context)
         return out + res.candidates
 
 

@@ -117,3 +117,20 @@ def test_long_prefix_starts_on_a_line(tiny_model_dir):
     text = be.tokenizer.decode(prefix_ids)
     assert (head + "def g(y):\n    return ").endswith(text)
     assert text.startswith(("\n", "def ", "    return"))
+
+
+def test_token_substitutions_change_one_token_and_rank_by_the_model(tiny_model_dir):
+    from engine.backend import token_substitutions
+
+    be = EmbeddedBackend(tiny_model_dir)
+    line = "    return len(items) == 1\n"
+    subs = token_substitutions(be, "def empty(items):\n", "\n\nprint(empty([]))\n", line, per_position=2, limit=6)
+    assert 0 < len(subs) <= 6
+    assert [s.score for s in subs] == sorted((s.score for s in subs), reverse=True)
+    ids = be.tokenizer(line, add_special_tokens=False)["input_ids"]
+    for sub in subs:
+        assert sub.text != line and 0 <= sub.position < len(line)
+        assert sub.text[: sub.position] == line[: sub.position]       # the text before the token is kept
+    assert len({s.text for s in subs}) == len(subs)
+    assert token_substitutions(be, "", "", "") == []
+    assert len(ids) >= 3
