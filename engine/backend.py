@@ -282,13 +282,18 @@ def token_substitutions(backend: "EmbeddedBackend", prefix: str, suffix: str, te
         canvas = torch.tensor([ids]).repeat(n, 1)
         canvas[torch.arange(n), torch.arange(n)] = backend.special.mask
         logits = backend.model.denoise(canvas, cache.expand(n))[torch.arange(n), torch.arange(n)]   # (n, V)
-        logits[:, backend.sampler_special.forbidden + [backend.special.pad_end]] = float("-inf")
+        # Whitespace tokens are neither replaced nor proposed: indentation edits are not fixes.
+        blank = backend.sampler_special.blank
+        logits[:, backend.sampler_special.forbidden + [backend.special.pad_end] + blank] = float("-inf")
         logp = torch.log_softmax(logits.float(), dim=-1)
         current = logp[torch.arange(n), torch.tensor(ids)]
         logp[torch.arange(n), torch.tensor(ids)] = float("-inf")
         top = logp.topk(per_position, dim=-1)
     found: dict[str, Substitution] = {}
+    blank_ids = set(blank)
     for i in range(n):
+        if ids[i] in blank_ids:
+            continue
         for value, tok in zip(top.values[i].tolist(), top.indices[i].tolist()):
             new = backend.tokenizer.decode(ids[:i] + [tok] + ids[i + 1:])
             if new != text and new not in found:

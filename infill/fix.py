@@ -103,9 +103,11 @@ class ModelProposer:
         backend = self.backend or get_backend(self.options)
         if gap.kind == "line" and gap.original.strip() and getattr(backend, "supports_substitutions", False):
             from engine.backend import token_substitutions
-            subs = token_substitutions(backend, gap.context + gap.text[: gap.start], gap.text[gap.end:],
-                                       gap.original, limit=self.k // 2)
-            out += [sub.text for sub in subs]
+            before, after = gap.text[: gap.start], gap.text[gap.end:]
+            subs = token_substitutions(backend, gap.context + before, after, gap.original, per_position=4,
+                                       limit=8 * self.k)
+            valid = [sub.text for sub in subs if not adds_syntax_errors(before, sub.text, after, "python")]
+            out += valid[: self.k // 2]
         k_left = self.k - len(out)
         k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
