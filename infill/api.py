@@ -102,7 +102,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         passes += spent
         if repaired is None:
             break
-        scored.insert(0, repaired)
+        scored[0] = repaired          # the repair revises the best candidate; K stays K
     valid, _, best, tokens = scored[0]
     return Completion(
         text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=passes,

@@ -40,7 +40,7 @@ def test_a_broken_candidate_is_repaired_and_wins():
     retry = backend.requests[1]
     assert retry.init_text == "w * (h" and retry.remask_spans and retry.extra_tokens > 0
     assert retry.candidates == 1
-    assert result.forward_passes == 10 and "w * (h" in result.candidates and result.rejected == 1
+    assert result.forward_passes == 10 and result.candidates == ["w * (h)"] and result.rejected == 1
 
 
 def test_repair_is_off_when_asked_and_for_valid_or_unsupported_backends():

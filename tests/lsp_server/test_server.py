@@ -113,9 +113,11 @@ async def test_commands_apply_edits(client: LanguageClient):
 async def test_newer_request_supersedes_older(client: LanguageClient, tiny_model_dir):
     uri = "file:///stale.py"
     open_doc(client, uri, CODE)
-    # slow requests (a long sequential canvas), so the first is still running when the second comes
+    # slow requests (a long sequential canvas, no step budget), so the first is still running
+    # when the second comes
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"infill": {
-        **fast_options(tiny_model_dir), "canvas": 160, "maxBlocks": 1, "sampler": "sequential"}}))
+        **fast_options(tiny_model_dir), "canvas": 160, "maxBlocks": 1, "sampler": "sequential",
+        "automaticSteps": 0}}))
     first = asyncio.ensure_future(client.text_document_inline_completion_async(inline_params(uri, 2, 0, False)))
     await asyncio.sleep(0.2)
     second = asyncio.ensure_future(client.text_document_inline_completion_async(inline_params(uri, 3, 0, False)))
