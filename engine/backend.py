@@ -64,6 +64,13 @@ class Candidate:
 
 
 @dataclass
+class Substitution:
+    text: str                         # init_text with one token replaced
+    score: float                      # log p(new token) - log p(old token) at that position
+    position: int                     # character offset of the replaced token in init_text
+
+
+@dataclass
 class InfillResult:
     candidates: list[Candidate]
     forward_passes: int               # canvas forward passes (all blocks; candidates share them)
@@ -89,7 +96,6 @@ class EmbeddedBackend:
 
     name = "embedded"
     supports_remask = True            # init_text with remask_spans / extra_tokens (syntax repair)
-    supports_substitutions = True     # token_substitutions(self, ...) (test-driven fixes)
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
         from transformers.utils import logging as hf_logging
@@ -212,6 +218,43 @@ class EmbeddedBackend:
             self._last_context = (list(ctx), cache)
         return cache, shared
 
+    def token_substitutions(self, prefix: str, suffix: str, text: str, per_position: int = 2,
+                            limit: int = 16) -> list[Substitution]:
+        """One-token edits of ``text`` the model prefers, best first.
+
+        Each token of ``text`` is masked alone (one canvas row per token, one batch, one forward
+        pass sharing the context cache) and the model's distribution there, conditioned on
+        both sides, proposes the ``per_position`` likeliest other tokens. A substitution's score
+        is how much likelier the new token is than the one it replaces: the masked-LM way to find
+        a wrong operator, constant or index (``<`` for ``<=``, ``1`` for ``0``).
+        """
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = enc["input_ids"], enc["offset_mapping"]
+        if not ids or len(ids) > MAX_INIT_TOKENS:
+            return []
+        with torch.inference_mode():
+            cache, _ = self.encode_cached(self.encode_text(prefix, suffix))
+            n = len(ids)
+            canvas = torch.tensor([ids]).repeat(n, 1)
+            canvas[torch.arange(n), torch.arange(n)] = self.special.mask
+            logits = self.model.denoise(canvas, cache.expand(n))[torch.arange(n), torch.arange(n)]   # (n, V)
+            # Whitespace tokens are neither replaced nor proposed: indentation edits are not fixes.
+            blank = self.sampler_special.blank
+            logits[:, self.sampler_special.forbidden + [self.special.pad_end] + blank] = float("-inf")
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            current = logp[torch.arange(n), torch.tensor(ids)]
+            logp[torch.arange(n), torch.tensor(ids)] = float("-inf")
+            top = logp.topk(per_position, dim=-1)
+        found: dict[str, Substitution] = {}
+        blank_ids = set(blank)
+        for i in range(n):
+            if ids[i] in blank_ids:
+                continue
+            for value, tok in zip(top.values[i].tolist(), top.indices[i].tolist()):
+                new = self.tokenizer.decode(ids[:i] + [tok] + ids[i + 1:])
+                if new != text and new not in found:
+                    found[new] = Substitution(new, value - float(current[i]), offsets[i][0])
+        return sorted(found.values(), key=lambda sub: -sub.score)[:limit]
 
     def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                  t0: float, reused: int = 0) -> InfillResult:
@@ -253,52 +296,6 @@ class EmbeddedBackend:
             candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
         return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
                             reused)
-
-
-@dataclass
-class Substitution:
-    text: str                         # init_text with one token replaced
-    score: float                      # log p(new token) - log p(old token) at that position
-    position: int                     # character offset of the replaced token in init_text
-
-
-def token_substitutions(backend: "EmbeddedBackend", prefix: str, suffix: str, text: str,
-                        per_position: int = 2, limit: int = 16) -> list[Substitution]:
-    """One-token edits of ``text`` the model prefers, best first.
-
-    Each token of ``text`` is masked alone (one canvas row per token, one batch, one forward
-    pass sharing the context cache) and the model's distribution there, conditioned on
-    both sides, proposes the ``per_position`` likeliest other tokens. A substitution's score
-    is how much likelier the new token is than the one it replaces: the masked-LM way to find
-    a wrong operator, constant or index (``<`` for ``<=``, ``1`` for ``0``).
-    """
-    enc = backend.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids, offsets = enc["input_ids"], enc["offset_mapping"]
-    if not ids or len(ids) > MAX_INIT_TOKENS:
-        return []
-    with torch.inference_mode():
-        cache, _ = backend.encode_cached(backend.encode_text(prefix, suffix))
-        n = len(ids)
-        canvas = torch.tensor([ids]).repeat(n, 1)
-        canvas[torch.arange(n), torch.arange(n)] = backend.special.mask
-        logits = backend.model.denoise(canvas, cache.expand(n))[torch.arange(n), torch.arange(n)]   # (n, V)
-        # Whitespace tokens are neither replaced nor proposed: indentation edits are not fixes.
-        blank = backend.sampler_special.blank
-        logits[:, backend.sampler_special.forbidden + [backend.special.pad_end] + blank] = float("-inf")
-        logp = torch.log_softmax(logits.float(), dim=-1)
-        current = logp[torch.arange(n), torch.tensor(ids)]
-        logp[torch.arange(n), torch.tensor(ids)] = float("-inf")
-        top = logp.topk(per_position, dim=-1)
-    found: dict[str, Substitution] = {}
-    blank_ids = set(blank)
-    for i in range(n):
-        if ids[i] in blank_ids:
-            continue
-        for value, tok in zip(top.values[i].tolist(), top.indices[i].tolist()):
-            new = backend.tokenizer.decode(ids[:i] + [tok] + ids[i + 1:])
-            if new != text and new not in found:
-                found[new] = Substitution(new, value - float(current[i]), offsets[i][0])
-    return sorted(found.values(), key=lambda sub: -sub.score)[:limit]
 
 
 class Cancellable:

@@ -150,8 +150,7 @@ def _fix_length(x: torch.Tensor, logits: torch.Tensor, special: SpecialTokens, m
     later masked position become pad_end. Rows whose argmax is never pad keep the canvas."""
     is_pad = logits.argmax(-1) == special.pad_end                      # (B, N)
     is_pad[:, :min_len] = False
-    first = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(is_pad[:, 0], x.shape[1],
-                                                                                  dtype=torch.long))
+    first = _first_true(is_pad, default=x.shape[1])
     after = torch.arange(x.shape[1])[None] >= first[:, None]
     return torch.where(after & (x == special.mask), torch.full_like(x, special.pad_end), x)
 
@@ -211,6 +210,9 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
 def _open_width(x: torch.Tensor, special: SpecialTokens) -> int:
     """Columns up to and including the longest row's first pad_end: everything after is pads
     in every row (a row with no pad_end keeps the whole canvas)."""
-    is_pad = x == special.pad_end
-    first = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(x[:, 0], x.shape[1] - 1))
-    return int(first.max()) + 1
+    return int(_first_true(x == special.pad_end, default=x.shape[1] - 1).max()) + 1
+
+
+def _first_true(flags: torch.Tensor, default: int) -> torch.Tensor:
+    """(B,) column of each row's first True in (B, N) ``flags``; ``default`` where none is."""
+    return torch.where(flags.any(1), flags.float().argmax(1), torch.full_like(flags[:, 0], default, dtype=torch.long))

@@ -87,11 +87,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     result = run_backend(backend, request)
     before, after = text[:offset], text[offset:]
-    scored = []
-    for cand in result.candidates:
-        body = postprocess(cand.text, ctx)
-        valid = not adds_syntax_errors(before, body, after, language)
-        scored.append((valid, cand.score, body, cand.tokens))
+    scored = [_scored(cand, ctx, before, after, language) for cand in result.candidates]
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     rejected = sum(1 for s in scored if not s[0])
     passes = result.forward_passes
@@ -126,9 +122,13 @@ def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: st
     retry = replace(request, init_text=body, remask_spans=tuple(spans), extra_tokens=REPAIR_EXTRA_TOKENS,
                     candidates=1)
     result = run_backend(backend, retry)
-    cand = result.candidates[0]
-    text = postprocess(cand.text, ctx)
-    if not text.strip():   # an empty middle is no repair, though it breaks nothing
+    repaired = _scored(result.candidates[0], ctx, before, after, language)
+    if not repaired[2].strip():   # an empty middle is no repair, though it breaks nothing
         return None, result.forward_passes
-    valid = not adds_syntax_errors(before, text, after, language)
-    return (valid, cand.score, text, cand.tokens), result.forward_passes
+    return repaired, result.forward_passes
+
+
+def _scored(cand, ctx, before: str, after: str, language: str) -> tuple[bool, float, str, int]:
+    """(syntax-valid, model score, post-processed text, tokens): how ``complete`` ranks."""
+    body = postprocess(cand.text, ctx)
+    return not adds_syntax_errors(before, body, after, language), cand.score, body, cand.tokens

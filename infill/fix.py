@@ -88,7 +88,7 @@ class FixReport:
 class ModelProposer:
     """K candidates per gap from the model, with the failing test as a comment block before
     the prefix: for a one-line gap, half are the one-token substitutions the model prefers
-    most (``engine.backend.token_substitutions``: each token masked alone, read with both
+    most (``EmbeddedBackend.token_substitutions``: each token masked alone, read with both
     sides); of the rest, half are re-noised from the gap's current text (``editing.rewrite``)
     and half written from scratch (``api.complete``)."""
 
@@ -101,11 +101,10 @@ class ModelProposer:
 
         out: list[str] = []
         backend = self.backend or get_backend(self.options)
-        if gap.kind == "line" and gap.original.strip() and getattr(backend, "supports_substitutions", False):
-            from engine.backend import token_substitutions
+        if gap.kind == "line" and gap.original.strip() and hasattr(backend, "token_substitutions"):
             before, after = gap.text[: gap.start], gap.text[gap.end:]
-            subs = token_substitutions(backend, gap.context + before, after, gap.original, per_position=4,
-                                       limit=8 * self.k)
+            subs = backend.token_substitutions(gap.context + before, after, gap.original, per_position=4,
+                                               limit=8 * self.k)
             valid = [sub.text for sub in subs if not adds_syntax_errors(before, sub.text, after, "python")]
             out += valid[: self.k // 2]
         k_left = self.k - len(out)

@@ -120,11 +120,9 @@ def test_long_prefix_starts_on_a_line(tiny_model_dir):
 
 
 def test_token_substitutions_change_one_token_and_rank_by_the_model(tiny_model_dir):
-    from engine.backend import token_substitutions
-
     be = EmbeddedBackend(tiny_model_dir)
     line = "    return len(items) == 1\n"
-    subs = token_substitutions(be, "def empty(items):\n", "\n\nprint(empty([]))\n", line, per_position=2, limit=6)
+    subs = be.token_substitutions("def empty(items):\n", "\n\nprint(empty([]))\n", line, per_position=2, limit=6)
     assert 0 < len(subs) <= 6
     assert [s.score for s in subs] == sorted((s.score for s in subs), reverse=True)
     ids = be.tokenizer(line, add_special_tokens=False)["input_ids"]
@@ -132,5 +130,5 @@ def test_token_substitutions_change_one_token_and_rank_by_the_model(tiny_model_d
         assert sub.text != line and 0 <= sub.position < len(line)
         assert sub.text[: sub.position] == line[: sub.position]       # the text before the token is kept
     assert len({s.text for s in subs}) == len(subs)
-    assert token_substitutions(be, "", "", "") == []
+    assert be.token_substitutions("", "", "") == []
     assert len(ids) >= 3
