@@ -53,6 +53,17 @@ def test_bad_positions_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, m
     assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("flags, message", [
+    (["--steps", "-1"], "steps must be 0 (no budget) or a number of forward passes per block"),
+    (["--repair", "9"], "repair must be between 0 (off) and 8 rounds"),
+    (["--repair", "-1"], "repair must be between 0 (off) and 8 rounds"),
+])
+def test_bad_step_budget_and_repair_rounds_are_one_clear_line(pyfile, tiny_model_dir, capsys, flags, message):
+    code, out, err = run(["complete", f"{pyfile}:2:12", "--model", str(tiny_model_dir), *flags], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
+
+
 def test_unknown_language_binary_and_non_utf8_files(tmp_path, tiny_model_dir, capsys):
     cases = {
         "notes.xyz": (b"hello\n", "no supported language"),
