@@ -68,6 +68,10 @@ class TrainConfig:
     ar_sample: float = 0.25                # share of context positions that carry that loss
     round_start: int = 0                   # step at which the current learning-rate round began
     threads: int = 1
+    device: str = "auto"                   # "auto" (CUDA if present), "cpu", "cuda"
+    workers: int = 0                       # data-making processes; 0 = in the training process
+    schedule_minutes: float = 0.0          # >0: fit the round's cosine to this many minutes
+    init_from: str | None = None           # a model folder whose weights start a fresh run
     eval_every: int = 250
     ckpt_every: int = 50
     val_examples: int = 256
@@ -102,6 +106,27 @@ class ExampleStream:
     def batch(self, n: int, span: bool = False):
         """A batch of gap-shaped examples, or (span=True) of long plain-code spans."""
         return collate([self.sample(span) for _ in range(n)], self.special.pad_end)
+
+
+class BatchSource(torch.utils.data.IterableDataset):
+    """Endless batches made in worker processes (``--workers``), for accelerators.
+
+    Each worker draws from its own stream, seeded by the run seed, the worker and the step
+    the run resumed at; unlike the in-process stream, the data order is not restored exactly
+    on resume (fresh cuts instead).
+    """
+
+    def __init__(self, texts, tokenizer, special, budget, span_budget, batch_size, span_share, seed):
+        self.args = (texts, tokenizer, special, budget, seed, span_budget)
+        self.batch_size, self.span_share = batch_size, span_share
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        texts, tokenizer, special, budget, seed, span_budget = self.args
+        stream = ExampleStream(texts, tokenizer, special, budget,
+                               seed * 7919 + (info.id if info else 0), span_budget)
+        while True:
+            yield stream.batch(self.batch_size, span=stream.rng.random() < self.span_share)
 
 
 def collate(examples, pad_id: int):
@@ -156,6 +181,27 @@ def default_bench_dir() -> Path | None:
     return None
 
 
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError("--device cuda was asked for, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def load_initial_weights(model: CanvasDenoiser, folder: str) -> None:
+    """Start a fresh run from a shipped model folder's weights (shapes must match)."""
+    from safetensors.torch import load_file
+
+    path = Path(folder) / "model.safetensors"
+    if not path.exists():
+        raise TrainingError(f"--init-from {folder}: no model.safetensors there")
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except RuntimeError as exc:
+        raise TrainingError(f"--init-from {folder}: weights do not fit this model's shape ({exc})") from exc
+
+
 def build_model(cfg: TrainConfig, tokenizer, special: SpecialIds) -> CanvasDenoiser:
     mcfg = CanvasConfig(
         vocab_size=len(tokenizer), hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
@@ -166,6 +212,23 @@ def build_model(cfg: TrainConfig, tokenizer, special: SpecialIds) -> CanvasDenoi
         prefix_tokens=cfg.prefix_tokens, suffix_tokens=cfg.suffix_tokens,
     )
     return CanvasDenoiser(mcfg)
+
+
+# ``--schedule-minutes`` times the round's steps SCHEDULE_WARM .. SCHEDULE_PROBE (the first
+# ones wait for data workers and kernel warm-up), then fixes the round's length.
+SCHEDULE_WARM, SCHEDULE_PROBE = 10, 200
+
+
+def fit_schedule(cfg: TrainConfig, step: int, rate: float, seconds: float) -> TrainConfig:
+    """Set ``max_steps`` so that the round ends ``schedule_minutes`` after it began.
+
+    ``rate`` is the measured steps per second, ``seconds`` the time the round has run. The
+    fitted length is saved with the run, so a resume keeps it.
+    """
+    left = max(0.0, cfg.schedule_minutes * 60 - seconds)
+    max_steps = step + max(1, int(rate * left))
+    print(f"schedule: {rate:.1f} steps/s; the round ends at step {max_steps}", file=sys.stderr)
+    return replace(cfg, max_steps=max_steps, schedule_minutes=0.0)
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -195,11 +258,12 @@ def context_lm_loss(model, hidden: torch.Tensor, ctx: torch.Tensor, valid: torch
     processed token than the canvas alone, whose loss-bearing positions are few.
     """
     pairs = valid[:, :-1] & valid[:, 1:]
-    pairs &= torch.rand(pairs.shape, generator=gen) < share
+    pairs &= torch.rand(pairs.shape, generator=gen) < share  # drawn on the CPU: same on any device
     if not pairs.any():
         return hidden.sum() * 0.0
+    pairs = pairs.to(hidden.device)
     logits = model.lm_logits(hidden[:, :-1][pairs])
-    return F.cross_entropy(logits.float(), ctx[:, 1:][pairs])
+    return F.cross_entropy(logits.float(), ctx[:, 1:].to(hidden.device)[pairs])
 
 
 def batch_loss(model, batch, cfg: TrainConfig, special: SpecialIds, gen: torch.Generator,
@@ -209,14 +273,21 @@ def batch_loss(model, batch, cfg: TrainConfig, special: SpecialIds, gen: torch.G
     ctx, valid, targets = batch
     t = antithetic_t(targets.shape[0], cfg.eps, gen) if t is None else t
     inputs, noised = corrupt(targets, t, special.mask, model.config.vocab_size, cfg.random_share, gen)
-    cache, hidden = model.encode_context(ctx, valid, return_hidden=True)
-    logits = model.denoise(inputs, cache)
     weights = target_weights(targets, special.pad_end, cfg.pad_weight if pad_weight is None else pad_weight)
+    device = model.device
+    ctx_cpu, valid_cpu = ctx, valid
+    if device.type != "cpu":  # the noise is drawn on the CPU, so a run's draws do not depend on the device
+        ctx, valid, targets, inputs, noised, t, weights = (
+            x.to(device, non_blocking=True) for x in (ctx, valid, targets, inputs, noised, t, weights))
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        cache, hidden = model.encode_context(ctx, valid, return_hidden=True)
+        logits = model.denoise(inputs, cache)
     loss = diffusion_loss(logits, targets, noised, t, weights)
     if parts is not None:
         parts["diffusion"] = loss.item()
     if cfg.ar_weight > 0:
-        ar = context_lm_loss(model, hidden, ctx, valid, cfg.ar_sample, gen)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            ar = context_lm_loss(model, hidden, ctx_cpu, valid_cpu, cfg.ar_sample, gen)
         if parts is not None:
             parts["context_lm"] = ar.item()
         loss = loss + cfg.ar_weight * ar
@@ -304,7 +375,12 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             cfg = replace(cfg, round_start=state["step"])
         if cfg.max_steps <= state["step"]:
             raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
+    device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer, special)
+    if state is None and cfg.init_from:
+        load_initial_weights(model, cfg.init_from)
+        print(f"starting from the weights in {cfg.init_from}", file=sys.stderr)
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     span_budget = FimBudget(cfg.span_prefix_tokens, cfg.suffix_tokens // 2, cfg.span_canvas)
     stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget)
@@ -319,8 +395,15 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
         best_val = state.get("best_val", best_val)
         print(f"resumed {ckpt_path} at step {step} ({tokens_seen / 1e6:.1f}M tokens)", file=sys.stderr)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"model: {n_params / 1e6:.2f}M parameters; train files {len(train_texts)}, "
+    print(f"model: {n_params / 1e6:.2f}M parameters on {device}; train files {len(train_texts)}, "
           f"valid files {len(valid_texts)}", file=sys.stderr)
+    batches = None
+    if cfg.workers > 0:
+        source = BatchSource(train_texts, tokenizer, special, budget, span_budget, cfg.batch_size,
+                             cfg.span_share, cfg.seed + step)
+        batches = iter(torch.utils.data.DataLoader(source, batch_size=None, num_workers=cfg.workers,
+                                                   pin_memory=device.type == "cuda", prefetch_factor=4,
+                                                   persistent_workers=True))
     val_stream = ExampleStream(valid_texts, tokenizer, special, budget, seed=4321)
     val_batches = [val_stream.batch(cfg.batch_size) for _ in range(max(1, cfg.val_examples // cfg.batch_size))]
 
@@ -343,7 +426,16 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
         while step < cfg.max_steps:
             if cfg.minutes and time.time() - session_start > cfg.minutes * 60:
                 break
-            batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
+            if batches is not None:
+                batch = next(batches)
+            else:
+                batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
+            if cfg.schedule_minutes and step == cfg.round_start + SCHEDULE_WARM:
+                probe_start = time.time()
+            if cfg.schedule_minutes and step == cfg.round_start + SCHEDULE_PROBE:
+                rate = (SCHEDULE_PROBE - SCHEDULE_WARM) / max(time.time() - probe_start, 1e-6)
+                cfg = fit_schedule(cfg, step, rate, time.time() - session_start)
+                bar.total = cfg.max_steps
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, cfg)
             parts: dict = {}

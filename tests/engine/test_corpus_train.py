@@ -142,3 +142,45 @@ def test_context_lm_loss_reads_next_tokens_of_valid_positions_only():
     expected = torch.nn.functional.cross_entropy(logits[pairs], ctx[:, 1:][pairs])
     torch.testing.assert_close(loss, expected)
     assert train_mod.context_lm_loss(model, hidden, ctx, valid, 0.0, gen).item() == 0.0
+
+
+def test_workers_init_from_and_a_fitted_schedule(corpus_dir, monkeypatch):
+    """The accelerator recipe's parts, on the CPU: data made in a worker process, a run started
+    from an exported model's weights, and a cosine fitted to a time budget."""
+    train_mod.train(tiny_config(corpus_dir, max_steps=3))
+    seed_model = corpus_dir / "seed_model"
+    train_mod.export(corpus_dir / "run", seed_model, corpus_dir / "data", which="ckpt")
+    monkeypatch.setattr(train_mod, "SCHEDULE_WARM", 1)
+    monkeypatch.setattr(train_mod, "SCHEDULE_PROBE", 2)
+    cfg = tiny_config(corpus_dir, run_dir=str(corpus_dir / "run2"), workers=1, init_from=str(seed_model),
+                      schedule_minutes=1e-9, max_steps=50, eval_every=100, ckpt_every=100)
+    train_mod.train(cfg)
+    state = torch.load(corpus_dir / "run2" / "ckpt.pt", weights_only=False)
+    # The probe ran 2 steps; the fitted round (time left ~0) ends one step later.
+    assert state["step"] == 3 and state["train_config"]["max_steps"] == 3
+    assert state["train_config"]["schedule_minutes"] == 0.0
+    assert state["tokens_seen"] > 0
+
+
+def test_init_from_and_device_errors_are_clear(corpus_dir, tmp_path):
+    with pytest.raises(train_mod.TrainingError, match="no model.safetensors"):
+        train_mod.train(tiny_config(corpus_dir, init_from=str(tmp_path / "nowhere")))
+    train_mod.train(tiny_config(corpus_dir, max_steps=2))
+    other = corpus_dir / "other_shape"
+    train_mod.export(corpus_dir / "run", other, corpus_dir / "data", which="ckpt")
+    with pytest.raises(train_mod.TrainingError, match="do not fit this model's shape"):
+        train_mod.train(tiny_config(corpus_dir, run_dir=str(corpus_dir / "r3"), init_from=str(other),
+                                    hidden_size=48))
+    if not torch.cuda.is_available():
+        with pytest.raises(train_mod.TrainingError, match="no CUDA device"):
+            train_mod.resolve_device("cuda")
+    assert train_mod.resolve_device("cpu").type == "cpu"
+
+
+def test_fit_schedule_spends_the_time_left_at_the_measured_rate():
+    cfg = train_mod.TrainConfig(schedule_minutes=10.0, round_start=100)
+    fitted = train_mod.fit_schedule(cfg, step=300, rate=12.5, seconds=20.0)
+    assert fitted.max_steps == 300 + int(12.5 * 580)
+    assert fitted.schedule_minutes == 0.0
+    late = train_mod.fit_schedule(cfg, step=300, rate=12.5, seconds=900.0)
+    assert late.max_steps == 301                                  # over budget: one more step
