@@ -69,7 +69,7 @@ def test_shipped_model_folder_is_complete():
     folder = default_model_dir()
     for name in ("config.json", "model.safetensors", "tokenizer.json", "training_summary.json"):
         assert (folder / name).is_file(), name
-    assert (folder / "model.safetensors").stat().st_size < 20_000_000
+    assert (folder / "model.safetensors").stat().st_size <= 30_000_000  # the shipping cap (issue 3)
 
 
 def test_context_cache_reuse_matches_a_fresh_encode(tiny_model_dir):
