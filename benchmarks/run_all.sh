@@ -12,6 +12,7 @@ run multi-line .venv/bin/infill eval --subset multi-line --limit 1000 --max-line
     --out benchmarks/results/eval-multi-line.json
 run random-span-light .venv/bin/infill eval --subset random-span-light --max-lines 0 --quiet \
     --out benchmarks/results/eval-random-span-light.json
+run cursor-indent $py benchmarks/cursor_indent.py
 run lsp-latency $py benchmarks/lsp_latency.py
 run context-reuse $py benchmarks/context_reuse.py
 run seeded-bugs $py benchmarks/seeded_bugs.py --limit 10

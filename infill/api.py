@@ -80,21 +80,22 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
                   count_tokens=counter)
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
+    before, after = text[:offset], text[offset:]
+    lead = cursor_indent(before) if HEAL_INDENT and ctx.prefix.endswith(cursor_indent(before)) else ""
     request = InfillRequest(
-        prefix=extra_context + ctx.prefix, suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
+        prefix=extra_context + ctx.prefix[:len(ctx.prefix) - len(lead)], suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     result = run_backend(backend, request)
-    before, after = text[:offset], text[offset:]
-    scored = [_scored(cand, ctx, before, after, language) for cand in result.candidates]
+    scored = [_scored(cand, ctx, before, after, language, lead) for cand in result.candidates]
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     rejected = sum(1 for s in scored if not s[0])
     passes = result.forward_passes
     for _ in range(options.repair if getattr(backend, "supports_remask", False) else 0):
         if scored[0][0]:
             break
-        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language)
+        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language, lead)
         passes += spent
         if repaired is None:
             break
@@ -110,7 +111,7 @@ REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colo
 
 
 def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: str, after: str,
-            language: str) -> tuple[tuple, int]:
+            language: str, lead: str = "") -> tuple[tuple, int]:
     """Denoise again the tokens of ``body`` that lie inside tree-sitter errors, the rest kept:
     the bidirectional canvas sees both the kept tokens and the code after the gap. Returns
     ((valid, score, text, tokens) or None, forward passes spent)."""
@@ -119,16 +120,49 @@ def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: st
     spans = completion_error_spans(before, body, after, language)
     if not spans:   # the completion breaks code after it (an open string, a dedent): its end
         spans = [(max(0, len(body.rstrip()) - 1), len(body))]
-    retry = replace(request, init_text=body, remask_spans=tuple(spans), extra_tokens=REPAIR_EXTRA_TOKENS,
-                    candidates=1)
+    spans = [(a + len(lead), b + len(lead)) for a, b in spans]   # the canvas starts at the line start
+    retry = replace(request, init_text=lead + body, remask_spans=tuple(spans),
+                    extra_tokens=REPAIR_EXTRA_TOKENS, candidates=1)
     result = run_backend(backend, retry)
-    repaired = _scored(result.candidates[0], ctx, before, after, language)
+    repaired = _scored(result.candidates[0], ctx, before, after, language, lead)
     if not repaired[2].strip():   # an empty middle is no repair, though it breaks nothing
         return None, result.forward_passes
     return repaired, result.forward_passes
 
 
-def _scored(cand, ctx, before: str, after: str, language: str) -> tuple[bool, float, str, int]:
+def _scored(cand, ctx, before: str, after: str, language: str, lead: str = "") -> tuple[bool, float, str, int]:
     """(syntax-valid, model score, post-processed text, tokens): how ``complete`` ranks."""
-    body = postprocess(cand.text, ctx)
+    body = postprocess(after_indent(cand.text, lead) if lead else cand.text, ctx)
     return not adds_syntax_errors(before, body, after, language), cand.score, body, cand.tokens
+
+
+# Token healing for a cursor in a line's indentation (where an editor leaves it after Enter).
+# Byte-level BPE joins the last space of an indentation run to the word after it
+# ("    return" -> "   ", " return"), so a prefix that ends in the indentation ends on a
+# token split that training never shows, and the model answers with noise. The request
+# instead ends the prefix at the line start and lets the canvas write the indentation too;
+# the completion is then cut back to what follows the cursor. False turns this off (the
+# benchmark `benchmarks/cursor_indent.py` measures both).
+HEAL_INDENT = True
+
+
+def cursor_indent(before: str) -> str:
+    """The whitespace between the line start and the cursor, if nothing else precedes it."""
+    lead = before[before.rfind("\n") + 1:]
+    return lead if lead and not lead.strip(" \t") else ""
+
+
+def after_indent(text: str, lead: str) -> str:
+    """A completion written from the line start, as the text after a cursor at ``lead``.
+
+    The first line's own indentation is dropped (the cursor's stands); later lines move by
+    the difference, keeping their indentation relative to the first line.
+    """
+    first, newline, rest = text.partition("\n")
+    if not first.strip():            # a blank first line: the cursor's line stays blank
+        return text[len(first):]
+    own = first[:len(first) - len(first.lstrip(" \t"))]
+    if newline and own != lead:
+        rest = "\n".join(lead + line[len(own):] if line.startswith(own) and line.strip() else line
+                         for line in rest.split("\n"))
+    return first[len(own):] + newline + rest

@@ -1,0 +1,77 @@
+"""Token healing for a cursor in a line's indentation: the canvas writes the indentation,
+the completion is cut back to the cursor."""
+
+import pytest
+
+import infill.api as api
+from engine.backend import Candidate, InfillResult
+from infill.api import after_indent, complete, cursor_indent
+from infill.config import InfillOptions
+
+TEXT = "def grow(a):\n    \n    return a\n"
+CURSOR = TEXT.index("\n    \n") + 5          # after the blank line's indentation
+
+
+class Scripted:
+    """Answers a fresh request with ``first``; a repair request (init_text) with ``fix``."""
+
+    name = "scripted"
+    supports_remask = True
+
+    def __init__(self, first: str, fix: str = "never"):
+        self.first, self.fix, self.requests = first, fix, []
+
+    def infill(self, request):
+        self.requests.append(request)
+        text = self.fix if request.init_text is not None else self.first
+        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=2, latency_ms=1.0)
+
+    def describe(self):
+        return {"backend": self.name}
+
+
+def test_cursor_indent_is_the_whitespace_before_the_cursor_on_its_line():
+    assert cursor_indent("def f():\n    ") == "    "
+    assert cursor_indent("def f():\n\t") == "\t"
+    assert cursor_indent("def f():\n    x") == ""
+    assert cursor_indent("def f():\n") == ""
+    assert cursor_indent("") == ""
+
+
+@pytest.mark.parametrize("text, lead, expected", [
+    ("    return x", "    ", "return x"),                      # the cursor's own indentation
+    ("  return x", "    ", "return x"),                        # another: the cursor's stands
+    ("return x", "    ", "return x"),
+    ("    if a:\n        b()", "    ", "if a:\n        b()"),
+    ("  if a:\n    b()\n\n  c()", "    ", "if a:\n      b()\n\n    c()"),   # later lines move too
+    ("\n    x = 1", "    ", "\n    x = 1"),                   # a blank first line stays blank
+    ("", "    ", ""),
+])
+def test_after_indent_cuts_the_completion_back_to_the_cursor(text, lead, expected):
+    assert after_indent(text, lead) == expected
+
+
+def test_the_request_ends_at_the_line_start_and_the_answer_at_the_cursor():
+    backend = Scripted("    a += 1")
+    result = complete(TEXT, CURSOR, "python", InfillOptions(), backend=backend)
+    assert backend.requests[0].prefix == "def grow(a):\n"
+    assert result.text == "a += 1" and result.syntax_valid
+    assert TEXT[:CURSOR] + result.text + TEXT[CURSOR:] == "def grow(a):\n    a += 1\n    return a\n"
+
+
+def test_a_repair_sees_the_indentation_in_its_canvas():
+    backend = Scripted("    a += (1", fix="    a += (1)")
+    result = complete(TEXT, CURSOR, "python", InfillOptions(repair=1), backend=backend)
+    retry = backend.requests[1]
+    assert retry.init_text == "    a += (1"
+    assert retry.remask_spans and all(start >= 4 for start, _ in retry.remask_spans)
+    assert result.text == "a += (1)" and result.syntax_valid
+
+
+def test_healing_can_be_turned_off_and_leaves_other_cursors_alone(monkeypatch):
+    backend = Scripted("a")
+    complete("x = 1\ny = ", len("x = 1\ny = "), "python", InfillOptions(), backend=backend)
+    assert backend.requests[0].prefix == "x = 1\ny = "
+    monkeypatch.setattr(api, "HEAL_INDENT", False)
+    complete(TEXT, CURSOR, "python", InfillOptions(), backend=backend)
+    assert backend.requests[1].prefix == "def grow(a):\n    "
