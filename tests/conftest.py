@@ -7,6 +7,27 @@ from pathlib import Path
 
 import pytest
 
+class Scripted:
+    """A backend that answers a fresh request with ``first`` and a rewrite (init_text, the
+    syntax repair) with ``fix``; it keeps every request it got."""
+
+    name = "scripted"
+    supports_remask = True
+
+    def __init__(self, first: str, fix: str = "never"):
+        self.first, self.fix, self.requests = first, fix, []
+
+    def infill(self, request):
+        from engine.backend import Candidate, InfillResult
+
+        self.requests.append(request)
+        text = self.fix if request.init_text is not None else self.first
+        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=5, latency_ms=1.0)
+
+    def describe(self):
+        return {"backend": self.name}
+
+
 SAMPLE_CODE = textwrap.dedent('''
     def add(a, b):
         """Return the sum."""

@@ -4,30 +4,12 @@ the completion is cut back to the cursor."""
 import pytest
 
 import infill.api as api
-from engine.backend import Candidate, InfillResult
+from conftest import Scripted
 from infill.api import after_indent, complete, cursor_indent
 from infill.config import InfillOptions
 
 TEXT = "def grow(a):\n    \n    return a\n"
 CURSOR = TEXT.index("\n    \n") + 5          # after the blank line's indentation
-
-
-class Scripted:
-    """Answers a fresh request with ``first``; a repair request (init_text) with ``fix``."""
-
-    name = "scripted"
-    supports_remask = True
-
-    def __init__(self, first: str, fix: str = "never"):
-        self.first, self.fix, self.requests = first, fix, []
-
-    def infill(self, request):
-        self.requests.append(request)
-        text = self.fix if request.init_text is not None else self.first
-        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=2, latency_ms=1.0)
-
-    def describe(self):
-        return {"backend": self.name}
 
 
 def test_cursor_indent_is_the_whitespace_before_the_cursor_on_its_line():

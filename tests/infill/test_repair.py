@@ -1,30 +1,12 @@
 """Syntax repair: the tokens inside tree-sitter errors are re-masked and denoised again."""
 
-from engine.backend import Candidate, InfillResult
+from conftest import Scripted
 from infill.api import complete
 from infill.config import InfillOptions
 from infill.syntax import completion_error_spans
 
 PREFIX = "def area(w, h):\n    return "
 SUFFIX = "\n\n\nprint(area(2, 3))\n"
-
-
-class Scripted:
-    """Answers a fresh request with ``first``; a repair request (init_text) with ``fix``."""
-
-    name = "scripted"
-    supports_remask = True
-
-    def __init__(self, first: str, fix: str):
-        self.first, self.fix, self.requests = first, fix, []
-
-    def infill(self, request):
-        self.requests.append(request)
-        text = self.fix if request.init_text is not None else self.first
-        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=5, latency_ms=1.0)
-
-    def describe(self):
-        return {"backend": self.name}
 
 
 def test_error_spans_are_in_completion_coordinates():
