@@ -36,7 +36,7 @@ import torch
 @dataclass(frozen=True)
 class SamplerConfig:
     name: str = "threshold"           # a key of STRATEGIES
-    threshold: float = 0.9            # threshold: commit positions at least this confident
+    threshold: float = 0.8            # threshold: commit positions at least this confident
     entropy_bound: float = 0.3        # entropy: most summed entropy (nats) committed per step
     temperature: float = 0.0          # 0 = greedy argmax; > 0 samples with the generator
     candidate_temperature: float = 0.8  # rows after the first of a batch sample at this when temperature is 0

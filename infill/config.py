@@ -18,7 +18,7 @@ REMOTE_APIS = ("completions", "chat", "fim")
 class InfillOptions:
     model: str | None = None        # model folder; default: the embedded model shipped in the package
     sampler: str = "threshold"      # threshold | entropy | sequential
-    threshold: float = 0.9          # threshold sampler: commit positions at least this confident
+    threshold: float = 0.8          # threshold sampler: commit positions at least this confident
     entropy_bound: float = 0.3      # entropy sampler: summed entropy (nats) committed per pass
     stable_steps: int = 0           # stability early exit after this many unchanged passes (0 = off)
     steps: int = 0                  # forward passes per canvas block at most (0 = no budget): each pass
