@@ -81,7 +81,9 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     before, after = text[:offset], text[offset:]
-    lead = cursor_indent(before) if HEAL_INDENT and ctx.prefix.endswith(cursor_indent(before)) else ""
+    lead = cursor_indent(before) if HEAL_INDENT else ""
+    if not ctx.prefix.endswith(lead):
+        lead = ""
     request = InfillRequest(
         prefix=extra_context + ctx.prefix[:len(ctx.prefix) - len(lead)], suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
