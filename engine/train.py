@@ -214,15 +214,15 @@ def build_model(cfg: TrainConfig, tokenizer, special: SpecialIds) -> CanvasDenoi
     return CanvasDenoiser(mcfg)
 
 
-# ``--schedule-minutes`` times the round's steps SCHEDULE_WARM .. SCHEDULE_PROBE (the first
-# ones wait for data workers and kernel warm-up), then fixes the round's length.
+# ``--schedule-minutes`` times this session's steps SCHEDULE_WARM .. SCHEDULE_PROBE (the
+# first ones wait for data workers and kernel warm-up), then fixes the round's length.
 SCHEDULE_WARM, SCHEDULE_PROBE = 10, 200
 
 
 def fit_schedule(cfg: TrainConfig, step: int, rate: float, seconds: float) -> TrainConfig:
-    """Set ``max_steps`` so that the round ends ``schedule_minutes`` after it began.
+    """Set ``max_steps`` so that the round ends ``schedule_minutes`` after this session began.
 
-    ``rate`` is the measured steps per second, ``seconds`` the time the round has run. The
+    ``rate`` is the measured steps per second, ``seconds`` the time the session has run. The
     fitted length is saved with the run, so a resume keeps it.
     """
     left = max(0.0, cfg.schedule_minutes * 60 - seconds)
@@ -282,12 +282,11 @@ def batch_loss(model, batch, cfg: TrainConfig, special: SpecialIds, gen: torch.G
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
         cache, hidden = model.encode_context(ctx, valid, return_hidden=True)
         logits = model.denoise(inputs, cache)
+        ar = context_lm_loss(model, hidden, ctx_cpu, valid_cpu, cfg.ar_sample, gen) if cfg.ar_weight > 0 else None
     loss = diffusion_loss(logits, targets, noised, t, weights)
     if parts is not None:
         parts["diffusion"] = loss.item()
-    if cfg.ar_weight > 0:
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            ar = context_lm_loss(model, hidden, ctx_cpu, valid_cpu, cfg.ar_sample, gen)
+    if ar is not None:
         if parts is not None:
             parts["context_lm"] = ar.item()
         loss = loss + cfg.ar_weight * ar
@@ -419,7 +418,8 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     ema = None
     ema_parts: dict = {}
     t_start = time.time() - elapsed
-    session_start = time.time()
+    session_start, session_step = time.time(), step
+    probe_start = None      # when --schedule-minutes began timing steps
     model.train()
     previous_handlers = _stop_on_sigterm()
     try:
@@ -430,9 +430,9 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
                 batch = next(batches)
             else:
                 batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
-            if cfg.schedule_minutes and step == cfg.round_start + SCHEDULE_WARM:
+            if cfg.schedule_minutes and step == session_step + SCHEDULE_WARM:
                 probe_start = time.time()
-            if cfg.schedule_minutes and step == cfg.round_start + SCHEDULE_PROBE:
+            if cfg.schedule_minutes and step == session_step + SCHEDULE_PROBE:
                 rate = (SCHEDULE_PROBE - SCHEDULE_WARM) / max(time.time() - probe_start, 1e-6)
                 cfg = fit_schedule(cfg, step, rate, time.time() - session_start)
                 bar.total = cfg.max_steps

@@ -162,6 +162,17 @@ def test_workers_init_from_and_a_fitted_schedule(corpus_dir, monkeypatch):
     assert state["tokens_seen"] > 0
 
 
+def test_a_fitted_schedule_survives_a_resume_mid_probe(corpus_dir, monkeypatch):
+    monkeypatch.setattr(train_mod, "SCHEDULE_WARM", 1)
+    monkeypatch.setattr(train_mod, "SCHEDULE_PROBE", 3)
+    cfg = dict(schedule_minutes=1e-9, eval_every=100, ckpt_every=100)
+    train_mod.train(tiny_config(corpus_dir, max_steps=2, **cfg))      # stops inside the probe
+    train_mod.train(tiny_config(corpus_dir, max_steps=50, **cfg), given={"max_steps"})
+    state = torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)
+    # The resumed session times its own steps 3..5 and fits the round to end one step later.
+    assert state["step"] == 6 and state["train_config"]["max_steps"] == 6
+
+
 def test_init_from_and_device_errors_are_clear(corpus_dir, tmp_path):
     with pytest.raises(train_mod.TrainingError, match="no model.safetensors"):
         train_mod.train(tiny_config(corpus_dir, init_from=str(tmp_path / "nowhere")))
