@@ -5,9 +5,10 @@
 HumanEval single-line tasks put the gap at a line start (the middle carries the
 indentation and the newline). Editors put the cursor after the indentation of a blank line
 instead. This benchmark moves each middle's leading indentation into the prompt and its
-newline into the suffix (the canonical answer is then the rest of the line) and runs the seeded subset twice: with token healing (``infill.api.HEAL_INDENT``:
-the prefix ends at the line start, the canvas writes the indentation too, the completion is
-cut back to the cursor) and without (the prefix ends in the indentation). One table, and
+newline into the suffix (the canonical answer is then the rest of the line) and runs the
+seeded subset twice: with token healing (``infill.api.HEAL_INDENT``: the prefix ends at
+the line start, the canvas writes the indentation too, the completion is cut back to the
+cursor) and without (the prefix ends in the indentation). One table, and
 JSON in ``benchmarks/results/cursor_indent.json``.
 """
 
@@ -25,7 +26,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import infill.api as api  # noqa: E402
 from infill.config import InfillOptions  # noqa: E402
-from infill.humaneval import evaluate, find_data_dir, load_tasks  # noqa: E402
+from infill.humaneval import find_data_dir, load_tasks  # noqa: E402
+from samplers import run_one  # noqa: E402  (the same harness call as the sampler benchmark)
 
 
 def cursor_after_indent(task):
@@ -44,13 +46,7 @@ def cursor_after_indent(task):
 
 def run(tasks, opts: InfillOptions, heal: bool, workers: int) -> dict:
     api.HEAL_INDENT = heal
-
-    def complete_fn(task):
-        res = api.complete(task.prompt + task.suffix, len(task.prompt), "python", opts)
-        return {"completion": res.text, "latency_ms": res.latency_ms,
-                "forward_passes": res.forward_passes, "tokens": res.tokens}
-
-    return evaluate(tasks, complete_fn, workers=workers, progress=False).summary()
+    return run_one(tasks, opts, workers)
 
 
 def main() -> int:

@@ -85,7 +85,8 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     if not ctx.prefix.endswith(lead):
         lead = ""
     request = InfillRequest(
-        prefix=extra_context + ctx.prefix[:len(ctx.prefix) - len(lead)], suffix=ctx.suffix, canvas_length=options.canvas or ctx.canvas_tokens,
+        prefix=extra_context + ctx.prefix.removesuffix(lead), suffix=ctx.suffix,
+        canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)

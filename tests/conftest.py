@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+
 class Scripted:
     """A backend that answers a fresh request with ``first`` and a rewrite (init_text, the
     syntax repair) with ``fix``; it keeps every request it got."""
