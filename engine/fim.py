@@ -94,9 +94,34 @@ CUTS = {
 }
 
 
-def random_cut(text: str, rng: random.Random) -> tuple[int, int]:
-    names = list(CUTS)
-    kind = rng.choices(names, weights=[CUTS[k][0] for k in names])[0]
+def parse_cut_weights(spec: str) -> dict[str, float]:
+    """``"line=0.5,lines=0.3"`` -> weights for those cuts; cuts not named keep no weight.
+
+    An empty spec means the default mix (``CUTS``). Raises ValueError naming a bad entry.
+    """
+    if not spec.strip():
+        return {k: w for k, (w, _) in CUTS.items()}
+    weights: dict[str, float] = {}
+    for item in spec.split(","):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if name not in CUTS or not sep:
+            raise ValueError(f"cut weight {item.strip()!r}: expected NAME=WEIGHT with NAME one of {', '.join(CUTS)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"cut weight {item.strip()!r}: {value.strip()!r} is not a number") from None
+        if weights[name] < 0:
+            raise ValueError(f"cut weight {item.strip()!r} is negative")
+    if sum(weights.values()) <= 0:
+        raise ValueError(f"cut weights {spec!r} sum to zero")
+    return weights
+
+
+def random_cut(text: str, rng: random.Random, weights: dict[str, float] | None = None) -> tuple[int, int]:
+    weights = weights or {k: w for k, (w, _) in CUTS.items()}
+    names = list(weights)
+    kind = rng.choices(names, weights=[weights[k] for k in names])[0]
     return CUTS[kind][1](text, rng)
 
 
@@ -133,9 +158,10 @@ def make_span_example(text: str, tokenizer, special: SpecialIds, budget: FimBudg
 
 
 def make_example(text: str, tokenizer, special: SpecialIds, budget: FimBudget,
-                 rng: random.Random, continuation_share: float = 0.2) -> Example:
+                 rng: random.Random, continuation_share: float = 0.2,
+                 cut_weights: dict[str, float] | None = None) -> Example:
     """Cut one document and tokenize the pieces separately, as inference does."""
-    start, end = random_cut(text, rng)
+    start, end = random_cut(text, rng, cut_weights)
     # Character windows a little wider than the token budgets (about 3 chars per token).
     prefix = text[max(0, start - budget.prefix_tokens * 5): start]
     suffix = text[end: end + budget.suffix_tokens * 5]

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .corpus import build_corpus, load_texts
-from .fim import FimBudget, make_example, make_span_example
+from .fim import FimBudget, make_example, make_span_example, parse_cut_weights
 from .modeling import CanvasConfig, CanvasDenoiser
 from .noise import antithetic_t, corrupt, diffusion_loss, target_weights
 from .tokenizer import SpecialIds, load_tokenizer, train_tokenizer
@@ -62,6 +62,7 @@ class TrainConfig:
     random_share: float = 0.1              # share of corrupted tokens that become random tokens
     eps: float = 1e-3                      # smallest noise level
     span_share: float = 0.5                # share of batches that are long plain-code spans
+    cut_weights: str = ""                  # gap-cut mix, e.g. "line=0.5,lines=0.3"; "" = fim.CUTS
     span_canvas: int = 96                  # canvas length of span batches
     span_prefix_tokens: int = 64           # context before a span
     ar_weight: float = 0.0                 # weight of the next-token loss on the causal context
@@ -85,9 +86,10 @@ class ExampleStream:
     """Random FIM examples from documents drawn in proportion to their length."""
 
     def __init__(self, texts: list[str], tokenizer, special: SpecialIds, budget: FimBudget, seed: int,
-                 span_budget: FimBudget | None = None):
+                 span_budget: FimBudget | None = None, cut_weights: dict[str, float] | None = None):
         self.texts = texts
         self.span_budget = span_budget
+        self.cut_weights = cut_weights
         self.cum = []
         total = 0
         for t in texts:
@@ -101,7 +103,8 @@ class ExampleStream:
         text = self.texts[min(i, len(self.texts) - 1)]
         if span:
             return make_span_example(text, self.tokenizer, self.special, self.span_budget, self.rng)
-        return make_example(text, self.tokenizer, self.special, self.budget, self.rng)
+        return make_example(text, self.tokenizer, self.special, self.budget, self.rng,
+                            cut_weights=self.cut_weights)
 
     def batch(self, n: int, span: bool = False):
         """A batch of gap-shaped examples, or (span=True) of long plain-code spans."""
@@ -116,15 +119,16 @@ class BatchSource(torch.utils.data.IterableDataset):
     on resume (fresh cuts instead).
     """
 
-    def __init__(self, texts, tokenizer, special, budget, span_budget, batch_size, span_share, seed):
-        self.args = (texts, tokenizer, special, budget, seed, span_budget)
+    def __init__(self, texts, tokenizer, special, budget, span_budget, batch_size, span_share, seed,
+                 cut_weights=None):
+        self.args = (texts, tokenizer, special, budget, seed, span_budget, cut_weights)
         self.batch_size, self.span_share = batch_size, span_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
-        texts, tokenizer, special, budget, seed, span_budget = self.args
+        texts, tokenizer, special, budget, seed, span_budget, cut_weights = self.args
         stream = ExampleStream(texts, tokenizer, special, budget,
-                               seed * 7919 + (info.id if info else 0), span_budget)
+                               seed * 7919 + (info.id if info else 0), span_budget, cut_weights)
         while True:
             yield stream.batch(self.batch_size, span=stream.rng.random() < self.span_share)
 
@@ -374,6 +378,10 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             cfg = replace(cfg, round_start=state["step"])
         if cfg.max_steps <= state["step"]:
             raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
+    try:
+        cut_weights = parse_cut_weights(cfg.cut_weights)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer, special)
     if state is None and cfg.init_from:
@@ -382,7 +390,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     span_budget = FimBudget(cfg.span_prefix_tokens, cfg.suffix_tokens // 2, cfg.span_canvas)
-    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget)
+    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget, cut_weights)
     gen = torch.Generator().manual_seed(cfg.seed)
     step, tokens_seen, elapsed, best_val = 0, 0, 0.0, float("inf")
     if state is not None:
@@ -399,7 +407,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     batches = None
     if cfg.workers > 0:
         source = BatchSource(train_texts, tokenizer, special, budget, span_budget, cfg.batch_size,
-                             cfg.span_share, cfg.seed + step)
+                             cfg.span_share, cfg.seed + step, cut_weights)
         batches = iter(torch.utils.data.DataLoader(source, batch_size=None, num_workers=cfg.workers,
                                                    pin_memory=device.type == "cuda", prefetch_factor=4,
                                                    persistent_workers=True))

@@ -3,7 +3,10 @@
 import random
 
 from conftest import SAMPLE_CODE
-from engine.fim import FimBudget, canvas_targets, context_ids, make_example, make_span_example, random_cut
+import pytest
+
+from engine.fim import (CUTS, FimBudget, canvas_targets, context_ids, make_example, make_span_example,
+                        parse_cut_weights, random_cut)
 from engine.tokenizer import SpecialIds, load_tokenizer
 
 
@@ -19,6 +22,29 @@ def test_cuts_stay_inside_the_text():
     for _ in range(200):
         a, b = random_cut(SAMPLE_CODE, rng)
         assert 0 <= a <= b <= len(SAMPLE_CODE)
+
+
+def test_cut_weights_choose_the_mix():
+    assert parse_cut_weights("") == {k: w for k, (w, _) in CUTS.items()}
+    assert parse_cut_weights("line=1, chars=0.5") == {"line": 1.0, "chars": 0.5}
+    # Only whole-line cuts: every middle starts at a line start and ends after a newline.
+    rng = random.Random(3)
+    for _ in range(100):
+        a, b = random_cut(SAMPLE_CODE, rng, parse_cut_weights("line=1"))
+        assert a == 0 or SAMPLE_CODE[a - 1] == "\n"
+        assert b == len(SAMPLE_CODE) or SAMPLE_CODE[b - 1] == "\n"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("lines=0.5,word=1", "'word=1': expected NAME=WEIGHT"),
+    ("line", "'line': expected NAME=WEIGHT"),
+    ("line=x", "'x' is not a number"),
+    ("line=-1", "is negative"),
+    ("line=0,lines=0", "sum to zero"),
+])
+def test_bad_cut_weights_are_named(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_cut_weights(spec)
 
 
 def test_examples_decode_back_to_the_document(tiny_tokenizer_dir):
