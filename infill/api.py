@@ -71,9 +71,71 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     stops with ``Cancelled``. ``extra_context`` (e.g. a comment block of type errors and
     failing tests, ``infill.diagnostics``) is put before the prefix the backend sees; the
     document, post-processing and verification do not see it.
+
+    A completion that ends in a Python block header with no body after it (``for x in
+    xs:`` and then the code after the gap, not indented deeper) gets its body from a second
+    request at the start of the next line, up to ``HEADER_BODIES`` times, while the gap's
+    line budget allows and no pass budget (``options.steps``) is set; the joined text is
+    kept only if it adds no syntax error.
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
+    done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context)
+    before, after = text[:offset], text[offset:]
+    for _ in range(HEADER_BODIES if not options.steps else 0):
+        follow = _header_follow(before, done.text, after, language)
+        lines_left = max_lines - done.text.rstrip("\n").count("\n") - 1
+        if follow is None or lines_left < 1:
+            break
+        doc, at, sep = follow
+        more, _ = _complete_once(doc, at, language, replace(options, max_lines=lines_left), backend,
+                                 cancelled, extra_context)
+        body = more.text.rstrip("\n") if sep else more.text
+        joined = done.text + sep + body
+        if not body.strip() or adds_syntax_errors(before, joined, after, language):
+            break
+        done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
+                       tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates])
+    done.latency_ms = (time.perf_counter() - t0) * 1000
+    return done
+
+
+# How many block headers a completion may be given a body for (``complete``); 0 turns it off.
+HEADER_BODIES = 2
+
+
+def _header_follow(before: str, body: str, after: str, language: str) -> tuple[str, int, str] | None:
+    """If ``body`` ends in a Python block header whose block is missing (the next non-blank
+    line after it is not indented deeper): (document with ``body`` inserted, offset of the
+    next line's start, separator to put between ``body`` and that line's completion)."""
+    if language != "python" or not body.strip():
+        return None
+    text = before + body
+    last = text.rstrip("\n")
+    last = last[last.rfind("\n") + 1:]
+    code = last.split("#", 1)[0].rstrip() if "'" not in last and '"' not in last else last.rstrip()
+    if not code.endswith(":") or last.lstrip().startswith("#") or \
+            sum(map(code.count, "([{")) > sum(map(code.count, ")]}")):   # a dict or slice goes on
+        return None
+    indent = last[:len(last) - len(last.lstrip())]
+    if body.endswith("\n"):
+        rest, doc, at, sep = after, text + after, len(text), ""
+    else:
+        first, newline, rest = after.partition("\n")
+        if first.strip():                     # the header's line goes on after the gap
+            return None
+        doc = text + (after if newline else after + "\n")
+        at, sep = len(text) + len(first) + 1, "\n"
+    following = next((ln for ln in rest.split("\n") if ln.strip()), "")
+    if following.startswith(indent) and len(following) - len(following.lstrip()) > len(indent):
+        return None                           # the block is there already
+    return doc, at, sep
+
+
+def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
+                   cancelled: Callable[[], bool] | None, extra_context: str) -> tuple[Completion, int]:
+    """One request: (the completion, the gap's line budget)."""
+    t0 = time.perf_counter()
     budgets = getattr(backend, "prefix_tokens", 224), getattr(backend, "suffix_tokens", 48)
     counter = getattr(backend, "count_tokens", None)
     ctx = extract(text, offset, language, prefix_budget=budgets[0], suffix_budget=budgets[1],
@@ -107,7 +169,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     return Completion(
         text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=passes,
         tokens=tokens, latency_ms=(time.perf_counter() - t0) * 1000,
-        candidates=list(dict.fromkeys(s[2] for s in scored)), rejected=rejected)
+        candidates=list(dict.fromkeys(s[2] for s in scored)), rejected=rejected), ctx.max_new_lines
 
 
 REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colon)
