@@ -355,6 +355,13 @@ SHAPE_FIELDS = ("vocab_size", "hidden_size", "num_layers", "num_heads", "interme
 PLACE_FIELDS = ("data_dir", "run_dir", "bench_dir")
 
 
+def _cut_weights(cfg: TrainConfig) -> dict[str, float]:
+    try:
+        return parse_cut_weights(cfg.cut_weights)
+    except ValueError as exc:
+        raise TrainingError(f"--cut-weights: {exc}") from None
+
+
 def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = False) -> None:
     """Train, or resume from ``run_dir/ckpt.pt``.
 
@@ -363,6 +370,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     warm-up + cosine learning-rate round at the checkpoint's step, ending at ``max_steps``.
     """
     torch.set_num_threads(cfg.threads)
+    _cut_weights(cfg)                      # a bad spec fails before the data is read
     train_texts, valid_texts, tokenizer = prepare_data(cfg)
     special = SpecialIds.from_tokenizer(tokenizer)
     budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.canvas_length)
@@ -378,10 +386,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             cfg = replace(cfg, round_start=state["step"])
         if cfg.max_steps <= state["step"]:
             raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
-    try:
-        cut_weights = parse_cut_weights(cfg.cut_weights)
-    except ValueError as exc:
-        raise TrainingError(str(exc)) from None
+    cut_weights = _cut_weights(cfg)        # again: a resumed run keeps its saved mix unless given
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer, special)
     if state is None and cfg.init_from:

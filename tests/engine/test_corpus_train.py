@@ -153,13 +153,14 @@ def test_workers_init_from_and_a_fitted_schedule(corpus_dir, monkeypatch):
     monkeypatch.setattr(train_mod, "SCHEDULE_WARM", 1)
     monkeypatch.setattr(train_mod, "SCHEDULE_PROBE", 2)
     cfg = tiny_config(corpus_dir, run_dir=str(corpus_dir / "run2"), workers=1, init_from=str(seed_model),
-                      schedule_minutes=1e-9, max_steps=50, eval_every=100, ckpt_every=100)
+                      schedule_minutes=1e-9, max_steps=50, eval_every=100, ckpt_every=100,
+                      cut_weights="line=0.7,lines=0.3")
     train_mod.train(cfg)
     state = torch.load(corpus_dir / "run2" / "ckpt.pt", weights_only=False)
     # The probe ran 2 steps; the fitted round (time left ~0) ends one step later.
     assert state["step"] == 3 and state["train_config"]["max_steps"] == 3
     assert state["train_config"]["schedule_minutes"] == 0.0
-    assert state["tokens_seen"] > 0
+    assert state["tokens_seen"] > 0 and state["train_config"]["cut_weights"] == "line=0.7,lines=0.3"
 
 
 def test_a_fitted_schedule_survives_a_resume_mid_probe(corpus_dir, monkeypatch):
@@ -174,6 +175,8 @@ def test_a_fitted_schedule_survives_a_resume_mid_probe(corpus_dir, monkeypatch):
 
 
 def test_init_from_and_device_errors_are_clear(corpus_dir, tmp_path):
+    with pytest.raises(train_mod.TrainingError, match="--cut-weights: cut weight 'word=1'"):
+        train_mod.train(tiny_config(corpus_dir, cut_weights="line=1,word=1"))
     with pytest.raises(train_mod.TrainingError, match="no model.safetensors"):
         train_mod.train(tiny_config(corpus_dir, init_from=str(tmp_path / "nowhere")))
     train_mod.train(tiny_config(corpus_dir, max_steps=2))
