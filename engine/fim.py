@@ -3,7 +3,8 @@
 An example is a cut of one source file into prefix / middle / suffix. Cuts are shaped like
 real editing gaps: a whole line (cursor at a line start, the middle is the line with its
 indentation and newline, as in HumanEval single-line infilling), a span of lines, the rest of
-a line, and a random character span. The context is laid out as
+a line, a random character span, and (off by default) a span of lines that binds a name the
+code after it uses. The context is laid out as
 
     <|fim_prefix|> prefix <|fim_suffix|> suffix <|fim_middle|> [middle head]
 
@@ -14,7 +15,9 @@ With some probability the start of the middle is moved into the context (after
 
 from __future__ import annotations
 
+import bisect
 import random
+import re
 from dataclasses import dataclass
 
 from .tokenizer import SpecialIds
@@ -81,6 +84,30 @@ def cut_rest_of_line(text: str, rng: random.Random) -> tuple[int, int]:
     return cursor, end
 
 
+_BINDS = re.compile(r"^[ \t]*(?:(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|for[ \t]+(\w+)|(\w+)[ \t]*(?:[-+*/|&]?=)(?!=))",
+                    re.MULTILINE)
+
+
+def cut_needed_lines(text: str, rng: random.Random, max_lines: int = 8, tries: int = 8) -> tuple[int, int]:
+    """2..max_lines whole lines that start by binding a name the code after them uses.
+
+    The suffix then shows that the gap is more than one line (a name it reads is bound
+    nowhere before it nearby), which whole-line and random-span cuts rarely teach: a model
+    trained on them answers a multi-line gap with one line. Falls back to ``cut_lines``.
+    """
+    binds = [(m.start(), next(g for g in m.groups() if g)) for m in _BINDS.finditer(text)]
+    if binds:
+        starts = _line_starts(text)
+        for _ in range(tries):
+            start, name = rng.choice(binds)
+            j = bisect.bisect_right(starts, start) - 1 + rng.randint(2, max_lines)
+            end = starts[j] if j < len(starts) else len(text)
+            word = re.compile(rf"\b{re.escape(name)}\b")
+            if word.search(text, end, end + 600) and not word.search(text, max(0, start - 600), start):
+                return start, end
+    return cut_lines(text, rng, max_lines)
+
+
 def cut_chars(text: str, rng: random.Random, max_chars: int = 120) -> tuple[int, int]:
     start = rng.randrange(max(1, len(text) - 1))
     return start, min(len(text), start + rng.randint(1, max_chars))
@@ -91,6 +118,7 @@ CUTS = {
     "lines": (0.25, lambda t, r: cut_lines(t, r, 8)),
     "rest_of_line": (0.20, cut_rest_of_line),
     "chars": (0.15, cut_chars),
+    "needed_lines": (0.0, cut_needed_lines),   # off by default; --cut-weights turns it on
 }
 
 

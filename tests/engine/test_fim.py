@@ -6,7 +6,7 @@ from conftest import SAMPLE_CODE
 import pytest
 
 from engine.fim import (CUTS, FimBudget, canvas_targets, context_ids, make_example, make_span_example,
-                        parse_cut_weights, random_cut)
+                        cut_needed_lines, parse_cut_weights, random_cut)
 from engine.tokenizer import SpecialIds, load_tokenizer
 
 
@@ -33,6 +33,19 @@ def test_cut_weights_choose_the_mix():
         a, b = random_cut(SAMPLE_CODE, rng, parse_cut_weights("line=1"))
         assert a == 0 or SAMPLE_CODE[a - 1] == "\n"
         assert b == len(SAMPLE_CODE) or SAMPLE_CODE[b - 1] == "\n"
+
+
+def test_needed_lines_bind_a_name_the_code_after_them_reads():
+    text = "import os\n\ndef f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n"
+    rng = random.Random(5)
+    for _ in range(30):
+        a, b = cut_needed_lines(text, rng, tries=500)
+        # Only "total = 0" binds a name that is read after the span and not before it.
+        assert a == text.index("    total = 0") and text[a:b].count("\n") >= 2 and text[b - 1] == "\n"
+    # No such span: whole lines all the same.
+    a, b = cut_needed_lines("x = 1\ny = 2\n", random.Random(0))
+    assert a in (0, 6) and b in (6, 12)
+    assert parse_cut_weights("")["needed_lines"] == 0.0      # off in the default mix
 
 
 @pytest.mark.parametrize("spec, message", [
