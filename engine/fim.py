@@ -120,6 +120,7 @@ CUTS = {
     "chars": (0.15, cut_chars),
     "needed_lines": (0.0, cut_needed_lines),   # off by default; --cut-weights turns it on
 }
+DEFAULT_CUT_WEIGHTS = {name: weight for name, (weight, _) in CUTS.items()}
 
 
 def parse_cut_weights(spec: str) -> dict[str, float]:
@@ -128,7 +129,7 @@ def parse_cut_weights(spec: str) -> dict[str, float]:
     An empty spec means the default mix (``CUTS``). Raises ValueError naming a bad entry.
     """
     if not spec.strip():
-        return {k: w for k, (w, _) in CUTS.items()}
+        return dict(DEFAULT_CUT_WEIGHTS)
     weights: dict[str, float] = {}
     for item in spec.split(","):
         name, sep, value = item.partition("=")
@@ -147,7 +148,7 @@ def parse_cut_weights(spec: str) -> dict[str, float]:
 
 
 def random_cut(text: str, rng: random.Random, weights: dict[str, float] | None = None) -> tuple[int, int]:
-    weights = weights or {k: w for k, (w, _) in CUTS.items()}
+    weights = weights or DEFAULT_CUT_WEIGHTS
     names = list(weights)
     kind = rng.choices(names, weights=[weights[k] for k in names])[0]
     return CUTS[kind][1](text, rng)

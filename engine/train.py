@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import copy
 import json
 import math
 import os
@@ -110,6 +111,10 @@ class ExampleStream:
         """A batch of gap-shaped examples, or (span=True) of long plain-code spans."""
         return collate([self.sample(span) for _ in range(n)], self.special.pad_end)
 
+    def draw(self, n: int, span_share: float):
+        """A training batch: long plain-code spans with probability ``span_share``, else gaps."""
+        return self.batch(n, span=self.rng.random() < span_share)
+
 
 class BatchSource(torch.utils.data.IterableDataset):
     """Endless batches made in worker processes (``--workers``), for accelerators.
@@ -119,18 +124,15 @@ class BatchSource(torch.utils.data.IterableDataset):
     on resume (fresh cuts instead).
     """
 
-    def __init__(self, texts, tokenizer, special, budget, span_budget, batch_size, span_share, seed,
-                 cut_weights=None):
-        self.args = (texts, tokenizer, special, budget, seed, span_budget, cut_weights)
-        self.batch_size, self.span_share = batch_size, span_share
+    def __init__(self, stream: ExampleStream, batch_size: int, span_share: float, seed: int):
+        self.stream, self.batch_size, self.span_share, self.seed = stream, batch_size, span_share, seed
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
-        texts, tokenizer, special, budget, seed, span_budget, cut_weights = self.args
-        stream = ExampleStream(texts, tokenizer, special, budget,
-                               seed * 7919 + (info.id if info else 0), span_budget, cut_weights)
+        stream = copy.copy(self.stream)
+        stream.rng = random.Random(self.seed * 7919 + (info.id if info else 0))
         while True:
-            yield stream.batch(self.batch_size, span=stream.rng.random() < self.span_share)
+            yield stream.draw(self.batch_size, self.span_share)
 
 
 def collate(examples, pad_id: int):
@@ -411,8 +413,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
           f"valid files {len(valid_texts)}", file=sys.stderr)
     batches = None
     if cfg.workers > 0:
-        source = BatchSource(train_texts, tokenizer, special, budget, span_budget, cfg.batch_size,
-                             cfg.span_share, cfg.seed + step, cut_weights)
+        source = BatchSource(stream, cfg.batch_size, cfg.span_share, cfg.seed + step)
         batches = iter(torch.utils.data.DataLoader(source, batch_size=None, num_workers=cfg.workers,
                                                    pin_memory=device.type == "cuda", prefetch_factor=4,
                                                    persistent_workers=True))
@@ -442,7 +443,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             if batches is not None:
                 batch = next(batches)
             else:
-                batch = stream.batch(cfg.batch_size, span=stream.rng.random() < cfg.span_share)
+                batch = stream.draw(cfg.batch_size, cfg.span_share)
             if cfg.schedule_minutes and step == session_step + SCHEDULE_WARM:
                 probe_start = time.time()
             if cfg.schedule_minutes and step == session_step + SCHEDULE_PROBE:

@@ -18,6 +18,7 @@ from engine.errors import EngineError
 from .config import InfillOptions
 from .context import extract
 from .errors import Cancelled, InfillError
+from .gaps import leading_ws
 from .postprocess import postprocess
 from .syntax import adds_syntax_errors, completion_error_spans
 
@@ -117,7 +118,7 @@ def _header_follow(before: str, body: str, after: str, language: str) -> tuple[s
     if not code.endswith(":") or last.lstrip().startswith("#") or \
             sum(map(code.count, "([{")) > sum(map(code.count, ")]}")):   # a dict or slice goes on
         return None
-    indent = last[:len(last) - len(last.lstrip())]
+    indent = leading_ws(last)
     if body.endswith("\n"):
         rest, doc, at, sep = after, text + after, len(text), ""
     else:
@@ -127,7 +128,7 @@ def _header_follow(before: str, body: str, after: str, language: str) -> tuple[s
         doc = text + (after if newline else after + "\n")
         at, sep = len(text) + len(first) + 1, "\n"
     following = next((ln for ln in rest.split("\n") if ln.strip()), "")
-    if following.startswith(indent) and len(following) - len(following.lstrip()) > len(indent):
+    if following.startswith(indent) and len(leading_ws(following)) > len(indent):
         return None                           # the block is there already
     return doc, at, sep
 
@@ -226,7 +227,7 @@ def after_indent(text: str, lead: str) -> str:
     first, newline, rest = text.partition("\n")
     if not first.strip():            # a blank first line: the cursor's line stays blank
         return text[len(first):]
-    own = first[:len(first) - len(first.lstrip(" \t"))]
+    own = leading_ws(first)
     if newline and own != lead:
         rest = "\n".join(lead + line[len(own):] if line.startswith(own) and line.strip() else line
                          for line in rest.split("\n"))
