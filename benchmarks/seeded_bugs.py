@@ -138,11 +138,12 @@ def oracle(bug: Bug, original: str):
 
 def run_bug(bug: Bug, args, opts: InfillOptions) -> dict:
     settings = FixSettings(candidates=args.candidates, timeout_s=args.test_timeout, memory_mb=1024,
-                           max_time_s=args.max_time, plugin_autoload=False)
+                           max_time_s=args.max_time, plugin_autoload=False, deepen_to=args.deepen_to)
     with tempfile.TemporaryDirectory(prefix="seeded-bug-") as tmp:
         root = Path(tmp, bug.project)
         original = seed(bug, root)
-        propose = oracle(bug, original) if args.proposer == "oracle" else ModelProposer(opts, args.candidates)
+        propose = oracle(bug, original) if args.proposer == "oracle" else \
+            ModelProposer(opts, max(args.candidates, args.deepen_to))
         t0 = time.monotonic()
         try:
             report = fix(root, [], settings, propose=propose)
@@ -160,6 +161,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--limit", type=int, default=0, help="the first N bugs, interleaved across projects (0 = all)")
     p.add_argument("--candidates", type=int, default=8, help="K candidates per gap (<= 16)")
+    p.add_argument("--deepen-to", type=int, default=16,
+                   help="then, time permitting, up to this many candidates per gap (<= 16)")
     p.add_argument("--max-time", type=float, default=60.0, help="seconds per bug before fix gives up")
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test run")
     p.add_argument("--proposer", choices=["model", "oracle"], default="model")
@@ -167,8 +170,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None)
     args = p.parse_args()
-    if not 1 <= args.candidates <= 16:
-        p.error("--candidates must be between 1 and 16")
+    if not 1 <= args.candidates <= 16 or not 0 <= args.deepen_to <= 16:
+        p.error("--candidates must be between 1 and 16, --deepen-to between 0 and 16")
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates)
     bugs = interleaved(BUGS)[: args.limit or None]
     rows = []
@@ -183,13 +186,14 @@ def main() -> int:
     fixed = [r for r in attempted if r["fixed"]]
     rate = len(fixed) / len(attempted) if attempted else 0.0
     median = statistics.median(r["time_s"] for r in attempted) if attempted else 0.0
-    print(f"\nproposer {args.proposer}, K={args.candidates}: fixed {len(fixed)}/{len(attempted)} "
+    print(f"\nproposer {args.proposer}, K={args.candidates} (then up to {args.deepen_to}): fixed {len(fixed)}/{len(attempted)} "
           f"({rate:.0%}), median time per attempted fix {median:.1f} s, "
           f"{len(rows) - len(attempted)} bugs not attempted (seeding error or no failing test)")
     out = Path(args.out) if args.out else HERE / "results" / (
         "seeded_bugs.json" if args.proposer == "model" else "seeded_bugs-oracle.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"proposer": args.proposer, "candidates": args.candidates,
+                               "deepen_to": args.deepen_to,
                                "max_time_s": args.max_time, "model": args.model or "embedded",
                                "bugs": len(rows), "attempted": len(attempted), "fixed": len(fixed),
                                "fix_rate": round(rate, 3), "median_time_s": round(median, 2),

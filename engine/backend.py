@@ -53,6 +53,8 @@ class RequestCancelled(BackendError):
 
 
 MAX_INIT_TOKENS = 512                 # longest init_text a rewrite accepts
+MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
+SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
 
 
@@ -65,9 +67,10 @@ class Candidate:
 
 @dataclass
 class Substitution:
-    text: str                         # init_text with one token replaced
-    score: float                      # log p(new token) - log p(old token) at that position
-    position: int                     # character offset of the replaced token in init_text
+    text: str                         # init_text with one token edited
+    score: float                      # how much the model prefers it (see token_substitutions, token_edits)
+    position: int                     # character offset of the edit in init_text
+    kind: str = "substitute"          # substitute | insert | delete | swap
 
 
 @dataclass
@@ -222,11 +225,11 @@ class EmbeddedBackend:
                             limit: int = 16) -> list[Substitution]:
         """One-token edits of ``text`` the model prefers, best first.
 
-        Each token of ``text`` is masked alone (one canvas row per token, one batch, one forward
-        pass sharing the context cache) and the model's distribution there, conditioned on
-        both sides, proposes the ``per_position`` likeliest other tokens. A substitution's score
-        is how much likelier the new token is than the one it replaces: the masked-LM way to find
-        a wrong operator, constant or index (``<`` for ``<=``, ``1`` for ``0``).
+        Each token of ``text`` is masked alone (one canvas row per token, one batch sharing the
+        context cache) and the model's distribution there, conditioned on both sides, proposes
+        the ``per_position`` likeliest other tokens. A substitution's score is how much likelier
+        the new token is than the one it replaces: the masked-LM way to find a wrong operator,
+        constant or index (``<`` for ``<=``, ``1`` for ``0``).
         """
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids, offsets = enc["input_ids"], enc["offset_mapping"]
@@ -234,19 +237,112 @@ class EmbeddedBackend:
             return []
         with torch.inference_mode():
             cache, _ = self.encode_cached(self.encode_text(prefix, suffix))
-            n = len(ids)
-            canvas = torch.tensor([ids]).repeat(n, 1)
-            canvas[torch.arange(n), torch.arange(n)] = self.special.mask
-            logits = self.model.denoise(canvas, cache.expand(n))[torch.arange(n), torch.arange(n)]   # (n, V)
-            # Whitespace tokens are neither replaced nor proposed: indentation edits are not fixes.
-            blank = self.sampler_special.blank
-            logits[:, self.sampler_special.forbidden + [self.special.pad_end] + blank] = float("-inf")
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            current = logp[torch.arange(n), torch.tensor(ids)]
-            logp[torch.arange(n), torch.tensor(ids)] = float("-inf")
-            top = logp.topk(per_position, dim=-1)
+            subs, _ = self._substitutions(cache, ids, offsets, text, per_position)
+        return sorted(subs, key=lambda sub: -sub.score)[:limit]
+
+    def token_edits(self, prefix: str, suffix: str, text: str, limit: int = 16,
+                    proposals: tuple[int, int, int, int] = (12, 6, 6, 6)) -> list[Substitution]:
+        """Small edits of ``text`` (replace, insert or delete a token, delete two in a row, or
+        swap two names or numbers), best first by how much they raise the model's
+        pseudo-log-likelihood of the text.
+
+        Proposals come from single masked positions, as in ``token_substitutions``: the best
+        ``proposals[0]`` substitutions; the ``proposals[1]`` likeliest tokens for a mask
+        inserted between two tokens; the ``proposals[2]`` deletions of the tokens the model
+        finds least likely where they are; and the ``proposals[3]`` swaps of two different name or
+        number tokens whose masked distributions most prefer each other's token (``right -
+        left`` for ``left - right``). Each proposal, and ``text`` itself, is then scored
+        by its pseudo-log-likelihood: the sum over its tokens, and the ``<|pad_end|>`` after
+        them (the length), of log p(token | both sides and the rest of the text, that token
+        masked). An edit's score is its gain over ``text``. Whitespace tokens are neither
+        proposed nor deleted.
+        """
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = enc["input_ids"], enc["offset_mapping"]
+        if not ids or len(ids) > MAX_EDIT_TOKENS:
+            return []
+        n_sub, n_ins, n_del, n_swap = proposals
+        n = len(ids)
+        blank_ids = set(self.sampler_special.blank)
+        with torch.inference_mode():
+            cache, _ = self.encode_cached(self.encode_text(prefix, suffix))
+            subs, seen = self._substitutions(cache, ids, offsets, text, 4)
+            current = seen[torch.arange(n), torch.tensor(ids)]
+            pool: dict[str, tuple[list[int], Substitution]] = {}
+
+            def add(seq: list[int], position: int, kind: str) -> None:
+                new = self.tokenizer.decode(seq)
+                if new != text and new not in pool:
+                    pool[new] = (seq, Substitution(new, 0.0, position, kind))
+
+            for sub in sorted(subs, key=lambda sub: -sub.score)[:n_sub]:
+                add(self.tokenizer(sub.text, add_special_tokens=False)["input_ids"], sub.position, sub.kind)
+            rows = [ids[:i] + [self.special.mask] + ids[i:] for i in range(n + 1)]
+            logp = self._masked_logp(cache, rows, list(range(n + 1)))
+            logp[:, self._unproposable()] = float("-inf")
+            top = logp.topk(2, dim=-1)
+            inserts = sorted(((v, i, t) for i in range(n + 1)
+                              for v, t in zip(top.values[i].tolist(), top.indices[i].tolist())), reverse=True)
+            for _, i, tok in inserts[:n_ins]:
+                add(ids[:i] + [tok] + ids[i:], offsets[i][0] if i < n else len(text), "insert")
+            spans = [(float(current[i]), i, 1) for i in range(n) if ids[i] not in blank_ids]
+            spans += [(float(current[i] + current[i + 1]), i, 2) for i in range(n - 1)
+                      if ids[i] not in blank_ids and ids[i + 1] not in blank_ids]
+            for _, i, width in sorted(spans)[:n_del]:
+                add(ids[:i] + ids[i + width:], offsets[i][0], "delete")
+            words = [i for i in range(n) if self.tokenizer.decode([ids[i]]).strip().isidentifier()
+                     or self.tokenizer.decode([ids[i]]).strip().isdigit()]
+            swaps = sorted(((float(seen[i, ids[j]] + seen[j, ids[i]] - current[i] - current[j]), i, j)
+                            for a, i in enumerate(words) for j in words[a + 1:] if ids[i] != ids[j]),
+                           reverse=True)
+            for _, i, j in swaps[:n_swap]:
+                seq = list(ids)
+                seq[i], seq[j] = ids[j], ids[i]
+                add(seq, offsets[i][0], "swap")
+            if not pool:
+                return []
+            seqs = [ids] + [seq for seq, _ in pool.values()]
+            pll = self._pseudo_loglik(cache, seqs)
+        edits = [edit for _, edit in pool.values()]
+        for edit, value in zip(edits, pll[1:]):
+            edit.score = value - pll[0]
+        return sorted(edits, key=lambda edit: -edit.score)[:limit]
+
+    def _unproposable(self) -> list[int]:
+        """Tokens an edit never writes: specials, pad_end and whitespace (indentation edits
+        are not fixes)."""
+        return self.sampler_special.forbidden + [self.special.pad_end] + self.sampler_special.blank
+
+    def _masked_logp(self, cache, rows: list[list[int]], at: list[int], chunk: int = 256) -> torch.Tensor:
+        """log p over the vocabulary at position ``at[r]`` of canvas row ``r``: (R, V). Rows are
+        ended with pad_end (the layout the model learned) up to the next multiple of
+        ``SCORE_WIDTH_STEP``, so a row's numbers do not depend on the other rows of the batch."""
+        widths = [SCORE_WIDTH_STEP * (len(r) // SCORE_WIDTH_STEP + 1) for r in rows]
+        out = torch.empty(len(rows), self.model.config.vocab_size)
+        pad = self.special.pad_end
+        for width in sorted(set(widths)):
+            idx = [i for i, w in enumerate(widths) if w == width]
+            for s in range(0, len(idx), chunk):
+                part = idx[s: s + chunk]
+                canvas = torch.tensor([rows[i] + [pad] * (width - len(rows[i])) for i in part])
+                out[part] = self.model.denoise(canvas, cache.expand(len(part)),
+                                               at=torch.tensor([at[i] for i in part])).float()
+        return torch.log_softmax(out, dim=-1)
+
+    def _substitutions(self, cache, ids: list[int], offsets, text: str,
+                       per_position: int) -> tuple[list[Substitution], torch.Tensor]:
+        """Substitutions of each non-blank token (masked alone), and the log-probabilities
+        (n, V) they were read from."""
+        n = len(ids)
+        rows = [ids[:i] + [self.special.mask] + ids[i + 1:] for i in range(n)]
+        seen = self._masked_logp(cache, rows, list(range(n)))
+        current = seen[torch.arange(n), torch.tensor(ids)]
+        logp = seen.clone()
+        logp[:, self._unproposable()] = float("-inf")
+        logp[torch.arange(n), torch.tensor(ids)] = float("-inf")
+        top = logp.topk(per_position, dim=-1)
         found: dict[str, Substitution] = {}
-        blank_ids = set(blank)
+        blank_ids = set(self.sampler_special.blank)
         for i in range(n):
             if ids[i] in blank_ids:
                 continue
@@ -254,7 +350,22 @@ class EmbeddedBackend:
                 new = self.tokenizer.decode(ids[:i] + [tok] + ids[i + 1:])
                 if new != text and new not in found:
                     found[new] = Substitution(new, value - float(current[i]), offsets[i][0])
-        return sorted(found.values(), key=lambda sub: -sub.score)[:limit]
+        return list(found.values()), seen
+
+    def _pseudo_loglik(self, cache, seqs: list[list[int]]) -> list[float]:
+        """For each token sequence: sum over its tokens and the pad_end after them of
+        log p(token | context, the rest of the sequence), that token masked alone."""
+        rows, at, target, owner = [], [], [], []
+        for k, ids in enumerate(seqs):
+            full = ids + [self.special.pad_end]
+            for i, tok in enumerate(full):
+                rows.append(full[:i] + [self.special.mask] + full[i + 1:])
+                at.append(i)
+                target.append(tok)
+                owner.append(k)
+        logp = self._masked_logp(cache, rows, at)
+        picked = logp[torch.arange(len(rows)), torch.tensor(target)]
+        return torch.zeros(len(seqs)).index_add_(0, torch.tensor(owner), picked).tolist()
 
     def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                  t0: float, reused: int = 0) -> InfillResult:

@@ -223,8 +223,9 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         """Logits from hidden states, with the same norm and tied head as the canvas."""
         return F.linear(self.norm(hidden), self.embed.weight)
 
-    def denoise(self, canvas: torch.Tensor, cache: ContextCache) -> torch.Tensor:
-        """Logits (B, N, V) for a canvas (B, N) reading the context cache; nothing is cached."""
+    def denoise(self, canvas: torch.Tensor, cache: ContextCache, at: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (B, N, V) for a canvas (B, N) reading the context cache; nothing is cached.
+        With ``at`` (B,), only row b's position ``at[b]``: logits (B, V)."""
         B, N = canvas.shape
         positions = cache.lengths[:, None] + torch.arange(N, device=canvas.device)[None]
         cos, sin = self._rope(positions)
@@ -233,6 +234,8 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         x = self.embed(canvas)
         for i, blk in enumerate(self.blocks):
             x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
+        if at is not None:
+            x = x[torch.arange(B, device=canvas.device), at]
         return self.lm_logits(x)
 
     def forward(self, context_ids: torch.Tensor, canvas_ids: torch.Tensor,

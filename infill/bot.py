@@ -40,6 +40,9 @@ def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--test-memory-mb", type=int, default=2048, help="address-space limit per test run")
     f.add_argument("--max-gaps", type=int, default=8, help="gaps tried per suspect place")
     f.add_argument("--max-time", type=float, default=300.0, help="seconds before the search gives up")
+    f.add_argument("--deepen-to", type=int, default=16, metavar="N",
+                   help="when every gap has had its --candidates and time is left, try each gap's next "
+                        "candidates up to N (at most 16; N <= --candidates: no second pass)")
     f.add_argument("--python", default=sys.executable, help="interpreter that runs pytest")
     f.add_argument("--plugin-autoload", action=argparse.BooleanOptionalAction, default=True,
                    help="let pytest load third-party plugins (off: faster runs)")
@@ -129,13 +132,15 @@ def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
     try:
         if not 1 <= opts.candidates <= fixing.MAX_CANDIDATES:
             raise RepositoryError(f"--candidates must be between 1 and {fixing.MAX_CANDIDATES} for fix")
+        if not 0 <= args.deepen_to <= fixing.MAX_CANDIDATES:
+            raise RepositoryError(f"--deepen-to must be between 0 and {fixing.MAX_CANDIDATES}")
         root = Path(args.repo)
         if args.apply and not args.force:
             fixing.check_python_repo(root.resolve())
             fixing.check_clean(root)
         settings = fixing.FixSettings(
             candidates=opts.candidates, timeout_s=args.test_timeout, memory_mb=args.test_memory_mb,
-            max_gaps=args.max_gaps, max_time_s=args.max_time,
+            max_gaps=args.max_gaps, max_time_s=args.max_time, deepen_to=args.deepen_to,
             python=os.path.abspath(args.python) if os.sep in args.python else args.python,
             plugin_autoload=args.plugin_autoload)
         report = fixing.fix(root, args.pytest_args, settings, options=opts)

@@ -7,7 +7,13 @@
    cannot be tested (no tests, import errors, pytest missing) raises ``RepositoryError``;
 2. for each failing test, finds suspect code (``fixgaps.suspects``) and its gaps
    (``fixgaps.gaps_for``), asks ``propose(gap)`` for candidates (the model by default:
-   ``ModelProposer``), drops duplicates and those that add syntax errors;
+   ``ModelProposer``), drops duplicates and those that add syntax errors. Gaps at lines a
+   traceback names come first; the line gaps of the functions the test calls are then
+   ranked by ``propose.suspicion`` (how much the model would like to change each line),
+   when the proposer has it;
+   The first ``candidates`` (K) of each gap are tried, gap after gap; when every gap has had
+   its K and time is left, each gap's next candidates up to ``deepen_to`` are tried, in the
+   same order (a wider search only where the first one came up empty-handed);
 3. verifies each candidate in a fresh copy of the snapshot (with TMPDIR beside it, removed
    with it): the failing test and the other tests of its module run in the sandbox
    (``infill.sandbox``: scrubbed environment, wall-time, CPU and memory limits); a candidate wins when the failing test passes,
@@ -44,6 +50,7 @@ MAX_CANDIDATES = 16
 @dataclass
 class FixSettings:
     candidates: int = 8             # K candidates per gap (at most MAX_CANDIDATES)
+    deepen_to: int = MAX_CANDIDATES  # then, time permitting, up to this many per gap (<= K: no second pass)
     timeout_s: float = 20.0         # wall time per test run; raised to 2x the baseline run + 2 s
     memory_mb: int = 2048           # address-space limit per test run
     max_gaps: int = 8               # gaps per suspect
@@ -87,10 +94,12 @@ class FixReport:
 
 class ModelProposer:
     """K candidates per gap from the model, with the failing test as a comment block before
-    the prefix: for a one-line gap, half are the one-token substitutions the model prefers
-    most (``EmbeddedBackend.token_substitutions``: each token masked alone, read with both
-    sides); of the rest, half are re-noised from the gap's current text (``editing.rewrite``)
-    and half written from scratch (``api.complete``)."""
+    the prefix. For a one-line gap, three quarters are the small edits the model prefers
+    most (``EmbeddedBackend.token_edits``: a token replaced, inserted or deleted, two names
+    swapped, ranked by the model's pseudo-log-likelihood of the line, read with both sides).
+    Of the rest, half are re-noised from the gap's current text (``editing.rewrite``) and half
+    written from scratch (``api.complete``). The three kinds are interleaved, so any first
+    part of the list holds some of each."""
 
     def __init__(self, options: InfillOptions, candidates: int, backend=None, renoise: float = 0.5):
         self.options, self.k, self.backend, self.renoise = options, candidates, backend, renoise
@@ -99,28 +108,48 @@ class ModelProposer:
         from infill.api import complete, get_backend
         from infill.editing import rewrite
 
-        out: list[str] = []
+        edits: list[str] = []
+        rewrites: list[str] = []
         backend = self.backend or get_backend(self.options)
-        if gap.kind == "line" and gap.original.strip() and hasattr(backend, "token_substitutions"):
+        if gap.kind == "line" and gap.original.strip() and hasattr(backend, "token_edits"):
             before, after = gap.text[: gap.start], gap.text[gap.end:]
-            subs = backend.token_substitutions(gap.context + before, after, gap.original, per_position=4,
-                                               limit=8 * self.k)
-            valid = [sub.text for sub in subs if not adds_syntax_errors(before, sub.text, after, "python")]
-            out += valid[: self.k // 2]
-        k_left = self.k - len(out)
+            found = backend.token_edits(gap.context + before, after, gap.original, limit=4 * self.k)
+            edits = [e.text for e in found if not adds_syntax_errors(before, e.text, after, "python")]
+            edits = edits[: self.k * 3 // 4]
+        k_left = self.k - len(edits)
         k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
             if k_rewrite:
-                res = rewrite(gap.text, gap.start, gap.end, "python",
-                              replace(self.options, candidates=k_rewrite), backend,
-                              renoise=self.renoise, extra_context=gap.context)
-                out += res.candidates
+                rewrites = rewrite(gap.text, gap.start, gap.end, "python",
+                                   replace(self.options, candidates=k_rewrite), backend,
+                                   renoise=self.renoise, extra_context=gap.context).candidates
         except InfillError:
             k_rewrite = 0
         doc = gap.text[: gap.start] + gap.text[gap.end:]
-        res = complete(doc, gap.start, "python", replace(self.options, candidates=max(1, k_left - k_rewrite)),
-                       backend, extra_context=gap.context)
-        return out + res.candidates
+        fresh = complete(doc, gap.start, "python", replace(self.options, candidates=max(1, k_left - k_rewrite)),
+                         backend, extra_context=gap.context).candidates
+        return interleave([edits, rewrites, fresh])
+
+    def suspicion(self, gap: FixGap) -> float:
+        """How much the model would like to change a line gap: the largest gain in log-probability
+        of one token substitution (each token masked alone, read with both sides and the failing
+        test). Other gaps, and backends that cannot say, get -inf."""
+        from infill.api import get_backend
+
+        backend = self.backend or get_backend(self.options)
+        if gap.kind != "line" or not gap.original.strip() or not hasattr(backend, "token_substitutions"):
+            return float("-inf")
+        subs = backend.token_substitutions(gap.context + gap.text[: gap.start], gap.text[gap.end:], gap.original,
+                                           per_position=1, limit=1)
+        return subs[0].score if subs else float("-inf")
+
+
+def interleave(sources: list[list[str]]) -> list[str]:
+    """One list from ranked lists, each spread evenly over it: item j of a list of n sits at
+    (j + 1/2) / n of the way (ties in source order). Any first part of the result holds about
+    the same share of every list, each in its own order."""
+    keyed = [((j + 0.5) / len(src), s, item) for s, src in enumerate(sources) for j, item in enumerate(src)]
+    return [item for *_, item in sorted(keyed, key=lambda k: k[:2])]
 
 
 # ---------------------------------------------------------------- verification
@@ -209,7 +238,7 @@ def fix(root: str | Path, pytest_args: list[str] = (), settings: FixSettings | N
     settings = settings or FixSettings()
     root = Path(root).resolve()
     check_python_repo(root)
-    propose = propose or ModelProposer(options or InfillOptions(), settings.candidates)
+    propose = propose or ModelProposer(options or InfillOptions(), max(settings.candidates, settings.deepen_to))
     with tempfile.TemporaryDirectory(prefix="infill-snapshot-") as tmp:
         snapshot = copy_tree(root, Path(tmp, "repo"))
         verifier = Verifier(snapshot, list(pytest_args), settings)
@@ -228,31 +257,65 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
             settings: FixSettings, report: FixReport, t0: float) -> None:
     index = function_index(snapshot)
     fixed: set[str] = set()
+    deadline = t0 + settings.max_time_s
+    K = settings.candidates
     for nodeid in baseline.failed[: settings.max_failures]:
         if nodeid in fixed:
             continue
         outcome = baseline.outcomes[nodeid]
         context = _context(snapshot, nodeid, outcome.message)
-        for suspect in suspects(snapshot, outcome, index, settings.max_suspects):
-            text = report.patched.get(suspect.path) or (snapshot / suspect.path).read_text(encoding="utf-8")
-            report.originals.setdefault(suspect.path, (snapshot / suspect.path).read_text(encoding="utf-8"))
-            for gap in gaps_for(suspect.path, text, suspect, context, settings.max_gaps):
-                if time.monotonic() - t0 > settings.max_time_s:
-                    return _finish(report, fixed)
-                report.gaps_tried += 1
-                verdict = _try_gap(gap, nodeid, verifier, propose, settings, report, t0 + settings.max_time_s)
-                if verdict is not None:
-                    fixed |= set(verdict.fixed)
-                    break
-            if nodeid in fixed:
+        tried: list[tuple[FixGap, list[str], set[str]]] = []   # gap, its proposals, candidates seen
+        verdict = None
+        for gap in _ordered(_gaps(snapshot, outcome, index, context, settings, report), propose):
+            if time.monotonic() > deadline:
+                return _finish(report, fixed)
+            report.gaps_tried += 1
+            tried.append((gap, propose(gap), {gap.original}))
+            verdict = _try_gap(gap, tried[-1][1][:K], tried[-1][2], nodeid, verifier, report, deadline)
+            if verdict is not None:
                 break
+        for gap, proposals, seen in tried if verdict is None else ():
+            verdict = _try_gap(gap, proposals[K: settings.deepen_to], seen, nodeid, verifier, report, deadline)
+            if verdict is not None or time.monotonic() > deadline:
+                break
+        if verdict is not None:
+            fixed |= set(verdict.fixed)
     _finish(report, fixed)
 
 
-def _try_gap(gap: FixGap, nodeid: str, verifier: Verifier, propose: Proposer,
-             settings: FixSettings, report: FixReport, deadline: float) -> Verdict | None:
-    seen = {gap.original}
-    for candidate in propose(gap)[: settings.candidates]:
+def _gaps(snapshot: Path, outcome, index, context: str, settings: FixSettings, report: FixReport):
+    """(gap, located) for a failing test: each suspect's gaps, in order, cut from its file's
+    text with the patch so far; located: the suspect is a line a traceback names."""
+    for suspect in suspects(snapshot, outcome, index, settings.max_suspects):
+        original = (snapshot / suspect.path).read_text(encoding="utf-8")
+        report.originals.setdefault(suspect.path, original)
+        for gap in gaps_for(suspect.path, report.patched.get(suspect.path) or original, suspect, context,
+                            settings.max_gaps):
+            yield gap, suspect.line is not None
+
+
+def _ordered(gaps, propose: Proposer):
+    """Gaps at lines a traceback names first, in their order. Then, when the proposer can
+    rank lines (``suspicion``: how much the model would like to change one), the line gaps
+    of the called functions, most suspicious first, then their blocks and bodies; without
+    it, the called functions' gaps in their order."""
+    rank = getattr(propose, "suspicion", None)
+    called = []
+    for gap, located in gaps:
+        if located or rank is None:
+            yield gap
+        else:
+            called.append(gap)
+    if called:
+        lines = [g for g in called if g.kind == "line"]
+        score = {id(g): rank(g) for g in lines}
+        yield from sorted(lines, key=lambda g: -score[id(g)])
+        yield from (g for g in called if g.kind != "line")
+
+
+def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, verifier: Verifier,
+             report: FixReport, deadline: float) -> Verdict | None:
+    for candidate in candidates:
         if time.monotonic() > deadline:
             return None
         new_text = gap.apply(candidate)

@@ -4,6 +4,7 @@ import json
 import shutil
 
 import pytest
+import torch
 
 from engine.backend import MIN_REUSE_TOKENS, EmbeddedBackend, InfillRequest, default_model_dir
 from engine.errors import ModelLoadError
@@ -132,3 +133,31 @@ def test_token_substitutions_change_one_token_and_rank_by_the_model(tiny_model_d
     assert len({s.text for s in subs}) == len(subs)
     assert be.token_substitutions("", "", "") == []
     assert len(ids) >= 3
+
+
+def test_token_edits_insert_delete_swap_and_rank_by_pseudo_likelihood(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    prefix, suffix, line = "def sub(left, right):\n    ", "\n", "return right - left"
+    ids = be.tokenizer(line, add_special_tokens=False)["input_ids"]
+    edits = be.token_edits(prefix, suffix, line, limit=100, proposals=(3, 3, 3, 10))
+    assert [e.score for e in edits] == sorted((e.score for e in edits), reverse=True)
+    assert len({e.text for e in edits}) == len(edits) and line not in {e.text for e in edits}
+    by_kind = {}
+    for e in edits:
+        by_kind.setdefault(e.kind, []).append(e)
+        assert e.text[: e.position] == line[: e.position]
+    assert set(by_kind) == {"substitute", "insert", "delete", "swap"}
+    for e in by_kind["swap"]:      # two name or number tokens trade places
+        assert sorted(e.text) == sorted(line) and e.text != line
+    for e in by_kind["insert"]:
+        assert len(be.tokenizer(e.text, add_special_tokens=False)["input_ids"]) >= len(ids)
+    for e in by_kind["delete"]:
+        assert len(e.text) < len(line) and e.text.strip()
+    # The score is the gain in pseudo-log-likelihood: computed again here from its definition.
+    with torch.inference_mode():
+        cache, _ = be.encode_cached(be.encode_text(prefix, suffix))
+        best = be.tokenizer(edits[0].text, add_special_tokens=False)["input_ids"]
+        plls = [be._pseudo_loglik(cache, [seq])[0] for seq in (ids, best)]
+    assert edits[0].score == pytest.approx(plls[1] - plls[0], abs=1e-3)
+    assert be.token_edits(prefix, suffix, "") == []
+    assert be.token_edits(prefix, suffix, "x = 1 + " * 40) == []      # too long to score

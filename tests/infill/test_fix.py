@@ -172,6 +172,50 @@ def test_repositories_that_cannot_be_fixed_exit_2(tmp_path, monkeypatch, capsys,
 def test_too_many_candidates_is_a_usage_error(repo, capsys):
     code, _, err = run_fix(repo, capsys, "--candidates", "17")
     assert code == 2 and "between 1 and 16" in err
+    code, _, err = run_fix(repo, capsys, "--deepen-to", "17")
+    assert code == 2 and "--deepen-to must be between 0 and 16" in err
+
+
+@pytest.mark.parametrize("deepen_to, status, tried", [("0", "not-fixed", 1), ("2", "not-fixed", 2),
+                                                      ("3", "fixed", 3)])
+def test_a_second_pass_tries_more_candidates_only_when_the_first_found_nothing(
+        repo, monkeypatch, capsys, deepen_to, status, tried):
+    gaps = scripted(monkeypatch, [WRONG, "return a * b", RIGHT])
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--candidates", "1", "--deepen-to", deepen_to)
+    report = json.loads(out)
+    assert (report["status"], report["candidates_tried"]) == (status, tried), err
+    assert len(gaps) == report["gaps_tried"] == 1     # the second pass reuses the gap's proposals
+
+
+def test_called_functions_lines_are_tried_most_suspicious_first():
+    text = "def f(x):\n    a = 1\n    b = 2\n    return a + b\n"
+    def gap(kind, line):
+        start = text.index(text.split("\n")[line - 1].strip())
+        return FixGap("m.py", kind, text, start, text.index("\n", start), line, line)
+    frame, body = gap("line", 4), gap("body", 2)
+    called = [gap("line", 4), gap("line", 3), gap("line", 2), body]
+    gaps = [(frame, True)] + [(g, False) for g in called]
+
+    class Ranked:
+        def __call__(self, g):
+            return []
+
+        def suspicion(self, g):
+            assert g.kind == "line"
+            return {"a = 1": 2.0, "b = 2": 5.0, "return a + b": -1.0}[g.original]
+
+    assert [(g.kind, g.original) for g in fixing._ordered(iter(gaps), Ranked())] == [
+        ("line", "return a + b"),                                       # the traceback's line
+        ("line", "b = 2"), ("line", "a = 1"), ("line", "return a + b"),  # by suspicion
+        ("body", "a = 1")]
+    assert list(fixing._ordered(iter(gaps), lambda g: [])) == [frame, *called]
+
+
+def test_interleave_spreads_each_ranked_list_over_the_result():
+    assert fixing.interleave([["e1", "e2", "e3", "e4", "e5", "e6"], ["r1"], ["c1"]]) == \
+        ["e1", "e2", "e3", "r1", "c1", "e4", "e5", "e6"]
+    assert fixing.interleave([[], ["r1", "r2"], ["c1"]]) == ["r1", "c1", "r2"]
+    assert fixing.interleave([[], []]) == []
 
 
 # ---------------------------------------------------------------- the pieces
