@@ -56,7 +56,7 @@ class FixSettings:
     max_gaps: int = 8               # gaps per suspect
     max_suspects: int = 8           # suspect places per failing test
     max_failures: int = 5           # failing tests worked on, in report order
-    max_time_s: float = 300.0       # stop looking after this long (the baseline included)
+    max_time_s: float = 300.0       # stop looking by then (the baseline included): no step starts that would overrun
     python: str = sys.executable    # the interpreter that runs pytest
     plugin_autoload: bool = True    # False: PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, seconds faster per run
 
@@ -257,7 +257,7 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
             settings: FixSettings, report: FixReport, t0: float) -> None:
     index = function_index(snapshot)
     fixed: set[str] = set()
-    deadline = t0 + settings.max_time_s
+    budget = _Budget(t0 + settings.max_time_s)
     K = settings.candidates
     for nodeid in baseline.failed[: settings.max_failures]:
         if nodeid in fixed:
@@ -267,20 +267,39 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
         tried: list[tuple[FixGap, list[str], set[str]]] = []   # gap, its proposals, candidates seen
         verdict = None
         for gap in _ordered(_gaps(snapshot, outcome, index, context, settings, report), propose):
-            if time.monotonic() > deadline:
+            if not budget.allows("propose"):
                 return _finish(report, fixed)
             report.gaps_tried += 1
-            tried.append((gap, propose(gap), {gap.original}))
-            verdict = _try_gap(gap, tried[-1][1][:K], tried[-1][2], nodeid, verifier, report, deadline)
+            tried.append((gap, budget.run("propose", propose, gap), {gap.original}))
+            verdict = _try_gap(gap, tried[-1][1][:K], tried[-1][2], nodeid, verifier, report, budget)
             if verdict is not None:
                 break
         for gap, proposals, seen in tried if verdict is None else ():
-            verdict = _try_gap(gap, proposals[K: settings.deepen_to], seen, nodeid, verifier, report, deadline)
-            if verdict is not None or time.monotonic() > deadline:
+            verdict = _try_gap(gap, proposals[K: settings.deepen_to], seen, nodeid, verifier, report, budget)
+            if verdict is not None or not budget.allows("check"):
                 break
         if verdict is not None:
             fixed |= set(verdict.fixed)
     _finish(report, fixed)
+
+
+class _Budget:
+    """The search's time. A step (a gap's proposals, a test run) starts only when one as long
+    as the last of its kind would end by the deadline: ``max_time_s`` is kept, not overrun."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.last: dict[str, float] = {}
+
+    def allows(self, kind: str) -> bool:
+        return time.monotonic() + self.last.get(kind, 0.0) <= self.deadline
+
+    def run(self, kind: str, fn, *args):
+        start = time.monotonic()
+        try:
+            return fn(*args)
+        finally:
+            self.last[kind] = time.monotonic() - start
 
 
 def _gaps(snapshot: Path, outcome, index, context: str, settings: FixSettings, report: FixReport):
@@ -314,9 +333,9 @@ def _ordered(gaps, propose: Proposer):
 
 
 def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, verifier: Verifier,
-             report: FixReport, deadline: float) -> Verdict | None:
+             report: FixReport, budget: "_Budget") -> Verdict | None:
     for candidate in candidates:
-        if time.monotonic() > deadline:
+        if not budget.allows("check"):
             return None
         new_text = gap.apply(candidate)
         if candidate in seen or new_text == gap.text or \
@@ -326,7 +345,7 @@ def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, ve
             continue
         seen.add(candidate)
         report.candidates_tried += 1
-        verdict = verifier.check({**report.patched, gap.path: new_text}, nodeid)
+        verdict = budget.run("check", verifier.check, {**report.patched, gap.path: new_text}, nodeid)
         report.candidates_killed += verdict.killed
         if verdict.ok:
             report.patched[gap.path] = new_text

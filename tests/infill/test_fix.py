@@ -285,3 +285,11 @@ def test_suspects_follow_calls_breadth_first(tmp_path):
     found = suspects(tmp_path, outcome, function_index(tmp_path))
     assert [s.function_line for s in found] == [1, 5, 9]
     assert suspects(tmp_path, outcome, function_index(tmp_path), limit=2)[-1].function_line == 5
+
+
+def test_the_time_budget_starts_no_step_that_would_overrun_it():
+    import time
+    budget = fixing._Budget(time.monotonic() + 1.0)
+    assert budget.allows("check") and budget.run("check", time.sleep, 0.6) is None
+    assert not budget.allows("check")      # another 0.6 s run would end after the deadline
+    assert budget.allows("propose")        # a kind never timed is allowed until the deadline
