@@ -171,14 +171,15 @@ class Verifier:
         self.timeout_s = settings.timeout_s
         self.baseline: TestRun | None = None
 
-    def run(self, files: dict[str, str], args: list[str]) -> TestRun:
+    def run(self, files: dict[str, str], args: list[str], timeout_s: float | None = None) -> TestRun:
         with tempfile.TemporaryDirectory(prefix="infill-fix-") as tmp:
             work = copy_tree(self.snapshot, Path(tmp, "repo"))
             for rel, text in files.items():
                 (work / rel).write_text(text, encoding="utf-8")
             scratch = Path(tmp, "tmp")   # TMPDIR: the tests' temporary files go away with the copy
             scratch.mkdir()
-            return run_pytest(work, args, python=self.settings.python, timeout_s=self.timeout_s,
+            limit = self.timeout_s if timeout_s is None else min(self.timeout_s, timeout_s)
+            return run_pytest(work, args, python=self.settings.python, timeout_s=limit,
                               memory_mb=self.settings.memory_mb, plugin_autoload=self.settings.plugin_autoload,
                               extra_env={"TMPDIR": str(scratch)})
 
@@ -187,11 +188,12 @@ class Verifier:
         self.timeout_s = max(self.settings.timeout_s, 2 * self.baseline.sandbox.duration_s + 2)
         return self.baseline
 
-    def check(self, files: dict[str, str], target: str) -> Verdict:
-        """The failing test ``target`` and the other tests of its module, with ``files`` written."""
+    def check(self, files: dict[str, str], target: str, timeout_s: float | None = None) -> Verdict:
+        """The failing test ``target`` and the other tests of its module, with ``files`` written;
+        ``timeout_s`` lowers the run's wall-time limit (the search's time left)."""
         base = self.baseline
         module = target.split("::")[0]
-        run = self.run(files, [module])
+        run = self.run(files, [module], timeout_s)
         passing = {n for n, o in run.outcomes.items() if o.status == "passed"}
         fixed = [n for n in base.failed if n in passing]
         broken = [n for n in sorted(base.passed) if n.split("::")[0] == module and n not in passing
@@ -285,11 +287,15 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
 
 class _Budget:
     """The search's time. A step (a gap's proposals, a test run) starts only when one as long
-    as the last of its kind would end by the deadline: ``max_time_s`` is kept, not overrun."""
+    as the last of its kind would end by the deadline, and a test run is stopped at the
+    deadline (a hanging candidate too): ``max_time_s`` is kept, not overrun."""
 
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.last: dict[str, float] = {}
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
 
     def allows(self, kind: str) -> bool:
         return time.monotonic() + self.last.get(kind, 0.0) <= self.deadline
@@ -345,7 +351,8 @@ def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, ve
             continue
         seen.add(candidate)
         report.candidates_tried += 1
-        verdict = budget.run("check", verifier.check, {**report.patched, gap.path: new_text}, nodeid)
+        verdict = budget.run("check", verifier.check, {**report.patched, gap.path: new_text}, nodeid,
+                             max(1.0, budget.left()))
         report.candidates_killed += verdict.killed
         if verdict.ok:
             report.patched[gap.path] = new_text

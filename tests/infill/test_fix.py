@@ -293,3 +293,11 @@ def test_the_time_budget_starts_no_step_that_would_overrun_it():
     assert budget.allows("check") and budget.run("check", time.sleep, 0.6) is None
     assert not budget.allows("check")      # another 0.6 s run would end after the deadline
     assert budget.allows("propose")        # a kind never timed is allowed until the deadline
+
+
+def test_a_hanging_candidate_is_stopped_at_the_search_deadline(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [HANGS, RIGHT])
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--max-time", "6", "--test-timeout", "60")
+    report = json.loads(out)
+    assert report["candidates_killed"] == 1 and report["status"] == "not-fixed"
+    assert report["time_s"] < 12          # the 60 s test limit gave way to the search's 6 s
