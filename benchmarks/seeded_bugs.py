@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from infill.config import InfillOptions  # noqa: E402
 from infill.errors import RepositoryError  # noqa: E402
-from infill.fix import FixSettings, ModelProposer, fix  # noqa: E402
+from infill.fix import FixSettings, fix  # noqa: E402
 from infill.fixgaps import FixGap  # noqa: E402
 
 PROJECTS = HERE / "seeded_bugs"
@@ -142,11 +142,10 @@ def run_bug(bug: Bug, args, opts: InfillOptions) -> dict:
     with tempfile.TemporaryDirectory(prefix="seeded-bug-") as tmp:
         root = Path(tmp, bug.project)
         original = seed(bug, root)
-        propose = oracle(bug, original) if args.proposer == "oracle" else \
-            ModelProposer(opts, max(args.candidates, args.deepen_to))
+        propose = oracle(bug, original) if args.proposer == "oracle" else None   # None: fix's ModelProposer
         t0 = time.monotonic()
         try:
-            report = fix(root, [], settings, propose=propose)
+            report = fix(root, [], settings, propose=propose, options=opts)
         except RepositoryError as exc:
             return {"id": bug.id, "kind": bug.kind, "status": "error", "error": str(exc), "fixed": False,
                     "candidates_tried": 0, "time_s": round(time.monotonic() - t0, 2)}

@@ -290,8 +290,8 @@ class EmbeddedBackend:
                       if ids[i] not in blank_ids and ids[i + 1] not in blank_ids]
             for _, i, width in sorted(spans)[:n_del]:
                 add(ids[:i] + ids[i + width:], offsets[i][0], "delete")
-            words = [i for i in range(n) if self.tokenizer.decode([ids[i]]).strip().isidentifier()
-                     or self.tokenizer.decode([ids[i]]).strip().isdigit()]
+            pieces = [self.tokenizer.decode([t]).strip() for t in ids]
+            words = [i for i in range(n) if pieces[i].isidentifier() or pieces[i].isdigit()]
             swaps = sorted(((float(seen[i, ids[j]] + seen[j, ids[i]] - current[i] - current[j]), i, j)
                             for a, i in enumerate(words) for j in words[a + 1:] if ids[i] != ids[j]),
                            reverse=True)

@@ -10,10 +10,10 @@
    ``ModelProposer``), drops duplicates and those that add syntax errors. Gaps at lines a
    traceback names come first; the line gaps of the functions the test calls are then
    ranked by ``propose.suspicion`` (how much the model would like to change each line),
-   when the proposer has it;
-   The first ``candidates`` (K) of each gap are tried, gap after gap; when every gap has had
-   its K and time is left, each gap's next candidates up to ``deepen_to`` are tried, in the
-   same order (a wider search only where the first one came up empty-handed);
+   when the proposer has it. The first ``candidates`` (K) of each gap are tried, gap after
+   gap; when every gap has had its K and time is left, each gap's next candidates up to
+   ``deepen_to`` are tried, in the same order (a wider search only where the first one came
+   up empty-handed);
 3. verifies each candidate in a fresh copy of the snapshot (with TMPDIR beside it, removed
    with it): the failing test and the other tests of its module run in the sandbox
    (``infill.sandbox``: scrubbed environment, wall-time, CPU and memory limits); a candidate wins when the failing test passes,
@@ -272,8 +272,9 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
             if not budget.allows("propose"):
                 return _finish(report, fixed)
             report.gaps_tried += 1
-            tried.append((gap, budget.run("propose", propose, gap), {gap.original}))
-            verdict = _try_gap(gap, tried[-1][1][:K], tried[-1][2], nodeid, verifier, report, budget)
+            proposals, seen = budget.run("propose", propose, gap), {gap.original}
+            tried.append((gap, proposals, seen))
+            verdict = _try_gap(gap, proposals[:K], seen, nodeid, verifier, report, budget)
             if verdict is not None:
                 break
         for gap, proposals, seen in tried if verdict is None else ():
@@ -339,7 +340,7 @@ def _ordered(gaps, propose: Proposer):
 
 
 def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, verifier: Verifier,
-             report: FixReport, budget: "_Budget") -> Verdict | None:
+             report: FixReport, budget: _Budget) -> Verdict | None:
     for candidate in candidates:
         if not budget.allows("check"):
             return None
