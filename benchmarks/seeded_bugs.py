@@ -131,14 +131,16 @@ def oracle(bug: Bug, original: str):
         before, after = gap.text[: gap.start], gap.text[gap.end:]
         if gap.path == bug.file and original.startswith(before) and original.endswith(after) \
                 and len(before) + len(after) <= len(original):
-            return [original[len(before): len(original) - len(after)]]
+            middle = original[len(before): len(original) - len(after)]
+            return [middle.strip("\n").lstrip(" \t") if gap.kind == "insert" else middle]
         return []
     return propose
 
 
 def run_bug(bug: Bug, args, opts: InfillOptions) -> dict:
     settings = FixSettings(candidates=args.candidates, timeout_s=args.test_timeout, memory_mb=1024,
-                           max_time_s=args.max_time, plugin_autoload=False, deepen_to=args.deepen_to)
+                           max_time_s=args.max_time, plugin_autoload=False, deepen_to=args.deepen_to,
+                           localize=args.localize, missing_lines=args.missing_lines)
     with tempfile.TemporaryDirectory(prefix="seeded-bug-") as tmp:
         root = Path(tmp, bug.project)
         original = seed(bug, root)
@@ -165,6 +167,10 @@ def main() -> int:
     p.add_argument("--max-time", type=float, default=60.0, help="seconds per bug before fix gives up")
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test run")
     p.add_argument("--proposer", choices=["model", "oracle"], default="model")
+    p.add_argument("--localize", action=argparse.BooleanOptionalAction, default=True,
+                   help="rank lines by a traced test run (fix's default)")
+    p.add_argument("--missing-lines", action=argparse.BooleanOptionalAction, default=False,
+                   help="also try insert gaps for a missing line (fix's --missing-lines)")
     p.add_argument("--model", default=None, help="model folder (default: the embedded model)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None)
@@ -192,7 +198,8 @@ def main() -> int:
         "seeded_bugs.json" if args.proposer == "model" else "seeded_bugs-oracle.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"proposer": args.proposer, "candidates": args.candidates,
-                               "deepen_to": args.deepen_to,
+                               "deepen_to": args.deepen_to, "localize": args.localize,
+                               "missing_lines": args.missing_lines,
                                "max_time_s": args.max_time, "model": args.model or "embedded",
                                "bugs": len(rows), "attempted": len(attempted), "fixed": len(fixed),
                                "fix_rate": round(rate, 3), "median_time_s": round(median, 2),

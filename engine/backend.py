@@ -11,6 +11,8 @@ block-autoregressive layout.
 from __future__ import annotations
 
 import json
+import keyword
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -53,6 +55,10 @@ class RequestCancelled(BackendError):
 
 
 MAX_INIT_TOKENS = 512                 # longest init_text a rewrite accepts
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+(?:\.[0-9]+)?")
+_OPERATOR_FAMILIES = (("<", "<=", ">", ">=", "==", "!="), ("+", "-", "*", "/", "//", "%"),
+                      ("+=", "-=", "*=", "/=", "//="), ("and", "or"), ("is", "is not"), ("in", "not in"))
+_OPERATOR = re.compile(r"\bis not\b|\bnot in\b|\b(?:and|or|is|in)\b|//=|[-+*/]=|//|<=|>=|==|!=|[<>+\-*/%]")
 MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
 SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
@@ -70,7 +76,23 @@ class Substitution:
     text: str                         # init_text with one token edited
     score: float                      # how much the model prefers it (see token_substitutions, token_edits)
     position: int                     # character offset of the edit in init_text
-    kind: str = "substitute"          # substitute | insert | delete | swap
+    kind: str = "substitute"          # substitute | replace-all | insert | insert-2 | delete | swap
+
+
+def _inside_string(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is inside a one-line string literal (quotes counted, escapes skipped)."""
+    quote, i = None, 0
+    while i < at:
+        c = text[i]
+        if quote and c == "\\":
+            i += 2
+            continue
+        if c in "'\"" and (quote is None or c == quote):
+            quote = None if quote else c
+        elif c == "#" and quote is None:
+            return True    # a comment counts as text too
+        i += 1
+    return quote is not None
 
 
 @dataclass
@@ -241,29 +263,42 @@ class EmbeddedBackend:
         return sorted(subs, key=lambda sub: -sub.score)[:limit]
 
     def token_edits(self, prefix: str, suffix: str, text: str, limit: int = 16,
-                    proposals: tuple[int, int, int, int] = (12, 6, 6, 6)) -> list[Substitution]:
-        """Small edits of ``text`` (replace, insert or delete a token, delete two in a row, or
-        swap two names or numbers), best first by how much they raise the model's
+                    proposals: tuple[int, ...] = (12, 6, 6, 6, 4, 8)) -> list[Substitution]:
+        """Small edits of ``text``, best first by how much they raise the model's
         pseudo-log-likelihood of the text.
 
-        Proposals come from single masked positions, as in ``token_substitutions``: the best
-        ``proposals[0]`` substitutions; the ``proposals[1]`` likeliest tokens for a mask
-        inserted between two tokens; the ``proposals[2]`` deletions of the tokens the model
-        finds least likely where they are; and the ``proposals[3]`` swaps of two different name or
-        number tokens whose masked distributions most prefer each other's token (``right -
-        left`` for ``left - right``). Each proposal, and ``text`` itself, is then scored
-        by its pseudo-log-likelihood: the sum over its tokens, and the ``<|pad_end|>`` after
-        them (the length), of log p(token | both sides and the rest of the text, that token
-        masked). An edit's score is its gain over ``text``. Whitespace tokens are neither
-        proposed nor deleted.
+        Proposals come from masked positions, as in ``token_substitutions``:
+
+        - ``substitute``: the best ``proposals[0]`` one-token substitutions, and ``replace-all``:
+          the same substitution at every place the replaced token occurs (``<`` for ``<=`` twice);
+        - ``insert``: the ``proposals[1]`` likeliest tokens for a mask inserted between two tokens;
+        - ``delete``: the ``proposals[2]`` deletions of the one or two tokens in a row the model
+          finds least likely where they are;
+        - ``swap``: the ``proposals[3]`` swaps of two different names or two numbers of the
+          text (variables, not attributes or called names), the least likely pairs first
+          (``right - left`` for ``left - right``, ``b[t][j]`` for ``b[j][t]``);
+        - ``insert-2``: the ``proposals[4]`` best two-token insertions, each mask pair filled
+          left to right (`` + 1`` after an index);
+        - ``operator``: the ``proposals[5]`` first replacements of an operator by another of
+          its family (``<`` ``<=`` ``>`` ``>=`` ``==`` ``!=``; ``+`` ``-`` ``*`` ``/`` ``//``
+          ``%``; the augmented assignments; ``and`` ``or``; ``is`` ``is not``; ``in`` ``not
+          in``), the operators the model finds least likely first. The model's own proposals
+          come from its top tokens, and a small model often ranks the right operator below
+          them; the family is the classic repair template, and the model still ranks the result.
+
+        Each proposal, and ``text`` itself, is then scored by its pseudo-log-likelihood: the
+        sum over its tokens, and the ``<|pad_end|>`` after them (the length), of log p(token |
+        both sides and the rest of the text, that token masked). An edit's score is its gain
+        over ``text``. Whitespace tokens are neither proposed nor deleted.
         """
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids, offsets = enc["input_ids"], enc["offset_mapping"]
         if not ids or len(ids) > MAX_EDIT_TOKENS:
             return []
-        n_sub, n_ins, n_del, n_swap = proposals
+        n_sub, n_ins, n_del, n_swap, n_ins2, n_ops = (tuple(proposals) + (0,) * 6)[:6]
         n = len(ids)
         blank_ids = set(self.sampler_special.blank)
+        mask = self.special.mask
         with torch.inference_mode():
             cache, _ = self.encode_cached(self.encode_text(prefix, suffix))
             subs, seen = self._substitutions(cache, ids, offsets, text, 4)
@@ -275,11 +310,21 @@ class EmbeddedBackend:
                 if new != text and new not in pool:
                     pool[new] = (seq, Substitution(new, 0.0, position, kind))
 
+            def encode(new: str) -> list[int]:
+                return self.tokenizer(new, add_special_tokens=False)["input_ids"]
+
             for sub in sorted(subs, key=lambda sub: -sub.score)[:n_sub]:
-                add(self.tokenizer(sub.text, add_special_tokens=False)["input_ids"], sub.position, sub.kind)
-            rows = [ids[:i] + [self.special.mask] + ids[i:] for i in range(n + 1)]
+                seq = encode(sub.text)
+                add(seq, sub.position, sub.kind)
+                changed = [i for i in range(n) if i < len(seq) and seq[i] != ids[i]] if len(seq) == n else []
+                if len(changed) == 1 and ids.count(ids[changed[0]]) > 1 and \
+                        not _WORD.fullmatch(self.tokenizer.decode([ids[changed[0]]]).strip()):
+                    old, tok = ids[changed[0]], seq[changed[0]]
+                    add([tok if t == old else t for t in ids], sub.position, "replace-all")
+            unproposable = self._unproposable()
+            rows = [ids[:i] + [mask] + ids[i:] for i in range(n + 1)]
             logp = self._masked_logp(cache, rows, list(range(n + 1)))
-            logp[:, self._unproposable()] = float("-inf")
+            logp[:, unproposable] = float("-inf")
             top = logp.topk(2, dim=-1)
             inserts = sorted(((v, i, t) for i in range(n + 1)
                               for v, t in zip(top.values[i].tolist(), top.indices[i].tolist())), reverse=True)
@@ -290,15 +335,23 @@ class EmbeddedBackend:
                       if ids[i] not in blank_ids and ids[i + 1] not in blank_ids]
             for _, i, width in sorted(spans)[:n_del]:
                 add(ids[:i] + ids[i + width:], offsets[i][0], "delete")
-            pieces = [self.tokenizer.decode([t]).strip() for t in ids]
-            words = [i for i in range(n) if pieces[i].isidentifier() or pieces[i].isdigit()]
-            swaps = sorted(((float(seen[i, ids[j]] + seen[j, ids[i]] - current[i] - current[j]), i, j)
-                            for a, i in enumerate(words) for j in words[a + 1:] if ids[i] != ids[j]),
-                           reverse=True)
-            for _, i, j in swaps[:n_swap]:
-                seq = list(ids)
-                seq[i], seq[j] = ids[j], ids[i]
-                add(seq, offsets[i][0], "swap")
+            for new, position in self._name_swaps(text, ids, offsets, current)[:n_swap]:
+                add(encode(new), position, "swap")
+            for new, position in self._operator_swaps(text, offsets, current)[:n_ops]:
+                add(encode(new), position, "operator")
+            if n_ins2:
+                first = self._masked_logp(cache, [ids[:i] + [mask, mask] + ids[i:] for i in range(n + 1)],
+                                          list(range(n + 1)))
+                first[:, unproposable] = float("-inf")
+                a_val, a_tok = first.max(dim=-1)
+                rows = [ids[:i] + [int(a_tok[i]), mask] + ids[i:] for i in range(n + 1)]
+                second = self._masked_logp(cache, rows, [i + 1 for i in range(n + 1)])
+                second[:, unproposable] = float("-inf")
+                b_val, b_tok = second.max(dim=-1)
+                pairs = sorted(range(n + 1), key=lambda i: -float(a_val[i] + b_val[i]))
+                for i in pairs[:n_ins2]:
+                    add(ids[:i] + [int(a_tok[i]), int(b_tok[i])] + ids[i:],
+                        offsets[i][0] if i < n else len(text), "insert-2")
             if not pool:
                 return []
             seqs = [ids] + [seq for seq, _ in pool.values()]
@@ -307,6 +360,43 @@ class EmbeddedBackend:
         for edit, value in zip(edits, pll[1:]):
             edit.score = value - pll[0]
         return sorted(edits, key=lambda edit: -edit.score)[:limit]
+
+    def _operator_swaps(self, text: str, offsets, current: torch.Tensor) -> list[tuple[str, int]]:
+        """(new text, offset) for each operator of ``text`` replaced by another of its family,
+        least likely operators (their first token masked alone) first."""
+        found = []
+        for m in _OPERATOR.finditer(text):
+            op, a, b = m.group(), m.start(), m.end()
+            family = next((f for f in _OPERATOR_FAMILIES if op in f), None)
+            tok = next((i for i, (s, e) in enumerate(offsets) if s <= a < e), None)
+            if family is None or tok is None or _inside_string(text, a):
+                continue
+            for other in family:
+                if other != op:
+                    found.append((float(current[tok]), family.index(other), text[:a] + other + text[b:], a))
+        return [(new, a) for *_, new, a in sorted(found, key=lambda f: f[:2])]
+
+    def _name_swaps(self, text: str, ids: list[int], offsets, current: torch.Tensor) -> list[tuple[str, int]]:
+        """(new text, offset) for swapping two occurrences of different variable names, or of
+        two different numbers, least likely pairs first (by the log-probabilities of their
+        first tokens, each masked alone). Attributes (after ``.``), called names (before
+        ``(``), keywords and words inside string literals are left alone."""
+        words = []
+        for m in _WORD.finditer(text):
+            word, a, b = m.group(), m.start(), m.end()
+            if keyword.iskeyword(word) or text[:a].rstrip().endswith(".") or text[b:].lstrip().startswith("(") \
+                    or _inside_string(text, a):
+                continue
+            tok = next((i for i, (s, e) in enumerate(offsets) if s <= a < e), None)
+            if tok is not None:
+                words.append((word, a, b, float(current[tok])))
+        pairs = []
+        for x, (w1, a1, b1, l1) in enumerate(words):
+            for w2, a2, b2, l2 in words[x + 1:]:
+                if w1 != w2 and w1[0].isdigit() == w2[0].isdigit():
+                    new = text[:a1] + w2 + text[b1:a2] + w1 + text[b2:]
+                    pairs.append((l1 + l2, new, a1))
+        return [(new, a) for _, new, a in sorted(pairs)]
 
     def _unproposable(self) -> list[int]:
         """Tokens an edit never writes: specials, pad_end and whitespace (indentation edits

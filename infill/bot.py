@@ -46,6 +46,12 @@ def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--python", default=sys.executable, help="interpreter that runs pytest")
     f.add_argument("--plugin-autoload", action=argparse.BooleanOptionalAction, default=True,
                    help="let pytest load third-party plugins (off: faster runs)")
+    f.add_argument("--localize", action=argparse.BooleanOptionalAction, default=True,
+                   help="trace the tests once and try first the lines the failing tests run and the "
+                        "passing ones do not (Ochiai)")
+    f.add_argument("--missing-lines", action=argparse.BooleanOptionalAction, default=False,
+                   help="also try a line inserted before statements near the failure, last (off: the "
+                        "embedded model rarely writes the missing line, and the tries cost time)")
     _output_flags(f)
     add_option_flags(f)
     f.set_defaults(candidates=8)
@@ -142,7 +148,8 @@ def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
             candidates=opts.candidates, timeout_s=args.test_timeout, memory_mb=args.test_memory_mb,
             max_gaps=args.max_gaps, max_time_s=args.max_time, deepen_to=args.deepen_to,
             python=os.path.abspath(args.python) if os.sep in args.python else args.python,
-            plugin_autoload=args.plugin_autoload)
+            plugin_autoload=args.plugin_autoload, localize=args.localize,
+            missing_lines=args.missing_lines)
         report = fixing.fix(root, args.pytest_args, settings, options=opts)
         if args.apply and report.files:
             fixing.apply(root, report)

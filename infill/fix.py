@@ -9,8 +9,10 @@
    (``fixgaps.gaps_for``), asks ``propose(gap)`` for candidates (the model by default:
    ``ModelProposer``), drops duplicates and those that add syntax errors. Gaps at lines a
    traceback names come first; the line gaps of the functions the test calls are then
-   ranked by ``propose.suspicion`` (how much the model would like to change each line),
-   when the proposer has it. The first ``candidates`` (K) of each gap are tried, gap after
+   ranked by the lines the failing tests ran and the passing ones did not (``localize``:
+   one traced test run, Ochiai scores), then by ``propose.suspicion`` (how much the model
+   would like to change each line) when the proposer has it; insert gaps (a missing line)
+   come after all of them, then the called functions' blocks and bodies. The first ``candidates`` (K) of each gap are tried, gap after
    gap; when every gap has had its K and time is left, each gap's next candidates up to
    ``deepen_to`` are tried, in the same order (a wider search only where the first one came
    up empty-handed);
@@ -36,8 +38,9 @@ from pathlib import Path
 from typing import Callable
 
 from infill.config import InfillOptions
-from infill.errors import InfillError, RepositoryError
+from infill.errors import Cancelled, InfillError, RepositoryError
 from infill.fixgaps import FixGap, function_index, gaps_for, suspects
+from infill.localize import gap_score, ochiai, trace_tests
 from infill.patch import IGNORED_DIRS, copy_tree, diff_files, github_suggestions, write_atomic
 from infill.syntax import adds_syntax_errors
 from infill.testcontext import FailingTest, find_test_function
@@ -45,6 +48,7 @@ from infill.testrun import TestRun, run_pytest
 
 Proposer = Callable[[FixGap], list[str]]
 MAX_CANDIDATES = 16
+MISSING_LINE_SOURCES = 3            # nearby statements a missing line is copied from
 
 
 @dataclass
@@ -59,6 +63,8 @@ class FixSettings:
     max_time_s: float = 300.0       # stop looking by then (the baseline included): no step starts that would overrun
     python: str = sys.executable    # the interpreter that runs pytest
     plugin_autoload: bool = True    # False: PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, seconds faster per run
+    localize: bool = True           # rank called functions' lines by a traced test run (infill.localize)
+    missing_lines: bool = False     # also try inserting a missing line (insert gaps: no gain measured yet)
 
 
 @dataclass
@@ -72,6 +78,7 @@ class FixReport:
     candidates_killed: int = 0      # ... of them stopped by a limit (time, CPU, memory)
     candidates_skipped: int = 0     # duplicates, unchanged text, or new syntax errors
     gaps_tried: int = 0
+    localized: bool = False         # the tests were traced and the lines ranked by them
     time_s: float = 0.0
     originals: dict[str, str] = field(default_factory=dict, repr=False)   # path -> text before
     patched: dict[str, str] = field(default_factory=dict, repr=False)     # path -> text after
@@ -85,7 +92,7 @@ class FixReport:
 
     def to_dict(self) -> dict:
         keys = ("diff", "files", "tests_fixed", "failing", "candidates_tried", "candidates_killed",
-                "candidates_skipped", "gaps_tried", "status")
+                "candidates_skipped", "gaps_tried", "localized", "status")
         return {**{k: getattr(self, k) for k in keys}, "time_s": round(self.time_s, 2)}
 
 
@@ -103,14 +110,20 @@ class ModelProposer:
 
     def __init__(self, options: InfillOptions, candidates: int, backend=None, renoise: float = 0.5):
         self.options, self.k, self.backend, self.renoise = options, candidates, backend, renoise
+        self.deadline: float | None = None   # time.monotonic() after which generation stops (fix sets it)
+
+    def _cancelled(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
 
     def __call__(self, gap: FixGap) -> list[str]:
-        from infill.api import complete, get_backend
+        from infill.api import get_backend
         from infill.editing import rewrite
 
         edits: list[str] = []
         rewrites: list[str] = []
         backend = self.backend or get_backend(self.options)
+        if gap.kind == "insert":
+            return self._missing_line(gap, backend)
         if gap.kind == "line" and gap.original.strip() and hasattr(backend, "token_edits"):
             before, after = gap.text[: gap.start], gap.text[gap.end:]
             found = backend.token_edits(gap.context + before, after, gap.original, limit=4 * self.k)
@@ -121,14 +134,40 @@ class ModelProposer:
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
             if k_rewrite:
                 rewrites = rewrite(gap.text, gap.start, gap.end, "python",
-                                   replace(self.options, candidates=k_rewrite), backend,
-                                   renoise=self.renoise, extra_context=gap.context).candidates
-        except InfillError:
+                                   replace(self.options, candidates=k_rewrite), backend, renoise=self.renoise,
+                                   cancelled=self._cancelled, extra_context=gap.context).candidates
+        except InfillError:   # Cancelled too: the deadline passed
             k_rewrite = 0
         doc = gap.text[: gap.start] + gap.text[gap.end:]
-        fresh = complete(doc, gap.start, "python", replace(self.options, candidates=max(1, k_left - k_rewrite)),
-                         backend, extra_context=gap.context).candidates
+        fresh = self._complete(doc, gap.start, max(1, k_left - k_rewrite), gap, backend)
         return interleave([edits, rewrites, fresh])
+
+    def _complete(self, doc: str, offset: int, k: int, gap: FixGap, backend) -> list[str]:
+        """K fresh completions at ``offset``; none once the deadline has passed."""
+        from infill.api import complete
+
+        try:
+            return complete(doc, offset, "python", replace(self.options, candidates=k), backend,
+                            cancelled=self._cancelled, extra_context=gap.context).candidates
+        except Cancelled:
+            return []
+
+    def _missing_line(self, gap: FixGap, backend) -> list[str]:
+        """Candidates for a line missing before ``gap``'s line, written on a blank line opened
+        there. Three quarters come from the statements nearby (the nearest first, each as it is
+        and with the model's best small edits for the new place: ``left = stack.pop()`` gives
+        ``right = stack.pop()``): code repeats itself, and a small model copies better than it
+        writes. The rest are fresh completions."""
+        before, after = gap.text[: gap.start] + gap.indent, "\n" + gap.text[gap.start:]
+        copies: list[list[str]] = []
+        if hasattr(backend, "token_edits"):
+            for statement in nearby_statements(gap.text, gap.first_line - 1)[:MISSING_LINE_SOURCES]:
+                found = backend.token_edits(gap.context + before, after, statement, limit=self.k)
+                copies.append([statement] + [e.text for e in found
+                                             if not adds_syntax_errors(before, e.text, after, "python")])
+        copied = interleave(copies)[: self.k * 3 // 4]
+        fresh = self._complete(before + after, len(before), max(1, self.k - len(copied)), gap, backend)
+        return interleave([copied, fresh])
 
     def suspicion(self, gap: FixGap) -> float:
         """How much the model would like to change a line gap: the largest gain in log-probability
@@ -142,6 +181,26 @@ class ModelProposer:
         subs = backend.token_substitutions(gap.context + gap.text[: gap.start], gap.text[gap.end:], gap.original,
                                            per_position=1, limit=1)
         return subs[0].score if subs else float("-inf")
+
+
+def nearby_statements(text: str, row: int, reach: int = 8) -> list[str]:
+    """One-line simple statements within ``reach`` lines of ``row`` (0-based), nearest to the
+    point before ``row`` first, each once: the ingredients of a missing line. Headers,
+    definitions, decorators, comments, ``return``, ``pass`` and the like are left out."""
+    lines = text.split("\n")
+    found: dict[str, tuple[float, bool]] = {}
+    for i in range(max(0, row - reach), min(len(lines), row + reach)):
+        code = lines[i].strip()
+        if not code or code.endswith((":", "\\", "(", "[", "{", ",")) or code.startswith(_NOT_INGREDIENTS) \
+                or code.count("(") != code.count(")") or code.count("[") != code.count("]"):
+            continue
+        distance = (abs(i - row + 0.5), i >= row)    # from the insertion point; at a tie, the line above first
+        found[code] = min(found.get(code, distance), distance)
+    return sorted(found, key=found.get)
+
+
+_NOT_INGREDIENTS = ("def ", "class ", "@", "#", "return", "pass", "break", "continue", "elif", "else",
+                    "except", "finally", '"', "'", ")", "]", "}")
 
 
 def interleave(sources: list[list[str]]) -> list[str]:
@@ -171,7 +230,8 @@ class Verifier:
         self.timeout_s = settings.timeout_s
         self.baseline: TestRun | None = None
 
-    def run(self, files: dict[str, str], args: list[str], timeout_s: float | None = None) -> TestRun:
+    def run(self, files: dict[str, str], args: list[str], timeout_s: float | None = None,
+            env: dict[str, str] | None = None, plugin_dirs: tuple[str, ...] = ()) -> TestRun:
         with tempfile.TemporaryDirectory(prefix="infill-fix-") as tmp:
             work = copy_tree(self.snapshot, Path(tmp, "repo"))
             for rel, text in files.items():
@@ -181,7 +241,7 @@ class Verifier:
             limit = self.timeout_s if timeout_s is None else min(self.timeout_s, timeout_s)
             return run_pytest(work, args, python=self.settings.python, timeout_s=limit,
                               memory_mb=self.settings.memory_mb, plugin_autoload=self.settings.plugin_autoload,
-                              extra_env={"TMPDIR": str(scratch)})
+                              extra_env={"TMPDIR": str(scratch), **(env or {})}, plugin_dirs=plugin_dirs)
 
     def run_baseline(self) -> TestRun:
         self.baseline = self.run({}, self.args)
@@ -260,7 +320,14 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
     index = function_index(snapshot)
     fixed: set[str] = set()
     budget = _Budget(t0 + settings.max_time_s)
+    scores = {}
+    if settings.localize:
+        coverage = budget.run("trace", trace_tests, verifier.run, verifier.args, max(1.0, budget.left()))
+        scores = ochiai(coverage, baseline.failed, baseline.passed) if coverage else {}
+    report.localized = bool(scores)
     K = settings.candidates
+    if hasattr(propose, "deadline"):
+        propose.deadline = budget.deadline   # generation stops there too, not only the steps after it
     for nodeid in baseline.failed[: settings.max_failures]:
         if nodeid in fixed:
             continue
@@ -268,11 +335,12 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
         context = _context(snapshot, nodeid, outcome.message)
         tried: list[tuple[FixGap, list[str], set[str]]] = []   # gap, its proposals, candidates seen
         verdict = None
-        for gap in _ordered(_gaps(snapshot, outcome, index, context, settings, report), propose):
-            if not budget.allows("propose"):
+        for gap in _ordered(_gaps(snapshot, outcome, index, context, settings, report), propose, scores):
+            step = f"propose {gap.kind}"
+            if not budget.allows(step):
                 return _finish(report, fixed)
             report.gaps_tried += 1
-            proposals, seen = budget.run("propose", propose, gap), {gap.original}
+            proposals, seen = budget.run(step, propose, gap), {gap.original}
             tried.append((gap, proposals, seen))
             verdict = _try_gap(gap, proposals[:K], seen, nodeid, verifier, report, budget)
             if verdict is not None:
@@ -299,7 +367,11 @@ class _Budget:
         return self.deadline - time.monotonic()
 
     def allows(self, kind: str) -> bool:
-        return time.monotonic() + self.last.get(kind, 0.0) <= self.deadline
+        """``kind``'s first word is its family (``propose line``, ``propose body``): a kind not
+        seen yet is expected to take as long as the longest of its family so far."""
+        family = kind.split()[0]
+        expected = self.last.get(kind, max((t for k, t in self.last.items() if k.split()[0] == family), default=0.0))
+        return time.monotonic() + expected <= self.deadline
 
     def run(self, kind: str, fn, *args):
         start = time.monotonic()
@@ -316,27 +388,43 @@ def _gaps(snapshot: Path, outcome, index, context: str, settings: FixSettings, r
         original = (snapshot / suspect.path).read_text(encoding="utf-8")
         report.originals.setdefault(suspect.path, original)
         for gap in gaps_for(suspect.path, report.patched.get(suspect.path) or original, suspect, context,
-                            settings.max_gaps):
+                            settings.max_gaps, inserts=settings.missing_lines):
             yield gap, suspect.line is not None
 
 
-def _ordered(gaps, propose: Proposer):
-    """Gaps at lines a traceback names first, in their order. Then, when the proposer can
-    rank lines (``suspicion``: how much the model would like to change one), the line gaps
-    of the called functions, most suspicious first, then their blocks and bodies; without
-    it, the called functions' gaps in their order."""
+def _ordered(gaps, propose: Proposer, scores: dict[tuple[str, int], float] | None = None):
+    """Gaps at lines a traceback names first, in their order, except their insert gaps. Then
+    the line gaps of the called functions, ranked by their lines' Ochiai scores (``localize``:
+    run by the failing tests, not by the passing ones) when the tests were traced, and then,
+    when the proposer can rank lines, by ``suspicion`` (how much the model would like to change
+    one). Then the insert gaps (a missing line: the last resort), those at traceback lines
+    first, then the called functions', by the scores of the two lines around each; then the
+    called functions' blocks and bodies; last, the line and insert gaps no failing test ran.
+    With neither ranking, all gaps in their order."""
     rank = getattr(propose, "suspicion", None)
-    called = []
+    called, located_inserts = [], []
     for gap, located in gaps:
-        if located or rank is None:
+        if rank is None and not scores:
+            yield gap
+        elif located and gap.kind == "insert":
+            located_inserts.append(gap)
+        elif located:
             yield gap
         else:
             called.append(gap)
-    if called:
-        lines = [g for g in called if g.kind == "line"]
-        score = {id(g): rank(g) for g in lines}
-        yield from sorted(lines, key=lambda g: -score[id(g)])
-        yield from (g for g in called if g.kind != "line")
+    lines = [g for g in called if g.kind == "line"]
+    inserts = [g for g in called if g.kind == "insert"]
+    ran = {id(g): gap_score(scores, g.path, g.first_line, g.last_line) if scores else 1.0 for g in lines}
+    ran.update({id(g): gap_score(scores, g.path, g.first_line - 1, g.first_line) if scores else 1.0
+                for g in inserts})   # a missing line: between two lines the failing tests ran
+    guess = {id(g): rank(g) if rank is not None else 0.0 for g in lines}
+    lines.sort(key=lambda g: (-ran[id(g)], -guess[id(g)]))
+    inserts.sort(key=lambda g: -ran[id(g)])
+    yield from (g for g in lines if ran[id(g)] > 0)
+    yield from located_inserts
+    yield from (g for g in inserts if ran[id(g)] > 0)
+    yield from (g for g in called if g.kind not in ("line", "insert"))
+    yield from (g for g in lines + inserts if ran[id(g)] <= 0)
 
 
 def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, verifier: Verifier,
@@ -345,8 +433,7 @@ def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, ve
         if not budget.allows("check"):
             return None
         new_text = gap.apply(candidate)
-        if candidate in seen or new_text == gap.text or \
-                adds_syntax_errors(gap.text[: gap.start], candidate, gap.text[gap.end:], "python"):
+        if candidate in seen or new_text == gap.text or adds_syntax_errors(*gap.pieces(candidate), "python"):
             report.candidates_skipped += 1
             seen.add(candidate)
             continue

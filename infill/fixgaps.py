@@ -7,9 +7,14 @@ defines are the suspects, those called on the failing line first.
 
 ``gaps_for`` chooses, with tree-sitter, the regions of a suspect's file a candidate replaces:
 
-- ``line``: the failing line's statement (a compound statement's header line alone);
+- ``line``: the failing line's statement (a compound statement's header line alone), then
+  the header of the ``if``/``elif``/``while``/``for`` whose block holds it;
 - ``block``: the statement block holding it, when that is not the function body;
-- ``body``: the enclosing function's body, its docstring kept.
+- ``body``: the enclosing function's body, its docstring kept;
+- ``insert`` (with ``inserts=True``): an empty region at the start of a line, for a line that is missing: the
+  candidate becomes new lines before it, at its indentation. For a failing line: before the
+  failing statement and the statement above it, and before the compound statement holding
+  it and the statement above that; for a called function: before each statement line.
 
 Without a failing line (a called function), every statement line of the function is a
 line gap, last first, then its inner blocks, then its body. A region runs from the first
@@ -51,7 +56,7 @@ class Suspect:
 @dataclass(frozen=True)
 class FixGap:
     path: str               # file the gap is in, relative to the repository root
-    kind: str               # line | block | body
+    kind: str               # line | insert | block | body
     text: str               # the file's text the gap is cut from
     start: int              # text[start:end] is replaced by a candidate
     end: int
@@ -63,10 +68,25 @@ class FixGap:
     def original(self) -> str:
         return self.text[self.start:self.end]
 
-    def apply(self, candidate: str) -> str:
-        if candidate.endswith("\n") and self.text.startswith("\n", self.end):
+    @property
+    def indent(self) -> str:
+        """The indentation of the line the gap starts on (for ``insert``: the line it goes before)."""
+        line_start = self.text.rfind("\n", 0, self.start) + 1
+        line = self.text[line_start:]
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    def pieces(self, candidate: str) -> tuple[str, str, str]:
+        """(before, what the candidate becomes in the file, after)."""
+        before, after = self.text[: self.start], self.text[self.end:]
+        if self.kind == "insert":   # new lines before the line at ``start``, at its indentation
+            body = candidate.strip("\n").lstrip(" \t")
+            return before, (self.indent + body + "\n") if body.strip() else "", after
+        if candidate.endswith("\n") and after.startswith("\n"):
             candidate = candidate[:-1]   # the region's own line break is kept
-        return self.text[: self.start] + candidate + self.text[self.end:]
+        return before, candidate, after
+
+    def apply(self, candidate: str) -> str:
+        return "".join(self.pieces(candidate))
 
 
 # ---------------------------------------------------------------- suspects
@@ -139,8 +159,10 @@ def _failing_test_line(root: Path, outcome: Outcome) -> str:
 # ---------------------------------------------------------------- gaps
 
 
-def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps: int = 8) -> list[FixGap]:
-    """The gaps to try for a suspect in ``text`` (the file's current text), most local first."""
+def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps: int = 8,
+             inserts: bool = False) -> list[FixGap]:
+    """The gaps to try for a suspect in ``text`` (the file's current text), most local first;
+    ``inserts``: missing-line gaps too."""
     tree = parse(text, "python")
     lines = text.split("\n")
     starts = [0]
@@ -148,6 +170,8 @@ def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps
         starts.append(starts[-1] + len(line) + 1)
 
     def gap(kind: str, first: int, last: int) -> FixGap:
+        if kind == "insert":
+            return FixGap(path, kind, text, starts[first], starts[first], first + 1, first + 1, context)
         indent = len(lines[first]) - len(lines[first].lstrip(" \t"))
         return FixGap(path, kind, text, starts[first] + indent, starts[last] + len(lines[last]),
                       first + 1, last + 1, context)
@@ -160,7 +184,16 @@ def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps
         stmt = _statement_at(tree.root_node, row, lines[row])
         line_rows = _line_rows(stmt, row)
         regions.append(("line", *line_rows))
+        header = _condition_header(stmt)
+        if header is not None:
+            regions.append(("line", *header))
         function = _enclosing_function(stmt)
+        owner = _compound_owner(stmt)
+        for node in (stmt, stmt.prev_named_sibling, owner, owner and owner.prev_named_sibling):
+            if node is not None and node.type not in ("comment", "block") and not node.type.endswith("_clause") \
+                    and node.start_point.row > 0 \
+                    and (function is None or node.start_point.row > function.start_point.row):
+                regions.append(("insert", node.start_point.row, node.start_point.row))
         block = _enclosing_block(stmt, line_rows, function)
         if block is not None:
             regions.append(("block", block.start_point.row, block.end_point.row))
@@ -171,12 +204,15 @@ def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps
         regions += _function_line_rows(function, lines)
     if function is not None and (body := _body_rows(function)) is not None:
         regions.append(("body", *body))
-    seen: set[tuple[int, int]] = set()   # one gap per region, the first kind named wins
-    regions = [r for r in regions if r[1:] not in seen and not seen.add(r[1:])]
-    lines_first = [r for r in regions if r[0] == "line"][: max(1, max_gaps - 2)]
-    rest = [r for r in regions if r[0] != "line"]
-    chosen = (lines_first + rest[-2:] if len(lines_first) + len(rest) > max_gaps else lines_first + rest)
-    return [gap(kind, first, last) for kind, first, last in chosen[:max_gaps]]
+    seen: set[tuple] = set()   # one gap per region, the first kind named wins
+    regions = [r for r in regions if (r[0] == "insert", *r[1:]) not in seen and not seen.add((r[0] == "insert", *r[1:]))]
+    at_lines = [r for r in regions if r[0] == "line"][: max(1, max_gaps - 2) if suspect.line is not None
+                                                        else 2 * max_gaps]
+    rest = [r for r in regions if r[0] not in ("line", "insert")]
+    chosen = (at_lines + rest[-2:] if len(at_lines) + len(rest) > max_gaps else at_lines + rest)[:max_gaps]
+    if inserts:   # a missing line is the last resort: what is left of max_gaps
+        chosen += [r for r in regions if r[0] == "insert"][: max_gaps - len(chosen)]
+    return [gap(kind, first, last) for kind, first, last in chosen]
 
 
 def _statement_at(root: Node, row: int, line: str) -> Node:
@@ -187,6 +223,28 @@ def _statement_at(root: Node, row: int, line: str) -> Node:
             break   # a clause (else:, except ...:) starting on this row
         node = node.parent
     return node
+
+
+def _condition_header(stmt: Node) -> tuple[int, int] | None:
+    """Rows of the condition that let ``stmt`` run: the header of the ``if``, ``elif``,
+    ``while`` or ``for`` whose block holds it (a ``raise`` is often right and its ``if`` wrong)."""
+    block = stmt.parent
+    owner = block.parent if block is not None and block.type == "block" else None
+    if owner is None or owner.type not in ("if_statement", "elif_clause", "while_statement", "for_statement"):
+        return None
+    if owner.child_by_field_name("consequence") != block and owner.child_by_field_name("body") != block:
+        return None   # the else: of a loop, or the like
+    first, last = owner.start_point.row, block.start_point.row - 1
+    return (first, last) if first <= last and first != stmt.start_point.row else None
+
+
+def _compound_owner(stmt: Node) -> Node | None:
+    """The compound statement (``for``, ``if``, ...) whose block holds ``stmt``; None at a function's top level."""
+    block = stmt.parent
+    owner = block.parent if block is not None and block.type == "block" else None
+    while owner is not None and owner.type.endswith("_clause"):
+        owner = owner.parent
+    return None if owner is None or owner.type in ("function_definition", "class_definition", "module") else owner
 
 
 def _enclosing_block(stmt: Node, line_rows: tuple[int, int], function: Node | None) -> Node | None:
@@ -256,7 +314,7 @@ def _function_line_rows(function: Node, lines: list[str]) -> list[tuple[str, int
     stmts = _body_statements(function)
     if not stmts:
         return []
-    line_gaps, blocks = [], []
+    line_gaps, blocks, inserts = [], [], []
     for row in range(stmts[0].start_point.row, stmts[-1].end_point.row + 1):
         text = lines[row].strip()
         if not text or text.startswith("#"):
@@ -264,7 +322,10 @@ def _function_line_rows(function: Node, lines: list[str]) -> list[tuple[str, int
         stmt = _statement_at(function, row, lines[row])
         if stmt.start_point.row == row or _block_child(stmt) is None:
             line_gaps.append(("line", *_line_rows(stmt, row)))
+        if stmt.start_point.row == row and not text.startswith(("elif", "else", "except", "finally")):
+            inserts.append(("insert", row, row))
         block = _block_child(stmt)
         if block is not None and block.start_point.row > stmt.start_point.row:
             blocks.append(("block", block.start_point.row, block.end_point.row))
-    return list(dict.fromkeys(reversed(line_gaps))) + list(dict.fromkeys(reversed(blocks)))
+    return list(dict.fromkeys(reversed(line_gaps))) + list(dict.fromkeys(reversed(inserts))) + \
+        list(dict.fromkeys(reversed(blocks)))

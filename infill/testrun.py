@@ -15,6 +15,7 @@ errors, pytest missing, a usage error), or None. Nothing here knows about candid
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -102,10 +103,12 @@ def pytest_argv(python: str, root: Path, junit: Path, args: list[str]) -> list[s
 
 def run_pytest(root: str | Path, args: list[str] = (), *, python: str | None = None,
                timeout_s: float = 60.0, memory_mb: int | None = 2048,
-               plugin_autoload: bool = True, extra_env: dict[str, str] | None = None) -> TestRun:
-    """Run pytest in ``root`` in the sandbox; a run killed by a limit comes back, not raises."""
+               plugin_autoload: bool = True, extra_env: dict[str, str] | None = None,
+               plugin_dirs: tuple[str, ...] = ()) -> TestRun:
+    """Run pytest in ``root`` in the sandbox; a run killed by a limit comes back, not raises.
+    ``plugin_dirs`` go on PYTHONPATH after ``root`` (for ``-p module`` plugins in ``args``)."""
     root = Path(root).resolve()
-    env = {"PYTHONPATH": str(root), **(extra_env or {})}
+    env = {"PYTHONPATH": os.pathsep.join([str(root), *plugin_dirs]), **(extra_env or {})}
     if not plugin_autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # third-party plugins cost seconds per run
     with tempfile.TemporaryDirectory(prefix="infill-junit-") as tmp:

@@ -6,7 +6,7 @@ import shutil
 import pytest
 import torch
 
-from engine.backend import MIN_REUSE_TOKENS, EmbeddedBackend, InfillRequest, default_model_dir
+from engine.backend import _inside_string, MIN_REUSE_TOKENS, EmbeddedBackend, InfillRequest, default_model_dir
 from engine.errors import ModelLoadError
 from engine.sampling import SamplerConfig
 
@@ -139,16 +139,18 @@ def test_token_edits_insert_delete_swap_and_rank_by_pseudo_likelihood(tiny_model
     be = EmbeddedBackend(tiny_model_dir)
     prefix, suffix, line = "def sub(left, right):\n    ", "\n", "return right - left"
     ids = be.tokenizer(line, add_special_tokens=False)["input_ids"]
-    edits = be.token_edits(prefix, suffix, line, limit=100, proposals=(3, 3, 3, 10))
+    edits = be.token_edits(prefix, suffix, line, limit=100, proposals=(3, 3, 3, 10, 3, 10))
     assert [e.score for e in edits] == sorted((e.score for e in edits), reverse=True)
     assert len({e.text for e in edits}) == len(edits) and line not in {e.text for e in edits}
     by_kind = {}
     for e in edits:
         by_kind.setdefault(e.kind, []).append(e)
         assert e.text[: e.position] == line[: e.position]
-    assert set(by_kind) == {"substitute", "insert", "delete", "swap"}
-    for e in by_kind["swap"]:      # two name or number tokens trade places
-        assert sorted(e.text) == sorted(line) and e.text != line
+    assert set(by_kind) == {"substitute", "insert", "delete", "swap", "insert-2", "operator"}
+    assert [e.text for e in by_kind["swap"]] == ["return left - right"]    # the two names trade places
+    assert {e.text for e in by_kind["operator"]} == {f"return right {op} left" for op in ("+", "*", "/", "//", "%")}
+    for e in by_kind["insert-2"]:
+        assert len(be.tokenizer(e.text, add_special_tokens=False)["input_ids"]) >= len(ids) + 1
     for e in by_kind["insert"]:
         assert len(be.tokenizer(e.text, add_special_tokens=False)["input_ids"]) >= len(ids)
     for e in by_kind["delete"]:
@@ -161,3 +163,29 @@ def test_token_edits_insert_delete_swap_and_rank_by_pseudo_likelihood(tiny_model
     assert edits[0].score == pytest.approx(plls[1] - plls[0], abs=1e-3)
     assert be.token_edits(prefix, suffix, "") == []
     assert be.token_edits(prefix, suffix, "x = 1 + " * 40) == []      # too long to score
+
+
+def test_replace_all_edits_change_every_occurrence_of_an_operator_token(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    line = "return a - b - c"
+    ids = be.tokenizer(line, add_special_tokens=False)["input_ids"]
+    edits = be.token_edits("def f(a, b, c):\n    ", "\n", line, limit=500, proposals=(500, 0, 0, 0, 0, 0))
+    every = [e for e in edits if e.kind == "replace-all"]
+    assert every, "each substitution of a repeated token also comes replaced everywhere"
+    for e in every:
+        new = be.tokenizer(e.text, add_special_tokens=False)["input_ids"]
+        changed = [i for i, (x, y) in enumerate(zip(ids, new)) if x != y]
+        assert len(new) == len(ids) and len(changed) == 2 and len({new[i] for i in changed}) == 1
+        assert "a" in e.text and "b" in e.text and "c" in e.text     # names are never replaced everywhere
+
+
+def test_name_swaps_leave_attributes_calls_strings_and_keywords_alone(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    text = 'x = self.items.get(key, "a b") if n else m'
+    enc = be.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    current = torch.zeros(len(enc["input_ids"]))
+    swapped = {new for new, _ in be._name_swaps(text, enc["input_ids"], enc["offset_mapping"], current)}
+    names = ["x", "self", "key", "n", "m"]          # not items, get (attribute, call), a, b (string), if, else
+    assert len(swapped) == len(names) * (len(names) - 1) // 2
+    assert 'key = self.items.get(x, "a b") if n else m' in swapped
+    assert _inside_string('f("a # b", c)', 4) and not _inside_string('f("a # b", c)', 10)

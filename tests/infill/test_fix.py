@@ -85,6 +85,7 @@ def test_the_right_candidate_wins_and_the_tree_is_untouched(repo, monkeypatch, c
     assert report["status"] == "fixed" and report["files"] == ["calc.py"]
     assert report["tests_fixed"] == ["tests/test_calc.py::test_add"]
     assert report["candidates_tried"] == 4 and report["candidates_killed"] == 2
+    assert report["localized"] is True       # the tests were traced and the lines ranked
     assert report["diff"].startswith("--- a/calc.py\n+++ b/calc.py\n")
     assert "-    return a - b\n+    return a + b\n" in report["diff"]
     assert set(report) >= {"diff", "files", "tests_fixed", "candidates_tried", "candidates_killed", "time_s"}
@@ -127,10 +128,11 @@ def test_github_format_gives_a_suggestion(repo, monkeypatch, capsys):
 def test_no_verified_fix_exits_1_with_an_empty_diff(repo, monkeypatch, capsys):
     scripted(monkeypatch, [WRONG, "return a * b"])
     before = tree_digest(repo)
-    code, out, err = run_fix(repo, capsys, "--format", "json", "--max-gaps", "1")
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--max-gaps", "1", "--no-localize")
     assert code == 1, err
     report = json.loads(out)
     assert report["status"] == "not-fixed" and report["diff"] == "" and report["candidates_tried"] == 2
+    assert report["localized"] is False      # --no-localize: no traced run
     assert tree_digest(repo) == before
 
 
@@ -181,10 +183,52 @@ def test_too_many_candidates_is_a_usage_error(repo, capsys):
 def test_a_second_pass_tries_more_candidates_only_when_the_first_found_nothing(
         repo, monkeypatch, capsys, deepen_to, status, tried):
     gaps = scripted(monkeypatch, [WRONG, "return a * b", RIGHT])
-    code, out, err = run_fix(repo, capsys, "--format", "json", "--candidates", "1", "--deepen-to", deepen_to)
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--candidates", "1", "--deepen-to", deepen_to,
+                             "--max-gaps", "1")
     report = json.loads(out)
     assert (report["status"], report["candidates_tried"]) == (status, tried), err
     assert len(gaps) == report["gaps_tried"] == 1     # the second pass reuses the gap's proposals
+
+
+def test_a_missing_line_is_inserted_before_the_loop_at_its_indentation(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "total.py").write_text("def total(xs):\n    for x in xs:\n        s += x\n    return s\n")
+    (root / "test_total.py").write_text("from total import total\n\n\ndef test_total():\n"
+                                       "    assert total([1, 2, 3]) == 6\n")
+    gaps = scripted(monkeypatch, ["s = 0"])
+    code, out, err = run_fix(root, capsys, "--format", "json", "--no-missing-lines")
+    assert code == 1 and "insert" not in {g.kind for g in gaps}     # off by default
+    gaps.clear()
+    code, out, err = run_fix(root, capsys, "--format", "json", "--missing-lines")
+    report = json.loads(out)
+    assert code == 0 and report["status"] == "fixed", err
+    assert "\n def total(xs):\n+    s = 0\n     for x in xs:\n" in report["diff"]
+    # Tried in order: the failing line, its loop's header, the block and body, the called
+    # function's lines, and last, as a missing line, a line inserted before the failing one
+    # and before its loop.
+    assert [(g.kind, g.first_line) for g in gaps][:2] == [("line", 3), ("line", 2)]
+    assert [(g.kind, g.first_line) for g in gaps if g.kind == "insert"] == [("insert", 3), ("insert", 2)]
+    assert [g.kind for g in gaps][-2:] == ["insert", "insert"] and "block" in [g.kind for g in gaps]
+    assert gaps[-2].apply("s = 0\n") == "def total(xs):\n    for x in xs:\n        s = 0\n        s += x\n    return s\n"
+    assert gaps[-2].apply("  ") == gaps[-2].text     # nothing to insert
+
+
+def test_a_missing_line_is_copied_from_the_nearest_simple_statements():
+    text = textwrap.dedent('''\
+        def evaluate(tokens):
+            stack = Stack()
+            for tok in tokens:
+                if tok in "+-":
+                    left = stack.pop()
+                    stack.push(left - right)
+                else:
+                    stack.push(int(tok))
+            return stack.pop()
+    ''')
+    assert fixing.nearby_statements(text, 5) == [
+        "left = stack.pop()", "stack.push(left - right)", "stack.push(int(tok))", "stack = Stack()"]
+    assert fixing.nearby_statements(text, 5, reach=1) == ["left = stack.pop()", "stack.push(left - right)"]
 
 
 def test_called_functions_lines_are_tried_most_suspicious_first():
@@ -209,6 +253,28 @@ def test_called_functions_lines_are_tried_most_suspicious_first():
         ("line", "b = 2"), ("line", "a = 1"), ("line", "return a + b"),  # by suspicion
         ("body", "a = 1")]
     assert list(fixing._ordered(iter(gaps), lambda g: [])) == [frame, *called]
+
+
+def test_traced_lines_rank_called_functions_lines_before_the_models_suspicion():
+    text = "def f(x):\n    a = 1\n    b = 2\n    return a + b\n"
+    def gap(kind, line):
+        start = text.index(text.split("\n")[line - 1].strip())
+        return FixGap("m.py", kind, text, start, text.index("\n", start), line, line)
+    called = [gap("line", 4), gap("line", 3), gap("line", 2), gap("body", 2)]
+    scores = {("m.py", 2): 0.5, ("m.py", 3): 1.0, ("m.py", 4): 0.5}   # line 3: run by the failing tests only
+
+    class Ranked:
+        def __call__(self, g):
+            return []
+
+        def suspicion(self, g):
+            return {"a = 1": 2.0, "b = 2": -5.0, "return a + b": -1.0}[g.original]
+
+    order = [(g.kind, g.original) for g in fixing._ordered(((g, False) for g in called), Ranked(), scores)]
+    assert order == [("line", "b = 2"), ("line", "a = 1"), ("line", "return a + b"), ("body", "a = 1")]
+    del scores[("m.py", 2)]             # a line no failing test ran goes after the blocks and bodies
+    order = [(g.kind, g.original) for g in fixing._ordered(((g, False) for g in called), lambda g: [], scores)]
+    assert order == [("line", "b = 2"), ("line", "return a + b"), ("body", "a = 1"), ("line", "a = 1")]
 
 
 def test_interleave_spreads_each_ranked_list_over_the_result():
@@ -248,18 +314,29 @@ NESTED = textwrap.dedent('''\
 
 
 def test_gaps_for_a_failing_line_go_from_line_to_block_to_body():
-    gaps = gaps_for("m.py", NESTED, Suspect("m.py", 6))
-    assert [(g.kind, g.first_line, g.last_line) for g in gaps] == [("line", 6, 6), ("block", 5, 6), ("body", 3, 8)]
-    assert gaps[0].original == "x = lo"
-    assert gaps[2].original.startswith("out = []") and gaps[2].original.endswith("return out")
+    gaps = gaps_for("m.py", NESTED, Suspect("m.py", 6), inserts=True)
+    assert [(g.kind, g.first_line, g.last_line) for g in gaps] == [
+        ("line", 6, 6), ("line", 5, 5), ("block", 5, 6), ("body", 3, 8), ("insert", 6, 6), ("insert", 5, 5)]
+    assert gaps[0].original == "x = lo" and gaps[1].original == "if x < lo:"   # the condition that let it run
+    assert gaps[3].original.startswith("out = []") and gaps[3].original.endswith("return out")
     assert gaps[0].apply("x = lo + 1") == NESTED.replace("x = lo\n", "x = lo + 1\n")
 
 
+def test_a_failing_line_inside_an_if_also_tries_the_condition():
+    text = "def check(k, k2):\n    if k == k2:\n        raise ValueError('no')\n    return k\n"
+    gaps = gaps_for("m.py", text, Suspect("m.py", 3), inserts=True)
+    assert [(g.kind, g.original) for g in gaps][:2] == [("line", "raise ValueError('no')"), ("line", "if k == k2:")]
+    loop = "def f(xs):\n    for x in xs:\n        pass\n    else:\n        raise ValueError\n"
+    assert [g.original for g in gaps_for("m.py", loop, Suspect("m.py", 5), inserts=True) if g.kind == "line"] == ["raise ValueError"]
+
+
 def test_gaps_for_a_called_function_try_each_line_last_first():
-    gaps = gaps_for("m.py", NESTED, Suspect("m.py", None, function_line=1), max_gaps=20)
+    gaps = gaps_for("m.py", NESTED, Suspect("m.py", None, function_line=1), max_gaps=20, inserts=True)
     lines = [g.first_line for g in gaps if g.kind == "line"]
     assert lines == [8, 7, 6, 5, 4, 3]
-    assert [g.kind for g in gaps][-1] == "body" and "block" in [g.kind for g in gaps]
+    kinds = [g.kind for g in gaps]
+    assert kinds[kinds.index("body") + 1:] == ["insert"] * 6       # then a missing line before each
+    assert [g.first_line for g in gaps if g.kind == "insert"] == [8, 7, 6, 5, 4, 3] and "block" in kinds
 
 
 def test_suspects_skip_test_frames_and_fall_back_to_called_functions(repo):
@@ -292,7 +369,9 @@ def test_the_time_budget_starts_no_step_that_would_overrun_it():
     budget = fixing._Budget(time.monotonic() + 1.0)
     assert budget.allows("check") and budget.run("check", time.sleep, 0.6) is None
     assert not budget.allows("check")      # another 0.6 s run would end after the deadline
-    assert budget.allows("propose")        # a kind never timed is allowed until the deadline
+    assert budget.allows("propose line")   # a family never timed is allowed until the deadline
+    budget.run("propose line", time.sleep, 0.5)
+    assert not budget.allows("propose body")   # a new kind is expected to take as long as its family
 
 
 def test_a_hanging_candidate_is_stopped_at_the_search_deadline(repo, monkeypatch, capsys):
