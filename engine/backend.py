@@ -79,6 +79,11 @@ class Substitution:
     kind: str = "substitute"          # substitute | replace-all | insert | insert-2 | delete | swap
 
 
+def _token_at(offsets, at: int) -> int | None:
+    """Index of the token whose character span holds offset ``at`` (None: a space between tokens)."""
+    return next((i for i, (s, e) in enumerate(offsets) if s <= at < e), None)
+
+
 def _inside_string(text: str, at: int) -> bool:
     """Whether ``text[at]`` is inside a one-line string literal (quotes counted, escapes skipped)."""
     quote, i = None, 0
@@ -368,7 +373,7 @@ class EmbeddedBackend:
         for m in _OPERATOR.finditer(text):
             op, a, b = m.group(), m.start(), m.end()
             family = next((f for f in _OPERATOR_FAMILIES if op in f), None)
-            tok = next((i for i, (s, e) in enumerate(offsets) if s <= a < e), None)
+            tok = _token_at(offsets, a)
             if family is None or tok is None or _inside_string(text, a):
                 continue
             for other in family:
@@ -387,7 +392,7 @@ class EmbeddedBackend:
             if keyword.iskeyword(word) or text[:a].rstrip().endswith(".") or text[b:].lstrip().startswith("(") \
                     or _inside_string(text, a):
                 continue
-            tok = next((i for i, (s, e) in enumerate(offsets) if s <= a < e), None)
+            tok = _token_at(offsets, a)
             if tok is not None:
                 words.append((word, a, b, float(current[tok])))
         pairs = []

@@ -225,11 +225,16 @@ def _statement_at(root: Node, row: int, line: str) -> Node:
     return node
 
 
+def _block_owner(stmt: Node) -> Node | None:
+    """The node whose ``block`` child holds ``stmt`` (a compound statement or clause), or None."""
+    block = stmt.parent
+    return block.parent if block is not None and block.type == "block" else None
+
+
 def _condition_header(stmt: Node) -> tuple[int, int] | None:
     """Rows of the condition that let ``stmt`` run: the header of the ``if``, ``elif``,
     ``while`` or ``for`` whose block holds it (a ``raise`` is often right and its ``if`` wrong)."""
-    block = stmt.parent
-    owner = block.parent if block is not None and block.type == "block" else None
+    block, owner = stmt.parent, _block_owner(stmt)
     if owner is None or owner.type not in ("if_statement", "elif_clause", "while_statement", "for_statement"):
         return None
     if owner.child_by_field_name("consequence") != block and owner.child_by_field_name("body") != block:
@@ -240,8 +245,7 @@ def _condition_header(stmt: Node) -> tuple[int, int] | None:
 
 def _compound_owner(stmt: Node) -> Node | None:
     """The compound statement (``for``, ``if``, ...) whose block holds ``stmt``; None at a function's top level."""
-    block = stmt.parent
-    owner = block.parent if block is not None and block.type == "block" else None
+    owner = _block_owner(stmt)
     while owner is not None and owner.type.endswith("_clause"):
         owner = owner.parent
     return None if owner is None or owner.type in ("function_definition", "class_definition", "module") else owner
