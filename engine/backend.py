@@ -150,7 +150,8 @@ class EmbeddedBackend:
                                  "not an embedded canvas denoiser (model_type 'infill_canvas')")
         try:
             self.tokenizer = load_tokenizer(self.model_dir)
-            self.model = CanvasDenoiser.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+            self.model = CanvasDenoiser.from_pretrained(
+                str(self.model_dir), local_files_only=True, dtype=torch.float32).eval()   # fp16 files too
         except Exception as exc:  # safetensors/transformers raise many types for corrupt files
             raise ModelLoadError(f"could not load the model in {self.model_dir}: "
                                  f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc

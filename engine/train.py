@@ -195,15 +195,52 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def grown_layer_map(source_layers: int, target_layers: int) -> list[tuple[int, bool]]:
+    """For each target block: (source block it copies, whether it is a new block).
+
+    New blocks are spread evenly, each right after the source block it copies (6 -> 8:
+    after blocks 2 and 5).
+    """
+    extra = target_layers - source_layers
+    out: list[tuple[int, bool]] = []
+    for i in range(source_layers):
+        out.append((i, False))
+        out += [(i, True)] * ((i + 1) * extra // source_layers - i * extra // source_layers)
+    return out
+
+
 def load_initial_weights(model: CanvasDenoiser, folder: str) -> None:
-    """Start a fresh run from a shipped model folder's weights (shapes must match)."""
+    """Start a fresh run from a shipped model folder's weights.
+
+    The shapes must match, except that the model may be deeper than the source: then the
+    extra blocks are copies of the block before them with their output projections (the
+    attention's ``out`` and the MLP's ``down``) zeroed, so the grown model starts as the
+    same function as the source and training finds what the new depth is for (the
+    LLaMA Pro recipe).
+    """
     from safetensors.torch import load_file
 
     path = Path(folder) / "model.safetensors"
     if not path.exists():
         raise TrainingError(f"--init-from {folder}: no model.safetensors there")
     try:
-        model.load_state_dict(load_file(str(path)))
+        weights = load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise TrainingError(f"--init-from {folder}: unreadable weights ({exc})") from exc
+    source_layers = len({k.split(".")[1] for k in weights if k.startswith("blocks.")})
+    target_layers = len(model.blocks)
+    if source_layers < target_layers:
+        grown = {k: v for k, v in weights.items() if not k.startswith("blocks.")}
+        for t, (src, new) in enumerate(grown_layer_map(source_layers, target_layers)):
+            for k, v in weights.items():
+                if k.startswith(f"blocks.{src}."):
+                    rest = k[len(f"blocks.{src}."):]
+                    zero = new and rest in ("attn.out.weight", "down.weight")
+                    grown[f"blocks.{t}.{rest}"] = torch.zeros_like(v) if zero else v.clone()
+        weights = grown
+        print(f"grew {source_layers} blocks to {target_layers} from {folder}", file=sys.stderr)
+    try:
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
     except RuntimeError as exc:
         raise TrainingError(f"--init-from {folder}: weights do not fit this model's shape ({exc})") from exc
 
@@ -497,8 +534,12 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     print(f"stopped at step {step}, {tokens_seen / 1e6:.1f}M tokens, best val {best_val:.4f}", file=sys.stderr)
 
 
-def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best") -> None:
-    """Write config.json, model.safetensors, the tokenizer and a training summary."""
+def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best", dtype: str = "float32") -> None:
+    """Write config.json, model.safetensors, the tokenizer and a training summary.
+
+    ``dtype="float16"`` stores the weights in half precision (half the size on disk); the
+    backends load them back into float32, the fast dtype on a CPU.
+    """
     state = load_checkpoint(run_dir / f"{which}.pt") or load_checkpoint(run_dir / "ckpt.pt")
     if state is None:
         raise TrainingError(f"no checkpoint in {run_dir}")
@@ -506,6 +547,8 @@ def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best") ->
                              if k not in ("model_type", "transformers_version", "architectures")})
     model = CanvasDenoiser(config)
     model.load_state_dict(state["model"])
+    if dtype == "float16":
+        model = model.half()
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(str(tmp))
@@ -530,6 +573,8 @@ def parse_args(argv: list[str] | None = None):
     ex.add_argument("--out", default=str(REPO / "engine" / "model"))
     ex.add_argument("--data-dir", default="data")
     ex.add_argument("--which", default="best", choices=["best", "ckpt"])
+    ex.add_argument("--dtype", default="float32", choices=["float32", "float16"],
+                    help="how the weights are stored (float16 halves the file; they load as float32)")
     p.add_argument("--new-round", action="store_true",
                    help="on resume, start a new learning-rate round (warm-up + cosine to --max-steps)")
     for f in TrainConfig.__dataclass_fields__.values():
@@ -544,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.cmd == "export":
-            export(Path(args.run), Path(args.out), Path(args.data_dir), args.which)
+            export(Path(args.run), Path(args.out), Path(args.data_dir), args.which, args.dtype)
             return 0
         given = {k for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
         cfg = TrainConfig(**{k: getattr(args, k) for k in given})

@@ -191,6 +191,43 @@ def test_init_from_and_device_errors_are_clear(corpus_dir, tmp_path):
     assert train_mod.resolve_device("cpu").type == "cpu"
 
 
+def test_grown_layer_map_spreads_new_blocks_after_the_ones_they_copy():
+    assert train_mod.grown_layer_map(6, 8) == [(0, False), (1, False), (2, False), (2, True), (3, False),
+                                               (4, False), (5, False), (5, True)]
+    assert train_mod.grown_layer_map(2, 2) == [(0, False), (1, False)]
+    assert [src for src, _ in train_mod.grown_layer_map(2, 5)] == [0, 0, 1, 1, 1]
+
+
+def test_a_deeper_model_starts_as_the_same_function_and_ships_in_fp16(corpus_dir):
+    """--init-from a shallower model: the extra blocks are copies with zeroed output
+    projections, so the grown model computes what the source did; --dtype float16 halves
+    the file and the backend loads it back as float32."""
+    from engine.backend import EmbeddedBackend, InfillRequest
+    from engine.modeling import CanvasDenoiser
+
+    train_mod.train(tiny_config(corpus_dir, max_steps=2))
+    full, half = corpus_dir / "full", corpus_dir / "half"
+    train_mod.export(corpus_dir / "run", full, corpus_dir / "data", which="ckpt")
+    train_mod.export(corpus_dir / "run", half, corpus_dir / "data", which="ckpt", dtype="float16")
+    size = lambda d: (d / "model.safetensors").stat().st_size  # noqa: E731
+    assert size(half) < 0.6 * size(full)
+    backend = EmbeddedBackend(half)
+    assert next(backend.model.parameters()).dtype == torch.float32
+    assert backend.infill(InfillRequest("x = ", "", canvas_length=4, max_blocks=1)).forward_passes >= 1
+
+    source = CanvasDenoiser.from_pretrained(str(full), local_files_only=True).eval()
+    cfg = tiny_config(corpus_dir, num_layers=3)
+    deeper = train_mod.build_model(cfg, backend.tokenizer, backend.special).eval()
+    train_mod.load_initial_weights(deeper, str(full))
+    ids, canvas = torch.randint(5, 200, (2, 12)), torch.full((2, 8), backend.special.mask)
+    with torch.no_grad():
+        assert torch.allclose(source(ids, canvas), deeper(ids, canvas), atol=1e-5)
+    assert deeper.blocks[2].down.weight.abs().sum() == 0 and deeper.blocks[2].gate_up.weight.abs().sum() > 0
+    with pytest.raises(train_mod.TrainingError, match="do not fit"):
+        train_mod.load_initial_weights(train_mod.build_model(tiny_config(corpus_dir, num_layers=1),
+                                                             backend.tokenizer, backend.special), str(full))
+
+
 def test_fit_schedule_spends_the_time_left_at_the_measured_rate():
     cfg = train_mod.TrainConfig(schedule_minutes=10.0, round_start=100)
     fitted = train_mod.fit_schedule(cfg, step=300, rate=12.5, seconds=20.0)
