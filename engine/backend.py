@@ -57,8 +57,14 @@ class RequestCancelled(BackendError):
 MAX_INIT_TOKENS = 512                 # longest init_text a rewrite accepts
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+(?:\.[0-9]+)?")
 _OPERATOR_FAMILIES = (("<", "<=", ">", ">=", "==", "!="), ("+", "-", "*", "/", "//", "%"),
-                      ("+=", "-=", "*=", "/=", "//="), ("and", "or"), ("is", "is not"), ("in", "not in"))
-_OPERATOR = re.compile(r"\bis not\b|\bnot in\b|\b(?:and|or|is|in)\b|//=|[-+*/]=|//|<=|>=|==|!=|[<>+\-*/%]")
+                      ("+=", "-=", "*=", "/=", "//="), ("and", "or"), ("is", "is not"), ("in", "not in"),
+                      ("if", "while"))
+_OPERATOR = re.compile(r"\bis not\b|\bnot in\b|\b(?:and|or|is|in|if|while)\b|//=|[-+*/]=|//|<=|>=|==|!=|[<>+\-*/%]")
+_HEADER_KEYWORDS = ("if", "while")    # swapped only where they open the statement
+# The end of an operand that may be off by one: a name, a number, or a closing bracket, followed
+# by a closing bracket, a separator, a comparison or the end of the text.
+_OPERAND_END = re.compile(r"(?:\b\w+|[\])])(?=\s*(?:$|[)\]},:]|[<>]=?|[=!]=|\b(?:and|or|if|else|for)\b))")
+_OFF_BY_ONE = re.compile(r"(?<=[\w)\]])\s*[-+]\s*1\b(?![.\w])")
 MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
 SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
@@ -269,7 +275,7 @@ class EmbeddedBackend:
         return sorted(subs, key=lambda sub: -sub.score)[:limit]
 
     def token_edits(self, prefix: str, suffix: str, text: str, limit: int = 16,
-                    proposals: tuple[int, ...] = (12, 6, 6, 6, 4, 8)) -> list[Substitution]:
+                    proposals: tuple[int, ...] = (12, 6, 6, 6, 4, 8, 10)) -> list[Substitution]:
         """Small edits of ``text``, best first by how much they raise the model's
         pseudo-log-likelihood of the text.
 
@@ -291,6 +297,10 @@ class EmbeddedBackend:
           in``), the operators the model finds least likely first. The model's own proposals
           come from its top tokens, and a small model often ranks the right operator below
           them; the family is the classic repair template, and the model still ranks the result.
+          ``if`` and ``while`` are a family too where they open the statement;
+        - ``off-by-one``: the ``proposals[6]`` first of: an existing ``+ 1`` / ``- 1`` removed,
+          or one appended to an operand before a bracket, separator or comparison (the
+          other classic template; the model rarely writes the two tokens itself).
 
         Each proposal, and ``text`` itself, is then scored by its pseudo-log-likelihood: the
         sum over its tokens, and the ``<|pad_end|>`` after them (the length), of log p(token |
@@ -301,7 +311,7 @@ class EmbeddedBackend:
         ids, offsets = enc["input_ids"], enc["offset_mapping"]
         if not ids or len(ids) > MAX_EDIT_TOKENS:
             return []
-        n_sub, n_ins, n_del, n_swap, n_ins2, n_ops = (tuple(proposals) + (0,) * 6)[:6]
+        n_sub, n_ins, n_del, n_swap, n_ins2, n_ops, n_obo = (tuple(proposals) + (0,) * 7)[:7]
         n = len(ids)
         blank_ids = set(self.sampler_special.blank)
         mask = self.special.mask
@@ -345,6 +355,8 @@ class EmbeddedBackend:
                 add(encode(new), position, "swap")
             for new, position in self._operator_swaps(text, offsets, current)[:n_ops]:
                 add(encode(new), position, "operator")
+            for new, position in self._off_by_one(text, offsets, current, logp)[:n_obo]:
+                add(encode(new), position, "off-by-one")
             if n_ins2:
                 first = self._masked_logp(cache, [ids[:i] + [mask, mask] + ids[i:] for i in range(n + 1)],
                                           list(range(n + 1)))
@@ -375,12 +387,37 @@ class EmbeddedBackend:
             op, a, b = m.group(), m.start(), m.end()
             family = next((f for f in _OPERATOR_FAMILIES if op in f), None)
             tok = _token_at(offsets, a)
-            if family is None or tok is None or _inside_string(text, a):
+            if family is None or tok is None or _inside_string(text, a) or \
+                    (op in _HEADER_KEYWORDS and text[:a].strip()):
                 continue
             for other in family:
                 if other != op:
                     found.append((float(current[tok]), family.index(other), text[:a] + other + text[b:], a))
         return [(new, a) for *_, new, a in sorted(found, key=lambda f: f[:2])]
+
+    def _off_by_one(self, text: str, offsets, current: torch.Tensor,
+                     insert_logp: torch.Tensor) -> list[tuple[str, int]]:
+        """(new text, offset) for the off-by-one template: an existing ``+ 1`` or ``- 1``
+        removed (the least likely operators first), then `` + 1`` or `` - 1`` appended to an
+        operand that ends before a closing bracket, a separator, a comparison or the end
+        (``interval[1] - interval[0] + 1``), the places where the model finds the operator
+        likeliest first (``insert_logp``: (n + 1, V), a mask inserted before each token)."""
+        removals, appends = [], []
+        for m in _OFF_BY_ONE.finditer(text):
+            tok = _token_at(offsets, m.start() + len(m.group()) - len(m.group().lstrip()))
+            if tok is not None and not _inside_string(text, m.start()):
+                removals.append((float(current[tok]), text[:m.start()] + text[m.end():], m.start()))
+        n = len(offsets)
+        for m in _OPERAND_END.finditer(text):
+            end = m.end()
+            if keyword.iskeyword(m.group()) or _inside_string(text, m.start()):
+                continue
+            at = next((i for i, (s, _) in enumerate(offsets) if s >= end), n)   # the boundary before it
+            for op in (" + 1", " - 1"):
+                tok = self.tokenizer(op[:2], add_special_tokens=False)["input_ids"]
+                belief = float(insert_logp[at, tok[0]]) if len(tok) == 1 else float("-inf")
+                appends.append((-belief, text[:end] + op + text[end:], end))
+        return [(new, a) for _, new, a in sorted(removals)] + [(new, a) for _, new, a in sorted(appends)]
 
     def _name_swaps(self, text: str, ids: list[int], offsets, current: torch.Tensor) -> list[tuple[str, int]]:
         """(new text, offset) for swapping two occurrences of different variable names, or of

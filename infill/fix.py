@@ -99,14 +99,33 @@ class FixReport:
 # ---------------------------------------------------------------- candidates
 
 
+TEMPLATE_EDITS = ("operator", "off-by-one")   # repair templates with places of their own among the edits
+
+
+def template_quota(edits: list, k: int) -> list[str]:
+    """The texts of up to K * 7/8 edits (best first by the model's gain): the best K * 5/8,
+    then for each repair template of ``TEMPLATE_EDITS`` its K / 8 best edits not already in
+    (an operator from its family, a ``+ 1`` put in or taken out), then the next best up to
+    K * 3/4 in all. A small model ranks the right operator or ``+ 1`` 15th-20th among its
+    edits more often than it ranks it first; a few places kept for the templates reach it
+    at the cost of the weakest of its own edits."""
+    texts = [e.text for e in edits[: k * 5 // 8]]
+    for kind in TEMPLATE_EDITS:
+        texts += [e.text for e in edits if e.kind == kind and e.text not in texts][: k // 8]
+    texts += [e.text for e in edits if e.text not in texts][: max(0, k * 3 // 4 - len(texts))]
+    return texts
+
+
 class ModelProposer:
     """K candidates per gap from the model, with the failing test as a comment block before
-    the prefix. For a one-line gap, three quarters are the small edits the model prefers
-    most (``EmbeddedBackend.token_edits``: a token replaced, inserted or deleted, two names
-    swapped, ranked by the model's pseudo-log-likelihood of the line, read with both sides).
-    Of the rest, half are re-noised from the gap's current text (``editing.rewrite``) and half
-    written from scratch (``api.complete``). The three kinds are interleaved, so any first
-    part of the list holds some of each."""
+    the prefix. For a one-line gap, three quarters (up to seven eighths) are the small edits
+    the model prefers most (``EmbeddedBackend.token_edits``: a token replaced, inserted or
+    deleted, two names swapped, an operator of the same family, a ``+ 1`` put in or taken
+    out, ranked by the model's pseudo-log-likelihood of the line, read with both sides; the
+    two repair templates have places of their own: ``template_quota``). Of the rest, half
+    are re-noised from the gap's current text (``editing.rewrite``) and half written from
+    scratch (``api.complete``). The three kinds are interleaved, so any first part of the
+    list holds some of each."""
 
     def __init__(self, options: InfillOptions, candidates: int, backend=None, renoise: float = 0.5):
         self.options, self.k, self.backend, self.renoise = options, candidates, backend, renoise
@@ -127,8 +146,8 @@ class ModelProposer:
         if gap.kind == "line" and gap.original.strip() and hasattr(backend, "token_edits"):
             before, after = gap.text[: gap.start], gap.text[gap.end:]
             found = backend.token_edits(gap.context + before, after, gap.original, limit=4 * self.k)
-            edits = [e.text for e in found if not adds_syntax_errors(before, e.text, after, "python")]
-            edits = edits[: self.k * 3 // 4]
+            edits = template_quota([e for e in found if not adds_syntax_errors(before, e.text, after, "python")],
+                                   self.k)
         k_left = self.k - len(edits)
         k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only

@@ -165,6 +165,29 @@ def test_token_edits_insert_delete_swap_and_rank_by_pseudo_likelihood(tiny_model
     assert be.token_edits(prefix, suffix, "x = 1 + " * 40) == []      # too long to score
 
 
+def test_off_by_one_and_header_keyword_templates(tiny_model_dir):
+    be = EmbeddedBackend(tiny_model_dir)
+    prefix, suffix = "def f(interval, text, i, j, n):\n    ", "\n"
+    only_obo = (0, 0, 0, 0, 0, 0, 100)
+    line = "return interval[1] - interval[0]"
+    edits = {e.text: e for e in be.token_edits(prefix, suffix, line, limit=100, proposals=only_obo)}
+    assert {e.kind for e in edits.values()} == {"off-by-one"}
+    assert "return interval[1] - interval[0] + 1" in edits and "return interval[1] - interval[0] - 1" in edits
+    assert "return interval[1 + 1] - interval[0]" in edits          # an index is an operand too
+    for text in edits:          # each is the line with " + 1" or " - 1" put in once, never after a keyword
+        assert any(text == line[:k] + op + line[k:] for k in range(1, len(line) + 1) for op in (" + 1", " - 1"))
+        assert not text.startswith("return +") and not text.startswith("return -")
+    removed = {e.text for e in be.token_edits(prefix, suffix, "return text[i:j + 1]", limit=100, proposals=only_obo)}
+    assert "return text[i:j]" in removed
+    negative = {e.text for e in be.token_edits(prefix, suffix, "return text[-1]", limit=100, proposals=only_obo)}
+    assert negative and not any("[]" in t for t in negative)         # a negative index is no "- 1" to drop
+    only_ops = (0, 0, 0, 0, 0, 100)
+    header = {e.text for e in be.token_edits(prefix, suffix, "if n > 0:", limit=100, proposals=only_ops)}
+    assert "while n > 0:" in header
+    ternary = {e.text for e in be.token_edits(prefix, suffix, "j = i if n else n", limit=100, proposals=only_ops)}
+    assert not any("while" in t for t in ternary)                    # only a statement's own keyword
+
+
 def test_replace_all_edits_change_every_occurrence_of_an_operator_token(tiny_model_dir):
     be = EmbeddedBackend(tiny_model_dir)
     line = "return a - b - c"

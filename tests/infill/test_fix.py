@@ -284,6 +284,22 @@ def test_interleave_spreads_each_ranked_list_over_the_result():
     assert fixing.interleave([[], []]) == []
 
 
+def test_template_edits_keep_places_of_their_own_among_the_models_edits():
+    from types import SimpleNamespace as E
+    ranked = [E(text=f"s{i}", kind="substitute") for i in range(20)]
+    ranked[14] = E(text="op-a", kind="operator")
+    ranked[17] = E(text="op-b", kind="operator")
+    ranked[19] = E(text="obo-a", kind="off-by-one")
+    ranked[3] = E(text="obo-top", kind="off-by-one")
+    # K = 16: the best 10, two more of each template not already in, and no more than 14 in all.
+    assert fixing.template_quota(ranked, 16) == [e.text for e in ranked[:10]] + ["op-a", "op-b", "obo-a"]
+    # K = 8: the best 5, one of each template, then the next best up to 6.
+    assert fixing.template_quota(ranked, 8) == ["s0", "s1", "s2", "obo-top", "s4", "op-a", "obo-a"]
+    plain = [E(text=f"s{i}", kind="substitute") for i in range(20)]
+    assert fixing.template_quota(plain, 16) == [f"s{i}" for i in range(12)]     # no templates: as before
+    assert fixing.template_quota([], 8) == []
+
+
 # ---------------------------------------------------------------- the pieces
 
 
