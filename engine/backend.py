@@ -408,13 +408,13 @@ class EmbeddedBackend:
             if tok is not None and not _inside_string(text, m.start()):
                 removals.append((float(current[tok]), text[:m.start()] + text[m.end():], m.start()))
         n = len(offsets)
+        operator_ids = {op: self.tokenizer(op[:2], add_special_tokens=False)["input_ids"] for op in (" + 1", " - 1")}
         for m in _OPERAND_END.finditer(text):
             end = m.end()
             if keyword.iskeyword(m.group()) or _inside_string(text, m.start()):
                 continue
             at = next((i for i, (s, _) in enumerate(offsets) if s >= end), n)   # the boundary before it
-            for op in (" + 1", " - 1"):
-                tok = self.tokenizer(op[:2], add_special_tokens=False)["input_ids"]
+            for op, tok in operator_ids.items():
                 belief = float(insert_logp[at, tok[0]]) if len(tok) == 1 else float("-inf")
                 appends.append((-belief, text[:end] + op + text[end:], end))
         return [(new, a) for _, new, a in sorted(removals)] + [(new, a) for _, new, a in sorted(appends)]
