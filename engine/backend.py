@@ -64,7 +64,7 @@ _HEADER_KEYWORDS = ("if", "while")    # swapped only where they open the stateme
 # The end of an operand that may be off by one: a name, a number, or a closing bracket, followed
 # by a closing bracket, a separator, a comparison or the end of the text.
 _OPERAND_END = re.compile(r"(?:\b\w+|[\])])(?=\s*(?:$|[)\]},:]|[<>]=?|[=!]=|\b(?:and|or|if|else|for)\b))")
-_OFF_BY_ONE = re.compile(r"(?<=[\w)\]])\s*[-+]\s*1\b(?![.\w])")
+_OFF_BY_ONE = re.compile(r"(?<=[\w)\]])\s*([-+])\s*1\b(?![.\w])")   # group 1: the operator
 MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
 SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
@@ -404,7 +404,7 @@ class EmbeddedBackend:
         likeliest first (``insert_logp``: (n + 1, V), a mask inserted before each token)."""
         removals, appends = [], []
         for m in _OFF_BY_ONE.finditer(text):
-            tok = _token_at(offsets, m.start() + len(m.group()) - len(m.group().lstrip()))
+            tok = _token_at(offsets, m.start(1))
             if tok is not None and not _inside_string(text, m.start()):
                 removals.append((float(current[tok]), text[:m.start()] + text[m.end():], m.start()))
         n = len(offsets)
