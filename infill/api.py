@@ -2,8 +2,10 @@
 
 ``complete`` runs the straight path: ``context.extract`` (tree-sitter window, budgets, gap
 kind) -> backend ``infill`` (K candidates in one batch) -> ``postprocess`` filters ->
-syntax verification (candidates that add ERROR/MISSING nodes are rejected) -> the best
-remaining candidate by model score.
+syntax verification (candidates that add ERROR/MISSING nodes, or that CPython's compiler
+rejects, are rejected) -> repair of the best one (its broken tokens re-masked) -> if it is
+still broken, a fresh sampled batch (``resample``) -> the best remaining candidate by model
+score.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     backend = backend or get_backend(options)
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context)
     before, after = text[:offset], text[offset:]
-    for _ in range(HEADER_BODIES if not options.steps else 0):
+    follows = HEADER_BODIES if not options.steps else 0
+    for _ in range(follows):
         follow = _header_follow(before, done.text, after, language)
         lines_left = max_lines - done.text.rstrip("\n").count("\n") - 1
         if follow is None or lines_left < 1:
@@ -93,10 +96,12 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
                                  cancelled, extra_context)
         body = more.text.rstrip("\n") if sep else more.text
         joined = done.text + sep + body
-        if not body.strip() or adds_syntax_errors(before, joined, after, language):
+        if not body.strip() or adds_syntax_errors(before, joined, after, language, open_header=True):
             break
         done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
                        tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates])
+    if follows and done.syntax_valid and language == "python":   # a header left open after all
+        done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done.latency_ms = (time.perf_counter() - t0) * 1000
     return done
 
@@ -144,6 +149,8 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     before, after = text[:offset], text[offset:]
+    # A header left without its block is fine here when ``complete`` may write the block next.
+    open_header = bool(HEADER_BODIES) and not options.steps and ctx.max_new_lines > 1
     lead = cursor_indent(before) if HEAL_INDENT else ""
     if not ctx.prefix.endswith(lead):
         lead = ""
@@ -154,18 +161,25 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     result = run_backend(backend, request)
-    scored = [_scored(cand, ctx, before, after, language, lead) for cand in result.candidates]
+    scored = [_scored(cand, ctx, before, after, language, lead, open_header) for cand in result.candidates]
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     rejected = sum(1 for s in scored if not s[0])
     passes = result.forward_passes
     for _ in range(options.repair if getattr(backend, "supports_remask", False) else 0):
         if scored[0][0]:
             break
-        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language, lead)
+        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language, lead, open_header)
         passes += spent
         if repaired is None:
             break
         scored[0] = repaired          # the repair revises the best candidate; K stays K
+    if not scored[0][0] and options.resample and getattr(backend, "supports_remask", False):
+        fresh, spent = _resample(backend, request, ctx, before, after, language, lead, options.resample,
+                                 open_header)
+        passes += spent
+        rejected += sum(1 for s in fresh if not s[0])
+        if fresh and fresh[0][0]:     # the valid one leads and takes the last place: K stays K
+            scored = (fresh[:1] + scored)[:len(scored)]
     valid, _, best, tokens = scored[0]
     return Completion(
         text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=passes,
@@ -177,7 +191,7 @@ REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colo
 
 
 def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: str, after: str,
-            language: str, lead: str = "") -> tuple[tuple, int]:
+            language: str, lead: str = "", open_header: bool = False) -> tuple[tuple, int]:
     """Denoise again the tokens of ``body`` that lie inside tree-sitter errors, the rest kept:
     the bidirectional canvas sees both the kept tokens and the code after the gap. Returns
     ((valid, score, text, tokens) or None, forward passes spent)."""
@@ -190,16 +204,29 @@ def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: st
     retry = replace(request, init_text=lead + body, remask_spans=tuple(spans),
                     extra_tokens=REPAIR_EXTRA_TOKENS, candidates=1)
     result = run_backend(backend, retry)
-    repaired = _scored(result.candidates[0], ctx, before, after, language, lead)
+    repaired = _scored(result.candidates[0], ctx, before, after, language, lead, open_header)
     if not repaired[2].strip():   # an empty middle is no repair, though it breaks nothing
         return None, result.forward_passes
     return repaired, result.forward_passes
 
 
-def _scored(cand, ctx, before: str, after: str, language: str, lead: str = "") -> tuple[bool, float, str, int]:
+def _resample(backend: Backend, request: InfillRequest, ctx, before: str, after: str, language: str,
+              lead: str, k: int, open_header: bool = False) -> tuple[list[tuple], int]:
+    """The last resort before rejection: ``k`` fresh candidates in one batch, every row sampled
+    at the sampler's candidate temperature with the next seed (the greedy row would repeat
+    the broken one). Returns them scored, non-empty ones only, valid first, and the passes."""
+    sampler = replace(request.sampler, temperature=request.sampler.candidate_temperature or 0.8)
+    result = run_backend(backend, replace(request, candidates=k, sampler=sampler, seed=request.seed + 1))
+    fresh = [_scored(c, ctx, before, after, language, lead, open_header) for c in result.candidates]
+    fresh = sorted((s for s in fresh if s[2].strip()), key=lambda s: (s[0], s[1]), reverse=True)
+    return fresh, result.forward_passes
+
+
+def _scored(cand, ctx, before: str, after: str, language: str, lead: str = "",
+            open_header: bool = False) -> tuple[bool, float, str, int]:
     """(syntax-valid, model score, post-processed text, tokens): how ``complete`` ranks."""
     body = postprocess(after_indent(cand.text, lead) if lead else cand.text, ctx)
-    return not adds_syntax_errors(before, body, after, language), cand.score, body, cand.tokens
+    return not adds_syntax_errors(before, body, after, language, open_header), cand.score, body, cand.tokens
 
 
 # Token healing for a cursor in a line's indentation (where an editor leaves it after Enter).

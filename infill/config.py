@@ -25,6 +25,9 @@ class InfillOptions:
     #                                 commits at least its share of what is left, most confident first
     repair: int = 1                 # syntax repair rounds: re-mask the best candidate's tokens inside
     #                                 tree-sitter errors and denoise them again (0 = off; embedded model)
+    resample: int = 8               # when the best candidate still breaks the syntax after repair, draw
+    #                                 this many fresh ones (sampled, one batch) and keep the best valid
+    #                                 one (0 = off; embedded model)
     canvas: int = 0                 # canvas length in tokens; 0 = chosen from the gap kind
     max_blocks: int = 4             # continuation blocks when the gap is longer than the canvas
     max_lines: int = -1             # lines a completion may span: -1 = from the gap kind, 0 = no limit
@@ -66,6 +69,8 @@ class InfillOptions:
             raise InfillError("max-lines must be -1 (from the gap kind), 0 (no limit) or a line count")
         if self.repair < 0 or self.repair > 8:
             raise InfillError("repair must be between 0 (off) and 8 rounds")
+        if self.resample < 0 or self.resample > 64:
+            raise InfillError("resample must be between 0 (off) and 64 candidates")
         if self.steps < 0:
             raise InfillError("steps must be 0 (no budget) or a number of forward passes per block")
         if self.max_blocks < 1:
@@ -93,6 +98,7 @@ _HELP = {
     "sampler": "threshold (parallel), entropy (EB) or sequential (one token per pass)",
     "canvas": "canvas length in tokens (0: from the gap kind)",
     "repair": "syntax repair rounds: re-mask the tokens inside tree-sitter errors and denoise again (0: off)",
+    "resample": "candidates drawn afresh (sampled) when the best one still breaks the syntax after repair (0: off)",
     "steps": "forward passes per canvas block at most (0: no budget); fewer passes, lower latency",
     "candidates": "candidates drawn as one batch, syntax-checked and ranked",
     "type_check": "language server: run mypy for type errors near the cursor",

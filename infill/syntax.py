@@ -4,11 +4,19 @@ makes the code around its gap worse.
 An "error" is an ERROR node (text the grammar could not place) or a MISSING node (a
 token the parser had to invent, such as a closing bracket). tree-sitter recovers from
 errors, so counts are a rough measure: one ERROR may cover several mistakes.
+
+For Python, CPython's own compiler is asked as well (``python_compile_error``): it finds
+what tree-sitter's lenient grammar lets through (a block header with no indented block
+after it, ``try:`` without ``except``, a dedent that matches no outer level, a duplicate
+argument, a repeated keyword argument). It reports only its first error, so the check
+compares where that first error lies with and without the completion. Nothing is run:
+``compile`` only parses and builds the symbol table.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Iterator
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -100,7 +108,94 @@ def _error_starts(tree: Tree) -> list[int]:
     return [node.start_byte for node in _error_nodes(tree)]
 
 
-def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str) -> bool:
+def python_compile_error(text: str) -> tuple[int, int, str] | None:
+    """(start, end, message) in characters of the first error CPython's compiler finds in
+    ``text``, or None when it compiles (or when the compiler gives up for another reason:
+    too deep, too big). ``end`` is at least ``start + 1`` where the text allows."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # SyntaxWarning: invalid escape sequences
+            compile(text, "<infill>", "exec", dont_inherit=True)
+    except SyntaxError as exc:                        # IndentationError and TabError too
+        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+        def at(line: int | None, col: int | None) -> int:
+            if not line or line > len(starts):
+                return len(text)
+            return min(len(text), starts[line - 1] + max(0, (col or 1) - 1))
+
+        start = at(exc.lineno, exc.offset)
+        end = at(exc.end_lineno, exc.end_offset) if exc.end_offset and exc.end_offset > 0 else start
+        return start, max(end, min(start + 1, len(text))), exc.msg
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    return None
+
+
+# "expected an indented block after 'if' statement on line 3": the header is the culprit.
+_HEADER_LINE = re.compile(r"after '?\w+'? (?:statement|definition) on line (\d+)")
+
+
+def _line_start(text: str, line: int) -> int:
+    """Offset of the start of 1-based ``line`` of ``text`` (its end if there are fewer lines)."""
+    at = 0
+    for _ in range(line - 1):
+        at = text.find("\n", at) + 1
+        if at == 0:
+            return len(text)
+    return at
+
+
+def _statement_end(text: str, at: int) -> int:
+    """Where the top-level statement holding offset ``at`` ends (the next top-level line)."""
+    match = _TOP_LEVEL_LINE.search(text, text.find("\n", at) + 1) if "\n" in text[at:] else None
+    return match.start() if match else len(text)
+
+
+def compile_worse(prefix: str, completion: str, suffix: str, open_header: bool = False) -> bool:
+    """Whether CPython's first compile error moves because of the completion (Python only).
+
+    With ``old`` the first error of prefix + suffix (shifted past the completion when it
+    lies after the gap) and ``new`` that of prefix + completion + suffix:
+
+    - no ``new``: not worse; no ``old`` but a ``new``: worse;
+    - ``new`` before ``old``: worse (the completion broke code that used to get further);
+    - ``new`` at ``old``: the same error, the user's, not worse;
+    - ``new`` after ``old``: the completion got past the old first error. That error was the
+      gap's own (on the gap's line or the first code line after it: ``unexpected indent``
+      of a body whose header is missing), so code past it was never checked; a ``new``
+      inside the same top-level statement is counted against the completion (``try:``
+      whose ``except`` never comes). An old error elsewhere is the user's, and so is
+      whatever follows it.
+
+    ``open_header``: a block header that the completion writes and leaves without its block
+    is not counted (the caller gives it a body next, ``infill.api.complete``).
+    """
+    before, after = _window(prefix, suffix)
+    new = python_compile_error(before + completion + after)
+    if new is None:
+        return False
+    header = _HEADER_LINE.search(new[2]) if open_header else None
+    if header and len(before) <= _line_start(before + completion + after, int(header.group(1))) \
+            < len(before) + len(completion):
+        return False
+    old = python_compile_error(before + after)
+    if old is None:
+        return True
+    gap, shift = len(before), len(completion)
+    old_at = old[0] + shift if old[0] >= gap else old[0]
+    if new[0] != old_at:
+        if new[0] < old_at:
+            return True
+        next_code = _next_line_start(before + after, gap)
+        first_line_end = (before + after).find("\n", next_code if next_code is not None else gap)
+        gap_error = gap <= old[0] and (first_line_end < 0 or old[0] <= first_line_end)
+        return gap_error and new[0] < _statement_end(before + completion + after, gap + shift)
+    return False
+
+
+def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
+                       open_header: bool = False) -> bool:
     """Whether inserting completion between prefix and suffix makes the syntax worse.
 
     The gap is often what breaks the code (``x = `` then a new line): prefix + suffix
@@ -117,7 +212,10 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str)
        bracket) and runs through the completion does not count against it;
     3. reject when the completion turns the code on the lines after the gap into a
        string or comment (an unclosed quote or docstring can swallow the rest of the
-       file and so *lower* the count).
+       file and so *lower* the count);
+    4. for Python, reject when CPython's compiler objects where tree-sitter did not
+       (``compile_worse``; ``open_header``: except for a block header the completion
+       leaves open, which the caller will give a body).
 
     Known limits: tree-sitter recovers leniently (an inconsistent dedent is often no
     error at all) and may start an error that the completion caused before it (``x = ``
@@ -136,12 +234,11 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str)
     if len(new_errors) == old_count and any(start <= e < end for e in new_errors):
         return True
     old_next = _next_line_start(old_text, len(before))
-    if old_next is None:
-        return False
-    new_next = old_next + len(completion)
-    return _in_literal(new, new_text, new_next, language) and not _in_literal(
-        old, old_text, old_next, language
-    )
+    if old_next is not None:
+        new_next = old_next + len(completion)
+        if _in_literal(new, new_text, new_next, language) and not _in_literal(old, old_text, old_next, language):
+            return True
+    return language == "python" and compile_worse(prefix, completion, suffix, open_header)
 
 
 def completion_error_spans(prefix: str, completion: str, suffix: str, language: str,
@@ -157,4 +254,18 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
         s, e = max(start, s - widen), min(end, e + widen)
         if s < e:
             spans.append((s - start, e - start))
-    return spans
+    if spans or language != "python":
+        return spans
+    # tree-sitter saw nothing: where CPython's compiler puts its first error, if that lies
+    # in the completion (for a header with no block: the header's line).
+    text = before + completion + after
+    found = python_compile_error(text)
+    if found is None:
+        return spans
+    s, e, message = found
+    header = _HEADER_LINE.search(message)
+    if header:
+        s = _line_start(text, int(header.group(1)))
+        e = text.find("\n", s) if "\n" in text[s:] else len(text)
+    s, e = max(start, s - widen), min(end, e + widen)
+    return [(s - start, e - start)] if s < e else spans

@@ -23,7 +23,7 @@ class InTurn(Scripted):
         return super().infill(request)
 
 
-OPTIONS = InfillOptions(max_lines=0, repair=0)
+OPTIONS = InfillOptions(max_lines=0, repair=0, resample=0)
 
 
 def test_a_dangling_header_gets_its_body():
@@ -60,8 +60,8 @@ def test_a_cursor_in_a_blank_lines_indentation_gets_the_body_on_the_next_line():
 
 
 @pytest.mark.parametrize("options, language, first", [
-    (InfillOptions(max_lines=0, repair=0, steps=6), "python", "    for x in xs:\n"),   # a pass budget
-    (InfillOptions(max_lines=1, repair=0), "python", "    for x in xs:\n"),           # one line allowed
+    (InfillOptions(max_lines=0, repair=0, resample=0, steps=6), "python", "    for x in xs:\n"),   # a pass budget
+    (InfillOptions(max_lines=1, repair=0, resample=0), "python", "    for x in xs:\n"),  # one line allowed
     (OPTIONS, "python", "    t += 1\n"),                                               # not a header
     (OPTIONS, "python", "    t += 1  # note:\n"),                                      # a comment's colon
 ])
@@ -75,6 +75,19 @@ def test_a_body_that_breaks_the_code_is_not_kept():
     backend = InTurn("    for x in xs:\n", "        t += (x\n")
     result = complete(BODY_GAP, AT_RETURN, "python", OPTIONS, backend=backend)
     assert result.text == "    for x in xs:\n" and len(backend.requests) == 2
+    assert not result.syntax_valid          # a header with no block, said so
+
+
+def test_a_header_that_cannot_get_a_body_is_broken_and_resampled():
+    """One line allowed: ``for x in xs:`` before a dedent is a syntax error (CPython's, which
+    tree-sitter lets through), so the repair and then a fresh batch are tried."""
+    backend = InTurn("    for x in xs:\n", "    t = sum(xs)\n")
+    backend.fix = "    for x in xs:\n"                                     # the repair changes nothing
+    options = InfillOptions(max_lines=1, repair=1, resample=4)
+    result = complete(BODY_GAP, AT_RETURN, "python", options, backend=backend)
+    assert result.text == "    t = sum(xs)\n" and result.syntax_valid
+    assert [r.candidates for r in backend.requests] == [1, 1, 4]
+    assert backend.requests[1].init_text == "    for x in xs:\n"      # the repair saw the header
 
 
 def test_header_follow_sees_a_block_that_is_already_there():

@@ -40,7 +40,7 @@ def test_repair_is_off_when_asked_and_for_valid_or_unsupported_backends():
 
 def test_repair_rounds_stop_when_nothing_helps():
     backend = Scripted("w * (h", "w * ((h")
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2, resample=0), backend=backend)
     assert not result.syntax_valid and len(backend.requests) == 3
 
 
@@ -59,5 +59,50 @@ def test_embedded_backend_repairs_with_kept_tokens(tiny_model_dir):
 
 def test_a_repair_that_empties_the_completion_is_refused():
     backend = Scripted("w * (h", "   ")
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2, resample=0), backend=backend)
     assert result.text == "w * (h" and not result.syntax_valid and len(backend.requests) == 2
+
+
+class Resampling(Scripted):
+    """Scripted, and a batch of fresh candidates (text, score) for a request with K > 1."""
+
+    def __init__(self, first, fix, fresh):
+        super().__init__(first, fix)
+        self.fresh = fresh
+
+    def infill(self, request):
+        from engine.backend import Candidate, InfillResult
+
+        if request.candidates == 1 or request.init_text is not None:
+            return super().infill(request)
+        self.requests.append(request)
+        return InfillResult([Candidate(t, score, 3) for t, score in self.fresh], forward_passes=7, latency_ms=1.0)
+
+
+def test_a_still_broken_candidate_is_replaced_by_the_best_valid_fresh_one():
+    backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("w + h", -2.0), ("w * h", -0.5), ("", 0.0)])
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=4, seed=3), backend=backend)
+    assert result.text == "w * h" and result.syntax_valid
+    fresh = backend.requests[2]
+    assert fresh.candidates == 4 and fresh.init_text is None and fresh.seed == 4
+    assert fresh.sampler.temperature > 0          # every row sampled: the greedy one is the broken one
+    assert result.forward_passes == 5 + 5 + 7
+    assert result.candidates == ["w * h"]             # K = 1: the fresh one takes the broken one's place
+    assert result.rejected == 1 + 1               # the first candidate and one fresh one
+
+
+def test_resampling_keeps_the_repaired_candidate_when_nothing_fresh_is_valid():
+    backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("  ", 0.0)])
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=2), backend=backend)
+    assert result.text == "w * ((h" and not result.syntax_valid and len(backend.requests) == 3
+    off = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=0), backend=off).text == "w * ((h"
+    assert len(off.requests) == 2
+
+
+def test_a_header_without_its_block_is_repaired_on_the_header_line():
+    """tree-sitter accepts ``try:`` with no block; CPython does not, and the repair re-masks
+    the header's line."""
+    prefix, suffix = "def f(xs):\n    total = 0\n", "    return total\n"
+    spans = completion_error_spans(prefix, "    try:\n", suffix, "python")
+    assert spans and spans[0][0] <= 4 and spans[0][1] >= len("    try:")

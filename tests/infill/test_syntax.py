@@ -2,7 +2,7 @@
 
 import pytest
 
-from infill.syntax import WINDOW_THRESHOLD, adds_syntax_errors, error_count, error_spans
+from infill.syntax import WINDOW_THRESHOLD, adds_syntax_errors, error_count, error_spans, python_compile_error
 
 
 def test_error_count():
@@ -68,3 +68,34 @@ def test_big_files_parse_only_a_window():
     suffix = "\n    return y\n\n\n" + filler
     assert not adds_syntax_errors(prefix, "x + 1", suffix, "python")
     assert adds_syntax_errors(prefix, "x +* 1)", suffix, "python")
+
+
+PY_PREFIX, PY_SUFFIX = "def f(xs):\n    total = 0\n", "        total += x\n    return total\n"
+
+
+@pytest.mark.parametrize(
+    "prefix, completion, suffix, adds",
+    [
+        (PY_PREFIX, "    for x in xs:\n", PY_SUFFIX, False),   # the header the indented body needs
+        (PY_PREFIX, "    try:\n", PY_SUFFIX, True),           # no except/finally before the dedent
+        (PY_PREFIX, "    def g(x, x):\n", PY_SUFFIX, True),   # a duplicate argument
+        (PY_PREFIX, "    try:\n", "    return total\n", True),  # a header with no block at all
+        (PY_PREFIX, "    x = f(a, a=1, a=2)\n", "    return total\n", True),  # keyword repeated
+        (PY_PREFIX, "    total = 1\n", "    return total\n", False),
+        # the user's own broken code elsewhere is not the completion's
+        ("def g(:\n    pass\n\n\n" + PY_PREFIX, "    for x in xs:\n", PY_SUFFIX, False),
+        ("def f():\n    ", "return 1", "\n\n\ndef g(:\n    pass\n", False),
+        (PY_PREFIX, "    for x in xs:\n", PY_SUFFIX + "\n\ny = (\n", False),
+    ],
+)
+def test_compiler_catches_what_tree_sitter_lets_through(prefix, completion, suffix, adds):
+    assert adds_syntax_errors(prefix, completion, suffix, "python") is adds
+
+
+def test_python_compile_error_positions_and_quiet_warnings(recwarn):
+    assert python_compile_error("x = 1\n") is None
+    assert python_compile_error('x = "\\d"\n') is None and not recwarn.list   # SyntaxWarning kept quiet
+    start, end, message = python_compile_error("x = 1\ndef f(a, a):\n    pass\n")
+    assert "duplicate argument" in message and 6 <= start < end <= len("x = 1\ndef f(a, a):")
+    start, end, _ = python_compile_error("x = (1,\n")
+    assert start == 4 and end == 5
