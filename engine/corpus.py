@@ -1,10 +1,17 @@
 """Training corpus: permissively licensed Python found on this machine.
 
 Sources are the CPython standard library (PSF licence, its own test suite left out) and
-installed distributions whose metadata declares MIT, BSD, Apache, PSF or ISC. Files are read
-as UTF-8 (unreadable or non-UTF-8 files are skipped and counted), exact duplicates are
-dropped, files that contain HumanEval problems or solutions are dropped, and a fixed share of
-files (chosen by a hash of the path, so it is stable across runs) is held out for validation.
+installed distributions whose metadata declares MIT, BSD, Apache, PSF or ISC (those of this
+interpreter, and of any further site folders named, such as the system's dist-packages).
+Files are read as UTF-8 (unreadable or non-UTF-8 files are skipped and counted), exact
+duplicates are dropped, near duplicates optionally too (``near_dup``: most of a file's
+distinctive lines already kept, as in the copied model files of transformers), files that
+contain HumanEval problems or solutions are dropped, each source keeps at most a byte cap, and
+a fixed share of files (chosen by a hash of the path, so it is stable across runs) is held out
+for validation.
+
+    python -m engine.corpus --out data2/corpus --cap-mb 20 --near-dup 0.6 \
+        --site /usr/lib/python3/dist-packages
 
 The result is two JSON Lines files (``train.jsonl``, ``valid.jsonl``: one ``{"path", "text"}``
 per line) and ``manifest.json`` recording every source distribution with its licence and
@@ -75,11 +82,13 @@ def stdlib_source() -> Source:
     return Source("cpython-stdlib", sys.version.split()[0], "PSF-2.0", files)
 
 
-def distribution_sources(exclude: Iterable[str] = ()) -> list[Source]:
-    """Installed distributions with a permissive licence, one Source each (deduplicated by name)."""
+def distribution_sources(exclude: Iterable[str] = (), paths: list[str] | None = None) -> list[Source]:
+    """Installed distributions with a permissive licence, one Source each (deduplicated by
+    name: the first found wins). ``paths``: site folders to look in instead of this
+    interpreter's ``sys.path``."""
     seen: set[str] = {e.lower() for e in exclude}
     out = []
-    for dist in md.distributions():
+    for dist in (md.distributions(path=paths) if paths is not None else md.distributions()):
         name = (dist.metadata.get("Name") or "").lower()
         if not name or name in seen:
             continue
@@ -152,15 +161,49 @@ def is_validation(key: str) -> bool:
     return h < VALID_SHARE * 0xFFFFFFFF
 
 
+# Near duplicates: a line counts if, stripped, it is at least this long (short lines such as
+# "return None" or "else:" are in every file and say nothing about copying).
+NEAR_DUP_LINE_CHARS = 24
+NEAR_DUP_MIN_LINES = 8            # files with fewer distinctive lines are never near duplicates
+
+
+class NearDuplicates:
+    """Greedy near-duplicate filter over the kept files, in the order they are offered: a file
+    is a near duplicate when at least ``share`` of its distinctive lines (stripped, at least
+    NEAR_DUP_LINE_CHARS long, each counted once) are already in files kept before it. Kept
+    files add their lines. Memory: one 64-bit hash per distinct line kept."""
+
+    def __init__(self, share: float):
+        if not 0 < share <= 1:
+            raise ValueError("the near-duplicate share must be in (0, 1]")
+        self.share, self.seen = share, set()
+
+    @staticmethod
+    def _lines(text: str) -> set[int]:
+        return {int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little")
+                for s in (ln.strip() for ln in text.splitlines()) if len(s) >= NEAR_DUP_LINE_CHARS}
+
+    def check_and_add(self, text: str) -> bool:
+        """True (and nothing added) if ``text`` is a near duplicate; else its lines are added."""
+        lines = self._lines(text)
+        if len(lines) >= NEAR_DUP_MIN_LINES and len(lines & self.seen) >= self.share * len(lines):
+            return True
+        self.seen |= lines
+        return False
+
+
 def iter_documents(sources: list[Source], bench_dir: Path | None, stats: Stats,
-                   per_source: dict[str, dict]) -> Iterator[tuple[str, str]]:
-    """Yield (key, text) for every kept file, deduplicated and decontaminated."""
+                   per_source: dict[str, dict], cap_bytes: int = MAX_BYTES_PER_DIST,
+                   near_dup: float | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (key, text) for every kept file, deduplicated and decontaminated; each source
+    keeps at most ``cap_bytes`` (the standard library twice that)."""
     signatures, problems = benchmark_fingerprints(bench_dir)
     seen_hashes: set[str] = set()
+    near = NearDuplicates(near_dup) if near_dup else None
     for src in sources:
         used = 0
         kept = 0
-        cap = MAX_BYTES_PER_DIST * (2 if src.name == "cpython-stdlib" else 1)
+        cap = cap_bytes * (2 if src.name == "cpython-stdlib" else 1)
         # A stable pseudo-random order, so that a package cap keeps a spread of modules.
         for path in sorted(src.files, key=lambda p: hashlib.sha1(str(p).encode()).digest()):
             stats.files_seen += 1
@@ -178,6 +221,9 @@ def iter_documents(sources: list[Source], bench_dir: Path | None, stats: Stats,
             if used + len(text) > cap:
                 stats.skip("package cap")
                 continue
+            if near is not None and near.check_and_add(text):
+                stats.skip("near duplicate")
+                continue
             used += len(text)
             kept += 1
             stats.files_kept += 1
@@ -192,11 +238,20 @@ def directory_source(root: Path, name: str, licence: str) -> Source:
     return Source(name, "local", licence, sorted(root.rglob("*.py")))
 
 
-def default_sources() -> list[Source]:
-    return [stdlib_source(), *distribution_sources(exclude=["diffusion-infill"])]
+def default_sources(sites: Iterable[str] = ()) -> list[Source]:
+    """The standard library, this interpreter's distributions, then those of ``sites`` not
+    already found (by name)."""
+    found = [stdlib_source(), *distribution_sources(exclude=["diffusion-infill"])]
+    names = [s.name for s in found] + ["diffusion-infill"]
+    for site in sites:
+        more = distribution_sources(exclude=names, paths=[site])
+        found += more
+        names += [s.name for s in more]
+    return found
 
 
-def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | None = None) -> dict:
+def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | None = None,
+                 cap_bytes: int = MAX_BYTES_PER_DIST, near_dup: float | None = None) -> dict:
     """Write train/valid JSON Lines and the licence manifest; return the manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = default_sources() if sources is None else sources
@@ -205,7 +260,7 @@ def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | 
     counts = {"train": 0, "valid": 0}
     with open(out_dir / "train.jsonl", "w", encoding="utf-8") as tr, \
          open(out_dir / "valid.jsonl", "w", encoding="utf-8") as va:
-        for key, text in iter_documents(sources, bench_dir, stats, per_source):
+        for key, text in iter_documents(sources, bench_dir, stats, per_source, cap_bytes, near_dup):
             split = "valid" if is_validation(key) else "train"
             counts[split] += 1
             (va if split == "valid" else tr).write(json.dumps({"path": key, "text": text}) + "\n")
@@ -217,6 +272,8 @@ def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | 
         "skipped": stats.skipped,
         "split_files": counts,
         "decontaminated_against": str(bench_dir) if bench_dir and bench_dir.is_dir() else None,
+        "cap_bytes_per_source": cap_bytes,
+        "near_duplicate_share": near_dup,
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
@@ -225,3 +282,34 @@ def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | 
 def load_texts(path: Path) -> list[str]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line)["text"] for line in fh]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m engine.corpus", description="Build the training corpus.")
+    p.add_argument("--out", required=True, help="folder for train.jsonl, valid.jsonl, manifest.json")
+    p.add_argument("--bench", default=None, help="HumanEval infilling data to decontaminate against "
+                   "(default: ../shared/benchmarks/human-eval-infilling when present)")
+    p.add_argument("--cap-mb", type=float, default=MAX_BYTES_PER_DIST / 1e6, help="most MB kept per source")
+    p.add_argument("--near-dup", type=float, default=0.0,
+                   help="drop a file when this share of its distinctive lines is already kept (0 = off)")
+    p.add_argument("--site", action="append", default=[], help="a further site folder of distributions")
+    args = p.parse_args(argv)
+    if args.bench:
+        bench = Path(args.bench)
+    else:
+        from .train import default_bench_dir
+        bench = default_bench_dir()
+    if bench is None or not bench.is_dir():
+        print("error: no benchmark data to decontaminate against (--bench)", file=sys.stderr)
+        return 2
+    manifest = build_corpus(Path(args.out), bench, default_sources(args.site), int(args.cap_mb * 1e6),
+                            args.near_dup or None)
+    print(f"corpus: {manifest['files_kept']} files, {manifest['bytes_kept'] / 1e6:.1f} MB, "
+          f"{len(manifest['sources'])} sources, skipped {manifest['skipped']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,7 +9,7 @@ import torch
 
 from conftest import SAMPLE_CODE
 from engine import train as train_mod
-from engine.corpus import build_corpus, directory_source, is_permissive, load_texts
+from engine.corpus import NearDuplicates, build_corpus, directory_source, distribution_sources, is_permissive, load_texts
 
 
 @pytest.fixture
@@ -41,6 +41,55 @@ def test_corpus_skips_counts_and_decontaminates(source_tree, tmp_path):
     assert manifest["sources"]["fixture"]["licence"] == "MIT"
     texts = load_texts(tmp_path / "corpus" / "train.jsonl") + load_texts(tmp_path / "corpus" / "valid.jsonl")
     assert len(texts) == 30 and not any("secret_task" in t for t in texts)
+
+
+def test_near_duplicates_and_the_cap_are_counted(source_tree, tmp_path):
+    """Copies of one module with a name changed (as transformers' "Copied from" model files):
+    with the near-duplicate filter on, one is kept; a cap of a few kB keeps what fits."""
+    src, bench = source_tree
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    module = "".join(f"def step_{i}(model_state, inputs):\n    hidden_states = model_state.layer_{i}(inputs)\n"
+                     f"    return hidden_states + model_state.bias_{i}\n\n\n" for i in range(12))
+    for i in range(10):
+        (copies / f"modeling_{i}.py").write_text(f"# model {i}\n" + module.replace("model_state", f"model{i}_state", 2))
+    near = build_corpus(tmp_path / "near", bench, [directory_source(copies, "copies", "MIT")], near_dup=0.6)
+    assert near["skipped"]["near duplicate"] == 9 and near["files_kept"] == 1
+    assert near["near_duplicate_share"] == 0.6
+    plain = build_corpus(tmp_path / "plain", bench, [directory_source(copies, "copies", "MIT")])
+    assert plain["files_kept"] == 10 and "near duplicate" not in plain["skipped"]
+    one = len(SAMPLE_CODE)
+    capped = build_corpus(tmp_path / "cap", bench, [directory_source(src, "fixture", "MIT")], cap_bytes=3 * one + 10)
+    assert capped["files_kept"] == 3 and capped["skipped"]["package cap"] == 27
+    assert capped["cap_bytes_per_source"] == 3 * one + 10
+
+
+def test_near_duplicate_filter_ignores_short_lines_and_small_files():
+    near = NearDuplicates(0.5)
+    body = "".join(f"    value_{i} = compute_something(argument_{i})\n" for i in range(10))
+    assert not near.check_and_add("def f():\n" + body)
+    assert near.check_and_add("def g():\n" + body)                  # the same long lines
+    assert not near.check_and_add("def h():\n" + "    return None\n" * 40)   # short lines only
+    assert not near.check_and_add(body.replace("value", "other").replace("argument", "param"))
+    with pytest.raises(ValueError):
+        NearDuplicates(0.0)
+
+
+def test_distributions_of_a_further_site_folder(tmp_path):
+    """A site folder (such as the system's dist-packages) is read by its metadata: the
+    licence decides, and the files come from the RECORD."""
+    site = tmp_path / "site"
+    for name, licence in (("okpkg", "MIT"), ("gplpkg", "GPL-3.0")):
+        (site / name).mkdir(parents=True)
+        (site / name / "mod.py").write_text("x = 1\n")
+        info = site / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nLicense: {licence}\n")
+        (info / "RECORD").write_text(f"{name}/mod.py,,\n{name}-1.0.dist-info/METADATA,,\n")
+    found = distribution_sources(paths=[str(site)])
+    assert [s.name for s in found] == ["okpkg"]
+    assert found[0].files[0].name == "mod.py" and found[0].files[0].exists()
+    assert distribution_sources(exclude=["okpkg"], paths=[str(site)]) == []
 
 
 def test_licence_filter():
