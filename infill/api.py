@@ -173,7 +173,8 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         if repaired is None:
             break
         scored[0] = repaired          # the repair revises the best candidate; K stays K
-    if not scored[0][0] and options.resample and getattr(backend, "supports_remask", False):
+    # Under a pass budget (``steps``: the server's automatic requests) latency comes first.
+    if not scored[0][0] and options.resample and not options.steps and getattr(backend, "supports_remask", False):
         fresh, spent = _resample(backend, request, ctx, before, after, language, lead, options.resample,
                                  open_header)
         passes += spent

@@ -27,7 +27,7 @@ class InfillOptions:
     #                                 tree-sitter errors and denoise them again (0 = off; embedded model)
     resample: int = 8               # when the best candidate still breaks the syntax after repair, draw
     #                                 this many fresh ones (sampled, one batch) and keep the best valid
-    #                                 one (0 = off; embedded model)
+    #                                 one (0 = off; not under a pass budget, ``steps``; embedded model)
     canvas: int = 0                 # canvas length in tokens; 0 = chosen from the gap kind
     max_blocks: int = 4             # continuation blocks when the gap is longer than the canvas
     max_lines: int = -1             # lines a completion may span: -1 = from the gap kind, 0 = no limit

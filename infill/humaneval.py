@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -131,7 +132,9 @@ def check_completion(task: Task, completion: str, timeout_s: float = 10.0) -> bo
 def syntax_valid(task: Task, completion: str) -> bool:
     """True if prompt + completion + suffix compiles; nothing is executed."""
     try:
-        compile(task.prompt + completion + task.suffix, task.task_id, "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # SyntaxWarning ('"is not" with a literal') is no error
+            compile(task.prompt + completion + task.suffix, task.task_id, "exec")
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
         return False
     return True

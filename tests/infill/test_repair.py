@@ -98,6 +98,9 @@ def test_resampling_keeps_the_repaired_candidate_when_nothing_fresh_is_valid():
     off = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])
     assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=0), backend=off).text == "w * ((h"
     assert len(off.requests) == 2
+    budget = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])        # a pass budget: latency first
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(steps=4), backend=budget).text == "w * ((h"
+    assert len(budget.requests) == 2
 
 
 def test_a_header_without_its_block_is_repaired_on_the_header_line():
