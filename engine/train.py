@@ -66,6 +66,10 @@ class TrainConfig:
     cut_weights: str = ""                  # gap-cut mix, e.g. "line=0.5,lines=0.3"; "" = fim.CUTS
     span_canvas: int = 96                  # canvas length of span batches
     span_prefix_tokens: int = 64           # context before a span
+    long_share: float = 0.0                # share of batches that are long gaps: multi-line cuts on a
+    #                                        longer canvas, so the middle's end after several lines is seen
+    long_canvas: int = 64                  # canvas length of long-gap batches
+    long_cuts: str = "lines=0.5,needed_lines=0.5"  # the cut mix of long-gap batches
     ar_weight: float = 0.0                 # weight of the next-token loss on the causal context
     ar_sample: float = 0.25                # share of context positions that carry that loss
     round_start: int = 0                   # step at which the current learning-rate round began
@@ -87,10 +91,12 @@ class ExampleStream:
     """Random FIM examples from documents drawn in proportion to their length."""
 
     def __init__(self, texts: list[str], tokenizer, special: SpecialIds, budget: FimBudget, seed: int,
-                 span_budget: FimBudget | None = None, cut_weights: dict[str, float] | None = None):
+                 span_budget: FimBudget | None = None, cut_weights: dict[str, float] | None = None,
+                 long_budget: FimBudget | None = None, long_cut_weights: dict[str, float] | None = None):
         self.texts = texts
         self.span_budget = span_budget
         self.cut_weights = cut_weights
+        self.long_budget, self.long_cut_weights = long_budget, long_cut_weights
         self.cum = []
         total = 0
         for t in texts:
@@ -99,21 +105,28 @@ class ExampleStream:
         self.tokenizer, self.special, self.budget = tokenizer, special, budget
         self.rng = random.Random(seed)
 
-    def sample(self, span: bool = False):
+    def sample(self, span: bool = False, long: bool = False):
         i = bisect.bisect_right(self.cum, self.rng.random() * self.cum[-1])
         text = self.texts[min(i, len(self.texts) - 1)]
         if span:
             return make_span_example(text, self.tokenizer, self.special, self.span_budget, self.rng)
+        if long:
+            return make_example(text, self.tokenizer, self.special, self.long_budget, self.rng,
+                                cut_weights=self.long_cut_weights)
         return make_example(text, self.tokenizer, self.special, self.budget, self.rng,
                             cut_weights=self.cut_weights)
 
-    def batch(self, n: int, span: bool = False):
-        """A batch of gap-shaped examples, or (span=True) of long plain-code spans."""
-        return collate([self.sample(span) for _ in range(n)], self.special.pad_end)
+    def batch(self, n: int, span: bool = False, long: bool = False):
+        """A batch of gap-shaped examples, or (span=True) of long plain-code spans, or
+        (long=True) of long gaps (multi-line cuts on the long canvas)."""
+        return collate([self.sample(span, long) for _ in range(n)], self.special.pad_end)
 
-    def draw(self, n: int, span_share: float):
-        """A training batch: long plain-code spans with probability ``span_share``, else gaps."""
-        return self.batch(n, span=self.rng.random() < span_share)
+    def draw(self, n: int, span_share: float, long_share: float = 0.0):
+        """A training batch: long plain-code spans with probability ``span_share``, long gaps
+        with probability ``long_share``, else gaps (one draw: with no long share the data
+        order is what it was before long gaps existed)."""
+        r = self.rng.random()
+        return self.batch(n, span=r < span_share, long=span_share <= r < span_share + long_share)
 
 
 class BatchSource(torch.utils.data.IterableDataset):
@@ -124,15 +137,17 @@ class BatchSource(torch.utils.data.IterableDataset):
     on resume (fresh cuts instead).
     """
 
-    def __init__(self, stream: ExampleStream, batch_size: int, span_share: float, seed: int):
+    def __init__(self, stream: ExampleStream, batch_size: int, span_share: float, seed: int,
+                 long_share: float = 0.0):
         self.stream, self.batch_size, self.span_share, self.seed = stream, batch_size, span_share, seed
+        self.long_share = long_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         stream = copy.copy(self.stream)
         stream.rng = random.Random(self.seed * 7919 + (info.id if info else 0))
         while True:
-            yield stream.draw(self.batch_size, self.span_share)
+            yield stream.draw(self.batch_size, self.span_share, self.long_share)
 
 
 def collate(examples, pad_id: int):
@@ -401,6 +416,18 @@ def _cut_weights(cfg: TrainConfig) -> dict[str, float]:
         raise TrainingError(f"--cut-weights: {exc}") from None
 
 
+def _long_cuts(cfg: TrainConfig) -> dict[str, float]:
+    if not 0 <= cfg.long_share <= 1 or cfg.span_share + cfg.long_share > 1:
+        raise TrainingError(f"--long-share {cfg.long_share}: must be in [0, 1] and, with --span-share "
+                            f"{cfg.span_share}, at most 1")
+    if cfg.long_canvas < 1:
+        raise TrainingError("--long-canvas must be at least 1 token")
+    try:
+        return parse_cut_weights(cfg.long_cuts)
+    except ValueError as exc:
+        raise TrainingError(f"--long-cuts: {exc}") from None
+
+
 def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = False) -> None:
     """Train, or resume from ``run_dir/ckpt.pt``.
 
@@ -410,6 +437,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     """
     torch.set_num_threads(cfg.threads)
     _cut_weights(cfg)                      # a bad spec fails before the data is read
+    _long_cuts(cfg)
     train_texts, valid_texts, tokenizer = prepare_data(cfg)
     special = SpecialIds.from_tokenizer(tokenizer)
     budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.canvas_length)
@@ -426,6 +454,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
         if cfg.max_steps <= state["step"]:
             raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
     cut_weights = _cut_weights(cfg)        # again: a resumed run keeps its saved mix unless given
+    long_cuts = _long_cuts(cfg)
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer, special)
     if state is None and cfg.init_from:
@@ -434,7 +463,9 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     span_budget = FimBudget(cfg.span_prefix_tokens, cfg.suffix_tokens // 2, cfg.span_canvas)
-    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget, cut_weights)
+    long_budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.long_canvas)
+    stream = ExampleStream(train_texts, tokenizer, special, budget, cfg.seed, span_budget, cut_weights,
+                           long_budget, long_cuts)
     gen = torch.Generator().manual_seed(cfg.seed)
     step, tokens_seen, elapsed, best_val = 0, 0, 0.0, float("inf")
     if state is not None:
@@ -450,12 +481,17 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
           f"valid files {len(valid_texts)}", file=sys.stderr)
     batches = None
     if cfg.workers > 0:
-        source = BatchSource(stream, cfg.batch_size, cfg.span_share, cfg.seed + step)
+        source = BatchSource(stream, cfg.batch_size, cfg.span_share, cfg.seed + step, cfg.long_share)
         batches = iter(torch.utils.data.DataLoader(source, batch_size=None, num_workers=cfg.workers,
                                                    pin_memory=device.type == "cuda", prefetch_factor=4,
                                                    persistent_workers=True))
     val_stream = ExampleStream(valid_texts, tokenizer, special, budget, seed=4321)
     val_batches = [val_stream.batch(cfg.batch_size) for _ in range(max(1, cfg.val_examples // cfg.batch_size))]
+    val_long = None          # with long gaps in the mix: their own held-out loss, logged beside val_loss
+    if cfg.long_share > 0:
+        long_val = ExampleStream(valid_texts, tokenizer, special, budget, 4322, None, None, long_budget, long_cuts)
+        val_long = [long_val.batch(cfg.batch_size, long=True)
+                    for _ in range(max(1, cfg.val_examples // cfg.batch_size // 2))]
 
     def snapshot() -> dict:
         return {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
@@ -480,7 +516,7 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             if batches is not None:
                 batch = next(batches)
             else:
-                batch = stream.draw(cfg.batch_size, cfg.span_share)
+                batch = stream.draw(cfg.batch_size, cfg.span_share, cfg.long_share)
             if cfg.schedule_minutes and step == session_step + SCHEDULE_WARM:
                 probe_start = time.time()
             if cfg.schedule_minutes and step == session_step + SCHEDULE_PROBE:
@@ -510,6 +546,8 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
                           "val_loss": round(val, 4), "lr": lr_at(step, cfg), "elapsed_s": round(elapsed),
                           "tok_per_s": round(tokens_seen / max(1.0, elapsed))}
                 record.update({f"train_{k}": round(v, 4) for k, v in ema_parts.items()})
+                if val_long is not None:
+                    record["val_long_loss"] = round(validate(model, val_long, cfg, special), 4)
                 if val < best_val:
                     best_val = val
                     save_checkpoint(run / "best.pt", snapshot())

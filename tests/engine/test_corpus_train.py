@@ -212,6 +212,35 @@ def test_workers_init_from_and_a_fitted_schedule(corpus_dir, monkeypatch):
     assert state["tokens_seen"] > 0 and state["train_config"]["cut_weights"] == "line=0.7,lines=0.3"
 
 
+def test_long_gap_batches_use_the_long_canvas_and_log_their_own_loss(corpus_dir):
+    from engine.fim import FimBudget, parse_cut_weights
+    from engine.tokenizer import SpecialIds, load_tokenizer
+
+    cfg = tiny_config(corpus_dir, max_steps=4, eval_every=2, long_share=0.5, long_canvas=16,
+                      long_cuts="lines=1")
+    train_mod.train(cfg)
+    log = [json.loads(line) for line in (corpus_dir / "run" / "log.jsonl").read_text().splitlines()]
+    evals = [r for r in log if "val_loss" in r]
+    assert evals and all(r["val_long_loss"] > 0 for r in evals)
+    tokenizer = load_tokenizer(corpus_dir / "data" / "tokenizer")
+    special = SpecialIds.from_tokenizer(tokenizer)
+    texts = load_texts(corpus_dir / "data" / "corpus" / "train.jsonl")
+    stream = train_mod.ExampleStream(texts, tokenizer, special, FimBudget(32, 16, 8), 0, FimBudget(16, 8, 12), None,
+                                     FimBudget(32, 16, 16), parse_cut_weights("lines=1"))
+    widths = {stream.draw(4, 0.0, 1.0)[2].shape[1] for _ in range(3)}
+    assert widths == {16}
+    # No long share: the same draws as a stream that has no long gaps at all.
+    plain = train_mod.ExampleStream(texts, tokenizer, special, FimBudget(32, 16, 8), 0, FimBudget(16, 8, 12))
+    again = train_mod.ExampleStream(texts, tokenizer, special, FimBudget(32, 16, 8), 0, FimBudget(16, 8, 12), None,
+                                    FimBudget(32, 16, 16), parse_cut_weights("lines=1"))
+    for _ in range(3):
+        assert all(torch.equal(x, y) for x, y in zip(plain.draw(4, 0.5), again.draw(4, 0.5, 0.0)))
+    with pytest.raises(train_mod.TrainingError, match="--long-share"):
+        train_mod.train(tiny_config(corpus_dir, run_dir=str(corpus_dir / "r9"), span_share=0.7, long_share=0.5))
+    with pytest.raises(train_mod.TrainingError, match="--long-cuts"):
+        train_mod.train(tiny_config(corpus_dir, run_dir=str(corpus_dir / "r9"), long_cuts="blocks=1"))
+
+
 def test_a_fitted_schedule_survives_a_resume_mid_probe(corpus_dir, monkeypatch):
     monkeypatch.setattr(train_mod, "SCHEDULE_WARM", 1)
     monkeypatch.setattr(train_mod, "SCHEDULE_PROBE", 3)
