@@ -193,7 +193,8 @@ REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colo
 
 def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: str, after: str,
             language: str, lead: str = "", open_header: bool = False) -> tuple[tuple, int]:
-    """Denoise again the tokens of ``body`` that lie inside tree-sitter errors, the rest kept:
+    """Denoise again the tokens of ``body`` that lie inside its syntax errors (tree-sitter's,
+    or where tree-sitter sees none, CPython's first error), the rest kept:
     the bidirectional canvas sees both the kept tokens and the code after the gap. Returns
     ((valid, score, text, tokens) or None, forward passes spent)."""
     if not body.strip():

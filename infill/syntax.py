@@ -15,6 +15,7 @@ compares where that first error lies with and without the completion. Nothing is
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from typing import Iterator
@@ -108,10 +109,17 @@ def _error_starts(tree: Tree) -> list[int]:
     return [node.start_byte for node in _error_nodes(tree)]
 
 
+COMPILE_MAX_CHARS = 300_000   # longer windows are not compiled (~30 ms per 2,000 lines)
+
+
+@functools.lru_cache(maxsize=16)   # the text without the completion is the same for every candidate
 def python_compile_error(text: str) -> tuple[int, int, str] | None:
     """(start, end, message) in characters of the first error CPython's compiler finds in
     ``text``, or None when it compiles (or when the compiler gives up for another reason:
-    too deep, too big). ``end`` is at least ``start + 1`` where the text allows."""
+    too deep, too big, longer than COMPILE_MAX_CHARS). ``end`` is at least ``start + 1``
+    where the text allows."""
+    if len(text) > COMPILE_MAX_CHARS:
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")          # SyntaxWarning: invalid escape sequences

@@ -2,7 +2,8 @@
 
 import pytest
 
-from infill.syntax import WINDOW_THRESHOLD, adds_syntax_errors, error_count, error_spans, python_compile_error
+from infill.syntax import (COMPILE_MAX_CHARS, WINDOW_THRESHOLD, adds_syntax_errors, error_count, error_spans,
+                           python_compile_error)
 
 
 def test_error_count():
@@ -99,3 +100,4 @@ def test_python_compile_error_positions_and_quiet_warnings(recwarn):
     assert "duplicate argument" in message and 6 <= start < end <= len("x = 1\ndef f(a, a):")
     start, end, _ = python_compile_error("x = (1,\n")
     assert start == 4 and end == 5
+    assert python_compile_error("x = (\n" + " " * COMPILE_MAX_CHARS) is None   # too long: not compiled
