@@ -98,3 +98,12 @@ def test_header_follow_sees_a_block_that_is_already_there():
     assert _header_follow("def f():\n", "    d = {'a':", "\n", "python") is None
     doc, at, sep = _header_follow("def f(xs):\n    ", "for x in xs:", "", "python")
     assert (doc, at, sep) == ("def f(xs):\n    for x in xs:\n", len(doc), "\n")
+
+
+def test_a_header_that_gets_its_body_next_is_not_resampled():
+    """With header bodies to come, ``for x in xs:`` alone is not broken: no repair, no
+    fresh batch, only the body's request."""
+    backend = InTurn("    for x in xs:\n", "        t += x\n")
+    result = complete(BODY_GAP, AT_RETURN, "python", InfillOptions(max_lines=0), backend=backend)
+    assert result.text == "    for x in xs:\n        t += x\n" and result.syntax_valid
+    assert [r.candidates for r in backend.requests] == [1, 1] and backend.requests[1].init_text is None
