@@ -144,6 +144,12 @@ def python_compile_error(text: str) -> tuple[int, int, str] | None:
 _HEADER_LINE = re.compile(r"after '?\w+'? (?:statement|definition) on line (\d+)")
 
 
+def _header_start(text: str, message: str) -> int | None:
+    """Where the header line starts that a "no indented block after it" message names."""
+    header = _HEADER_LINE.search(message)
+    return _line_start(text, int(header.group(1))) if header else None
+
+
 def _line_start(text: str, line: int) -> int:
     """Offset of the start of 1-based ``line`` of ``text`` (its end if there are fewer lines)."""
     at = 0
@@ -160,11 +166,13 @@ def _statement_end(text: str, at: int) -> int:
     return match.start() if match else len(text)
 
 
-def compile_worse(prefix: str, completion: str, suffix: str, open_header: bool = False) -> bool:
+def compile_worse(before: str, completion: str, after: str, open_header: bool = False) -> bool:
     """Whether CPython's first compile error moves because of the completion (Python only).
+    ``before`` and ``after`` are the text around the gap, windowed as ``adds_syntax_errors``
+    windows them.
 
-    With ``old`` the first error of prefix + suffix (shifted past the completion when it
-    lies after the gap) and ``new`` that of prefix + completion + suffix:
+    With ``old`` the first error of before + after (shifted past the completion when it
+    lies after the gap) and ``new`` that of before + completion + after:
 
     - no ``new``: not worse; no ``old`` but a ``new``: worse;
     - ``new`` before ``old``: worse (the completion broke code that used to get further);
@@ -179,26 +187,25 @@ def compile_worse(prefix: str, completion: str, suffix: str, open_header: bool =
     ``open_header``: a block header that the completion writes and leaves without its block
     is not counted (the caller gives it a body next, ``infill.api.complete``).
     """
-    before, after = _window(prefix, suffix)
-    new = python_compile_error(before + completion + after)
+    old_text, new_text = before + after, before + completion + after
+    gap, shift = len(before), len(completion)
+    new = python_compile_error(new_text)
     if new is None:
         return False
-    header = _HEADER_LINE.search(new[2]) if open_header else None
-    if header and len(before) <= _line_start(before + completion + after, int(header.group(1))) \
-            < len(before) + len(completion):
+    header = _header_start(new_text, new[2]) if open_header else None
+    if header is not None and gap <= header < gap + shift:
         return False
-    old = python_compile_error(before + after)
+    old = python_compile_error(old_text)
     if old is None:
         return True
-    gap, shift = len(before), len(completion)
     old_at = old[0] + shift if old[0] >= gap else old[0]
     if new[0] != old_at:
         if new[0] < old_at:
             return True
-        next_code = _next_line_start(before + after, gap)
-        first_line_end = (before + after).find("\n", next_code if next_code is not None else gap)
+        next_code = _next_line_start(old_text, gap)
+        first_line_end = old_text.find("\n", next_code if next_code is not None else gap)
         gap_error = gap <= old[0] and (first_line_end < 0 or old[0] <= first_line_end)
-        return gap_error and new[0] < _statement_end(before + completion + after, gap + shift)
+        return gap_error and new[0] < _statement_end(new_text, gap + shift)
     return False
 
 
@@ -246,7 +253,7 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
         new_next = old_next + len(completion)
         if _in_literal(new, new_text, new_next, language) and not _in_literal(old, old_text, old_next, language):
             return True
-    return language == "python" and compile_worse(prefix, completion, suffix, open_header)
+    return language == "python" and compile_worse(before, completion, after, open_header)
 
 
 def completion_error_spans(prefix: str, completion: str, suffix: str, language: str,
@@ -271,9 +278,9 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
     if found is None:
         return spans
     s, e, message = found
-    header = _HEADER_LINE.search(message)
-    if header:
-        s = _line_start(text, int(header.group(1)))
+    header = _header_start(text, message)
+    if header is not None:
+        s = header
         e = text.find("\n", s) if "\n" in text[s:] else len(text)
     s, e = max(start, s - widen), min(end, e + widen)
     return [(s - start, e - start)] if s < e else spans
