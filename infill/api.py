@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Callable
 
 from engine.backend import Backend, InfillRequest, InfillResult, RequestCancelled, load_backend
@@ -83,9 +84,10 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
-    done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context)
-    before, after = text[:offset], text[offset:]
     follows = HEADER_BODIES if not options.steps else 0
+    done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
+                                     follows > 0)
+    before, after = text[:offset], text[offset:]
     for _ in range(follows):
         follow = _header_follow(before, done.text, after, language)
         lines_left = max_lines - done.text.rstrip("\n").count("\n") - 1
@@ -93,7 +95,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
             break
         doc, at, sep = follow
         more, _ = _complete_once(doc, at, language, replace(options, max_lines=lines_left), backend,
-                                 cancelled, extra_context)
+                                 cancelled, extra_context, True)
         body = more.text.rstrip("\n") if sep else more.text
         joined = done.text + sep + body
         if not body.strip() or adds_syntax_errors(before, joined, after, language, open_header=True):
@@ -139,8 +141,10 @@ def _header_follow(before: str, body: str, after: str, language: str) -> tuple[s
 
 
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
-                   cancelled: Callable[[], bool] | None, extra_context: str) -> tuple[Completion, int]:
-    """One request: (the completion, the gap's line budget)."""
+                   cancelled: Callable[[], bool] | None, extra_context: str,
+                   bodies_follow: bool = False) -> tuple[Completion, int]:
+    """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
+    may next write the body of a block header that this completion leaves open."""
     t0 = time.perf_counter()
     budgets = getattr(backend, "prefix_tokens", 224), getattr(backend, "suffix_tokens", 48)
     counter = getattr(backend, "count_tokens", None)
@@ -149,11 +153,12 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     before, after = text[:offset], text[offset:]
-    # A header left without its block is fine here when ``complete`` may write the block next.
-    open_header = bool(HEADER_BODIES) and not options.steps and ctx.max_new_lines > 1
     lead = cursor_indent(before) if HEAL_INDENT else ""
     if not ctx.prefix.endswith(lead):
         lead = ""
+    # A header left without its block is fine here when ``complete`` may write the block next.
+    score = partial(_scored, ctx=ctx, before=before, after=after, language=language, lead=lead,
+                    open_header=bodies_follow and ctx.max_new_lines > 1)
     request = InfillRequest(
         prefix=extra_context + ctx.prefix.removesuffix(lead), suffix=ctx.suffix,
         canvas_length=options.canvas or ctx.canvas_tokens,
@@ -161,22 +166,21 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
         sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
     result = run_backend(backend, request)
-    scored = [_scored(cand, ctx, before, after, language, lead, open_header) for cand in result.candidates]
+    scored = [score(cand) for cand in result.candidates]
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     rejected = sum(1 for s in scored if not s[0])
     passes = result.forward_passes
     for _ in range(options.repair if getattr(backend, "supports_remask", False) else 0):
         if scored[0][0]:
             break
-        repaired, spent = _repair(backend, request, ctx, scored[0][2], before, after, language, lead, open_header)
+        repaired, spent = _repair(backend, request, scored[0][2], before, after, language, lead, score)
         passes += spent
         if repaired is None:
             break
         scored[0] = repaired          # the repair revises the best candidate; K stays K
     # Under a pass budget (``steps``: the server's automatic requests) latency comes first.
     if not scored[0][0] and options.resample and not options.steps and getattr(backend, "supports_remask", False):
-        fresh, spent = _resample(backend, request, ctx, before, after, language, lead, options.resample,
-                                 open_header)
+        fresh, spent = _resample(backend, request, score, options.resample)
         passes += spent
         rejected += sum(1 for s in fresh if not s[0])
         if fresh and fresh[0][0]:     # the valid one leads and takes the last place: K stays K
@@ -191,12 +195,13 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
 REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colon)
 
 
-def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: str, after: str,
-            language: str, lead: str = "", open_header: bool = False) -> tuple[tuple, int]:
+def _repair(backend: Backend, request: InfillRequest, body: str, before: str, after: str,
+            language: str, lead: str, score: Callable) -> tuple[tuple, int]:
     """Denoise again the tokens of ``body`` that lie inside its syntax errors (tree-sitter's,
     or where tree-sitter sees none, CPython's first error), the rest kept:
-    the bidirectional canvas sees both the kept tokens and the code after the gap. Returns
-    ((valid, score, text, tokens) or None, forward passes spent)."""
+    the bidirectional canvas sees both the kept tokens and the code after the gap. ``score``
+    scores a candidate as ``_scored`` does for this request. Returns ((valid, score, text,
+    tokens) or None, forward passes spent)."""
     if not body.strip():
         return None, 0
     spans = completion_error_spans(before, body, after, language)
@@ -206,20 +211,19 @@ def _repair(backend: Backend, request: InfillRequest, ctx, body: str, before: st
     retry = replace(request, init_text=lead + body, remask_spans=tuple(spans),
                     extra_tokens=REPAIR_EXTRA_TOKENS, candidates=1)
     result = run_backend(backend, retry)
-    repaired = _scored(result.candidates[0], ctx, before, after, language, lead, open_header)
+    repaired = score(result.candidates[0])
     if not repaired[2].strip():   # an empty middle is no repair, though it breaks nothing
         return None, result.forward_passes
     return repaired, result.forward_passes
 
 
-def _resample(backend: Backend, request: InfillRequest, ctx, before: str, after: str, language: str,
-              lead: str, k: int, open_header: bool = False) -> tuple[list[tuple], int]:
+def _resample(backend: Backend, request: InfillRequest, score: Callable, k: int) -> tuple[list[tuple], int]:
     """The last resort before rejection: ``k`` fresh candidates in one batch, every row sampled
     at the sampler's candidate temperature with the next seed (the greedy row would repeat
     the broken one). Returns them scored, non-empty ones only, valid first, and the passes."""
     sampler = replace(request.sampler, temperature=request.sampler.candidate_temperature or 0.8)
     result = run_backend(backend, replace(request, candidates=k, sampler=sampler, seed=request.seed + 1))
-    fresh = [_scored(c, ctx, before, after, language, lead, open_header) for c in result.candidates]
+    fresh = [score(c) for c in result.candidates]
     fresh = sorted((s for s in fresh if s[2].strip()), key=lambda s: (s[0], s[1]), reverse=True)
     return fresh, result.forward_passes
 
