@@ -241,10 +241,9 @@ def directory_source(root: Path, name: str, licence: str) -> Source:
 def default_sources(sites: Iterable[str] = ()) -> list[Source]:
     """The standard library, this interpreter's distributions, then those of ``sites`` not
     already found (by name)."""
-    found = [stdlib_source(), *distribution_sources(exclude=["diffusion-infill"])]
-    names = [s.name for s in found] + ["diffusion-infill"]
-    for site in sites:
-        more = distribution_sources(exclude=names, paths=[site])
+    found, names = [stdlib_source()], ["diffusion-infill"]
+    for paths in (None, *([site] for site in sites)):
+        more = distribution_sources(exclude=names, paths=paths)
         found += more
         names += [s.name for s in more]
     return found

@@ -489,7 +489,8 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     val_batches = [val_stream.batch(cfg.batch_size) for _ in range(max(1, cfg.val_examples // cfg.batch_size))]
     val_long = None          # with long gaps in the mix: their own held-out loss, logged beside val_loss
     if cfg.long_share > 0:
-        long_val = ExampleStream(valid_texts, tokenizer, special, budget, 4322, None, None, long_budget, long_cuts)
+        long_val = ExampleStream(valid_texts, tokenizer, special, budget, seed=4322, long_budget=long_budget,
+                                 long_cut_weights=long_cuts)
         val_long = [long_val.batch(cfg.batch_size, long=True)
                     for _ in range(max(1, cfg.val_examples // cfg.batch_size // 2))]
 
