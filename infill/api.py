@@ -170,7 +170,8 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     rejected = sum(1 for s in scored if not s[0])
     passes = result.forward_passes
-    for _ in range(options.repair if getattr(backend, "supports_remask", False) else 0):
+    remask = getattr(backend, "supports_remask", False)     # repair and resample re-run the canvas
+    for _ in range(options.repair if remask else 0):
         if scored[0][0]:
             break
         repaired, spent = _repair(backend, request, scored[0][2], before, after, language, lead, score)
@@ -179,7 +180,7 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
             break
         scored[0] = repaired          # the repair revises the best candidate; K stays K
     # Under a pass budget (``steps``: the server's automatic requests) latency comes first.
-    if not scored[0][0] and options.resample and not options.steps and getattr(backend, "supports_remask", False):
+    if not scored[0][0] and options.resample and not options.steps and remask:
         fresh, spent = _resample(backend, request, score, options.resample)
         passes += spent
         rejected += sum(1 for s in fresh if not s[0])
