@@ -16,10 +16,16 @@ for validation.
 The result is two JSON Lines files (``train.jsonl``, ``valid.jsonl``: one ``{"path", "text"}``
 per line) and ``manifest.json`` recording every source distribution with its licence and
 what was skipped and why.
+
+    python -m engine.corpus --functions-from data/corpus --out data-fn/corpus
+
+writes function-shaped documents from a built corpus instead: each small top-level function
+with the imports it uses (``function_documents``), split as its file was.
 """
 
 from __future__ import annotations
 
+import ast
 import gzip
 import hashlib
 import importlib.metadata as md
@@ -233,6 +239,105 @@ def iter_documents(sources: list[Source], bench_dir: Path | None, stats: Stats,
                                 "files": kept, "bytes": used}
 
 
+# ---------------------------------------------------------------------------------------------
+# Function-shaped documents: one small top-level function with the imports it uses, the shape
+# of an editor's gap in a function body (and of HumanEval's problems), instead of whole modules.
+
+FUNCTION_MIN_LINES = 3
+FUNCTION_MAX_LINES = 40
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for a in node.names}
+
+
+def _is_trivial(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A body that is only a docstring, ``pass``, ``...`` or ``raise NotImplementedError``."""
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1:
+        return not body
+    stmt = body[0]
+    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+        return True
+    return isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.dump(stmt)
+
+
+def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
+                       max_lines: int = FUNCTION_MAX_LINES) -> list[str]:
+    """Each top-level function of a module (decorators included) whose body is not trivial and
+    whose source has ``min_lines``..``max_lines`` lines, preceded by the module's top-level
+    imports that bind a name it reads. A file that does not parse gives none."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    lines = text.splitlines()
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    docs = []
+    for fn in tree.body:
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.end_lineno is None:
+            continue
+        start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        if not min_lines <= fn.end_lineno - start + 1 <= max_lines or _is_trivial(fn):
+            continue
+        used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+        header = ["\n".join(lines[n.lineno - 1:n.end_lineno or n.lineno]) for n in imports
+                  if _imported_names(n) & used]
+        body = "\n".join(lines[start - 1:fn.end_lineno])
+        docs.append(("\n".join(header) + "\n\n\n" if header else "") + body + "\n")
+    return docs
+
+
+def _whole_files(path: Path, budget: int) -> list[dict]:
+    if budget <= 0:
+        return []
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    rows.sort(key=lambda r: hashlib.sha1(r["path"].encode()).digest())
+    out, used = [], 0
+    for row in rows:
+        if used + len(row["text"]) <= budget:
+            out.append(row)
+            used += len(row["text"])
+    return out
+
+
+def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0) -> dict:
+    """Function-shaped documents from a built corpus's train and valid files (each split keeps
+    its own files' functions, so the held-out split stays held out); the source manifest is
+    carried over with the counts added. ``files_bytes``: whole training files (a stable
+    pseudo-random choice, by a hash of the key) added to the training split up to this many
+    characters, so that a fine-tune keeps seeing whole modules too."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, dict[str, int]] = {}
+    for split in ("train", "valid"):
+        n_files = n_docs = n_bytes = 0
+        with open(src_dir / f"{split}.jsonl", encoding="utf-8") as src, \
+             open(out_dir / f"{split}.jsonl", "w", encoding="utf-8") as dst:
+            for line in src:
+                row = json.loads(line)
+                docs = function_documents(row["text"])
+                n_files += 1
+                for i, doc in enumerate(docs):
+                    dst.write(json.dumps({"path": f"{row['path']}#{i}", "text": doc}) + "\n")
+                    n_docs += 1
+                    n_bytes += len(doc)
+            whole = _whole_files(src_dir / "train.jsonl", files_bytes) if split == "train" else []
+            for row in whole:
+                dst.write(json.dumps(row) + "\n")
+        counts[split] = {"files": n_files, "functions": n_docs, "bytes": n_bytes,
+                         "whole_files": len(whole), "whole_bytes": sum(len(r["text"]) for r in whole)}
+    manifest = json.loads((src_dir / "manifest.json").read_text()) if (src_dir / "manifest.json").exists() else {}
+    manifest["function_documents"] = {"from": str(src_dir), "min_lines": FUNCTION_MIN_LINES,
+                                      "max_lines": FUNCTION_MAX_LINES, "whole_files_bytes": files_bytes,
+                                      **counts}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return manifest
+
+
 def directory_source(root: Path, name: str, licence: str) -> Source:
     """Every .py file under a folder whose licence the caller vouches for."""
     return Source(name, "local", licence, sorted(root.rglob("*.py")))
@@ -294,7 +399,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--near-dup", type=float, default=0.0,
                    help="drop a file when this share of its distinctive lines is already kept (0 = off)")
     p.add_argument("--site", action="append", default=[], help="a further site folder of distributions")
+    p.add_argument("--functions-from", default=None, metavar="CORPUS",
+                   help="instead of building, write function-shaped documents from a built corpus folder")
+    p.add_argument("--whole-files-mb", type=float, default=0.0,
+                   help="with --functions-from: also keep this many MB of whole training files")
     args = p.parse_args(argv)
+    if args.functions_from:
+        src = Path(args.functions_from)
+        if not (src / "train.jsonl").exists() or not (src / "valid.jsonl").exists():
+            print(f"error: {src} has no train.jsonl and valid.jsonl", file=sys.stderr)
+            return 2
+        fn = build_function_corpus(src, Path(args.out), int(args.whole_files_mb * 1e6))["function_documents"]
+        print(f"functions: train {fn['train']['functions']} ({fn['train']['bytes'] / 1e6:.1f} MB) "
+              f"from {fn['train']['files']} files, valid {fn['valid']['functions']}; "
+              f"whole files {fn['train']['whole_files']} ({fn['train']['whole_bytes'] / 1e6:.1f} MB)")
+        return 0
     if args.bench:
         bench = Path(args.bench)
     else:

@@ -5,7 +5,9 @@ train on fill-in-the-middle cuts (``engine.fim``) with the masked-diffusion loss
 (``engine.noise``). Checkpoints are written atomically every ``--ckpt-every`` steps and on
 interruption; a run resumes from its last checkpoint, including optimizer, data RNG and
 schedule position. ``python -m engine.train export --run DIR --out engine/model`` writes the
-shippable folder (config, safetensors weights, tokenizer, training summary).
+shippable folder (config, safetensors weights, tokenizer, training summary);
+``python -m engine.train average A B --weight W --out DIR`` averages two such
+folders' weights.
 """
 
 from __future__ import annotations
@@ -604,6 +606,47 @@ def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best", dt
     print(f"exported {which} checkpoint (step {state['step']}) to {out_dir}", file=sys.stderr)
 
 
+def average(a_dir: Path, b_dir: Path, out_dir: Path, weight: float = 0.5) -> None:
+    """Write a model folder whose weights are ``(1 - weight) * A + weight * B``.
+
+    A weight-space average of two models trained from the same start (a "model soup", or
+    WiSE-FT between a model and its fine-tune). Both folders must hold the same architecture
+    and the same tokenizer; the output copies B's folder (tokenizer, manifest) and records the
+    average in its training summary. Written atomically, like ``export``.
+    """
+    from safetensors.torch import load_file, save_file
+
+    if not 0.0 <= weight <= 1.0:
+        raise TrainingError(f"average: the weight must be in [0, 1], not {weight}")
+    weights = []
+    for folder in (a_dir, b_dir):
+        path = folder / "model.safetensors"
+        if not path.exists() or not (folder / "config.json").exists():
+            raise TrainingError(f"average: {folder} is not a model folder (config.json, model.safetensors)")
+        try:
+            weights.append(load_file(str(path)))
+        except Exception as exc:  # safetensors raises its own error types for corrupt files
+            raise TrainingError(f"average: unreadable weights in {folder} ({exc})") from exc
+    a, b = weights
+    if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
+        raise TrainingError(f"average: {a_dir} and {b_dir} are not the same architecture")
+    tok_a, tok_b = (d / "tokenizer.json" for d in (a_dir, b_dir))
+    if not tok_a.exists() or not tok_b.exists() or tok_a.read_bytes() != tok_b.read_bytes():
+        raise TrainingError(f"average: {a_dir} and {b_dir} do not share one tokenizer")
+    mixed = {k: ((1.0 - weight) * a[k].float() + weight * b[k].float()).to(b[k].dtype).contiguous() for k in b}
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(b_dir, tmp)
+    save_file(mixed, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+    summary_path = tmp / "training_summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    summary["averaged"] = {"a": str(a_dir), "b": str(b_dir), "weight_of_b": weight}
+    summary_path.write_text(json.dumps(summary, indent=1))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    print(f"wrote {1 - weight:g} x {a_dir} + {weight:g} x {b_dir} to {out_dir}", file=sys.stderr)
+
+
 def parse_args(argv: list[str] | None = None):
     p = argparse.ArgumentParser(prog="python -m engine.train", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd")
@@ -614,6 +657,11 @@ def parse_args(argv: list[str] | None = None):
     ex.add_argument("--which", default="best", choices=["best", "ckpt"])
     ex.add_argument("--dtype", default="float32", choices=["float32", "float16"],
                     help="how the weights are stored (float16 halves the file; they load as float32)")
+    av = sub.add_parser("average", help="average the weights of two model folders of one architecture")
+    av.add_argument("a", help="model folder A")
+    av.add_argument("b", help="model folder B (its tokenizer and manifest are copied)")
+    av.add_argument("--weight", type=float, default=0.5, help="share of B (0 = A, 1 = B)")
+    av.add_argument("--out", required=True)
     p.add_argument("--new-round", action="store_true",
                    help="on resume, start a new learning-rate round (warm-up + cosine to --max-steps)")
     for f in TrainConfig.__dataclass_fields__.values():
@@ -629,6 +677,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "export":
             export(Path(args.run), Path(args.out), Path(args.data_dir), args.which, args.dtype)
+            return 0
+        if args.cmd == "average":
+            average(Path(args.a), Path(args.b), Path(args.out), args.weight)
             return 0
         given = {k for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
         cfg = TrainConfig(**{k: getattr(args, k) for k in given})

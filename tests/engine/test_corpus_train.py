@@ -313,3 +313,99 @@ def test_fit_schedule_spends_the_time_left_at_the_measured_rate():
     assert fitted.schedule_minutes == 0.0
     late = train_mod.fit_schedule(cfg, step=300, rate=12.5, seconds=900.0)
     assert late.max_steps == 301                                  # over budget: one more step
+
+
+FUNCTIONS_MODULE = '''"""A module."""
+import os
+import re as regex
+from typing import List, Optional
+import json
+
+
+def first_word(text: str) -> Optional[str]:
+    """The first word of text, or None."""
+    words = regex.findall(r"\\w+", text)
+    return words[0] if words else None
+
+
+def todo():
+    """Not written yet."""
+    raise NotImplementedError
+
+
+@staticmethod
+def joined(parts: List[str]) -> str:
+    out = os.sep.join(parts)
+    return out
+
+
+def huge():
+''' + "    x = 1\n" * 60 + '''
+
+class Box:
+    def method(self):
+        value = 1
+        return value
+'''
+
+
+def test_function_documents_keep_small_functions_with_the_imports_they_read():
+    from engine.corpus import function_documents
+
+    docs = function_documents(FUNCTIONS_MODULE)
+    assert len(docs) == 2                               # not todo (trivial), huge (too long) or the method
+    assert docs[0].startswith("import re as regex\nfrom typing import List, Optional\n\n\ndef first_word(")
+    assert "import os" not in docs[0] and "import json" not in docs[0]
+    assert docs[1].startswith("import os\nfrom typing import List, Optional\n\n\n@staticmethod\ndef joined(")
+    for doc in docs:
+        compile(doc, "<doc>", "exec")                    # each document is a whole, valid module
+    assert function_documents("def broken(:\n    pass\n") == []
+
+
+def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_path):
+    from engine.corpus import build_function_corpus
+
+    src = corpus_dir / "data" / "corpus"
+    (src / "train.jsonl").write_text(json.dumps({"path": "m/a.py", "text": FUNCTIONS_MODULE}) + "\n"
+                                     + json.dumps({"path": "m/b.py", "text": "x = 1\n" * 30}) + "\n")
+    (src / "valid.jsonl").write_text(json.dumps({"path": "m/v.py", "text": FUNCTIONS_MODULE}) + "\n")
+    manifest = build_function_corpus(src, tmp_path / "fn", files_bytes=len(FUNCTIONS_MODULE) + 10)
+    train = [json.loads(line) for line in (tmp_path / "fn" / "train.jsonl").read_text().splitlines()]
+    valid = load_texts(tmp_path / "fn" / "valid.jsonl")
+    assert [r["path"] for r in train[:2]] == ["m/a.py#0", "m/a.py#1"]
+    assert len(train) == 3 and train[2]["path"] in ("m/a.py", "m/b.py")   # one whole file fits the budget
+    assert len(valid) == 2 and all(v.lstrip().startswith(("import", "from")) for v in valid)
+    fn = manifest["function_documents"]
+    assert fn["train"]["functions"] == 2 and fn["train"]["whole_files"] == 1 and fn["valid"]["functions"] == 2
+    assert "sources" in json.loads((tmp_path / "fn" / "manifest.json").read_text())
+
+
+def test_average_mixes_two_model_folders_and_refuses_mismatches(corpus_dir, capsys):
+    from safetensors.torch import load_file
+
+    train_mod.train(tiny_config(corpus_dir, max_steps=3))
+    train_mod.export(corpus_dir / "run", corpus_dir / "A", corpus_dir / "data", which="ckpt")
+    train_mod.train(tiny_config(corpus_dir, max_steps=6), given={"max_steps"})
+    train_mod.export(corpus_dir / "run", corpus_dir / "B", corpus_dir / "data", which="ckpt")
+    assert train_mod.main(["average", str(corpus_dir / "A"), str(corpus_dir / "B"),
+                           "--weight", "0.25", "--out", str(corpus_dir / "AB")]) == 0
+    a, b, ab = (load_file(str(corpus_dir / d / "model.safetensors")) for d in ("A", "B", "AB"))
+    assert any(not torch.equal(a[k], b[k]) for k in a)
+    for k in a:
+        assert torch.allclose(ab[k], 0.75 * a[k] + 0.25 * b[k], atol=1e-6)
+    summary = json.loads((corpus_dir / "AB" / "training_summary.json").read_text())
+    assert summary["averaged"]["weight_of_b"] == 0.25 and (corpus_dir / "AB" / "tokenizer.json").exists()
+    from engine.modeling import CanvasDenoiser
+    CanvasDenoiser.from_pretrained(str(corpus_dir / "AB"))       # loads as a model folder
+
+    train_mod.train(tiny_config(corpus_dir, run_dir=str(corpus_dir / "wide"), hidden_size=48, max_steps=1))
+    train_mod.export(corpus_dir / "wide", corpus_dir / "W", corpus_dir / "data", which="ckpt")
+    with pytest.raises(train_mod.TrainingError, match="not the same architecture"):
+        train_mod.average(corpus_dir / "A", corpus_dir / "W", corpus_dir / "AW")
+    (corpus_dir / "B" / "model.safetensors").write_bytes(b"garbage")
+    assert train_mod.main(["average", str(corpus_dir / "A"), str(corpus_dir / "B"),
+                           "--out", str(corpus_dir / "bad")]) == 2
+    assert "unreadable weights" in capsys.readouterr().err
+    assert not (corpus_dir / "bad").exists() and not (corpus_dir / "AW").exists()
+    with pytest.raises(train_mod.TrainingError, match="weight must be in"):
+        train_mod.average(corpus_dir / "A", corpus_dir / "A", corpus_dir / "x", weight=1.5)
