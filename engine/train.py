@@ -442,7 +442,6 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
     _long_cuts(cfg)
     train_texts, valid_texts, tokenizer = prepare_data(cfg)
     special = SpecialIds.from_tokenizer(tokenizer)
-    budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.canvas_length)
     run = Path(cfg.run_dir)
     run.mkdir(parents=True, exist_ok=True)
     ckpt_path = run / "ckpt.pt"
@@ -457,6 +456,9 @@ def train(cfg: TrainConfig, given: set[str] | None = None, new_round: bool = Fal
             raise TrainingError(f"the run is at step {state['step']}; give --max-steps beyond it to go on")
     cut_weights = _cut_weights(cfg)        # again: a resumed run keeps its saved mix unless given
     long_cuts = _long_cuts(cfg)
+    # The cut budget too comes from the merged config: made before it, a resume from the command
+    # line (only --max-steps given) cut examples and validation with the defaults instead.
+    budget = FimBudget(cfg.prefix_tokens, cfg.suffix_tokens, cfg.canvas_length)
     device = resolve_device(cfg.device)
     model = build_model(cfg, tokenizer, special)
     if state is None and cfg.init_from:

@@ -409,3 +409,21 @@ def test_average_mixes_two_model_folders_and_refuses_mismatches(corpus_dir, caps
     assert not (corpus_dir / "bad").exists() and not (corpus_dir / "AW").exists()
     with pytest.raises(train_mod.TrainingError, match="weight must be in"):
         train_mod.average(corpus_dir / "A", corpus_dir / "A", corpus_dir / "x", weight=1.5)
+
+
+def test_a_command_line_resume_cuts_with_the_saved_budget(corpus_dir, monkeypatch):
+    # The command line gives only the flags typed (here --max-steps); the rest must come from
+    # the checkpoint, the cut budget included (it once came from the defaults: 256/64 tokens).
+    train_mod.train(tiny_config(corpus_dir, max_steps=3))
+    budgets = []
+    real = train_mod.ExampleStream
+
+    def spy(texts, tokenizer, special, budget, seed, *args, **kw):
+        budgets.append((budget.prefix_tokens, budget.suffix_tokens, budget.canvas_length))
+        return real(texts, tokenizer, special, budget, seed, *args, **kw)
+
+    monkeypatch.setattr(train_mod, "ExampleStream", spy)
+    typed = train_mod.TrainConfig(data_dir=str(corpus_dir / "data"), run_dir=str(corpus_dir / "run"), max_steps=4)
+    train_mod.train(typed, given={"max_steps"})
+    assert budgets and set(budgets) == {(32, 16, 8)}
+    assert torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)["step"] == 4
