@@ -630,7 +630,10 @@ def average(a_dir: Path, b_dir: Path, out_dir: Path, weight: float = 0.5) -> Non
         except Exception as exc:  # safetensors raises its own error types for corrupt files
             raise TrainingError(f"average: unreadable weights in {folder} ({exc})") from exc
     a, b = weights
-    if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
+    configs = [{k: v for k, v in json.loads((d / "config.json").read_text()).items()
+                if k not in ("transformers_version", "torch_dtype", "dtype")} for d in (a_dir, b_dir)]
+    # Same tensor shapes are not enough: a different head count splits the same matrices otherwise.
+    if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a) or configs[0] != configs[1]:
         raise TrainingError(f"average: {a_dir} and {b_dir} are not the same architecture")
     tok_a, tok_b = (d / "tokenizer.json" for d in (a_dir, b_dir))
     if not tok_a.exists() or not tok_b.exists() or tok_a.read_bytes() != tok_b.read_bytes():

@@ -3,6 +3,7 @@
 import errno
 import gzip
 import json
+import shutil
 
 import pytest
 import torch
@@ -402,6 +403,12 @@ def test_average_mixes_two_model_folders_and_refuses_mismatches(corpus_dir, caps
     train_mod.export(corpus_dir / "wide", corpus_dir / "W", corpus_dir / "data", which="ckpt")
     with pytest.raises(train_mod.TrainingError, match="not the same architecture"):
         train_mod.average(corpus_dir / "A", corpus_dir / "W", corpus_dir / "AW")
+    shutil.copytree(corpus_dir / "A", corpus_dir / "A4")       # same shapes, another head count
+    config = json.loads((corpus_dir / "A4" / "config.json").read_text())
+    config["num_heads"] = 4
+    (corpus_dir / "A4" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(train_mod.TrainingError, match="not the same architecture"):
+        train_mod.average(corpus_dir / "A4", corpus_dir / "B", corpus_dir / "AW")
     (corpus_dir / "B" / "model.safetensors").write_bytes(b"garbage")
     assert train_mod.main(["average", str(corpus_dir / "A"), str(corpus_dir / "B"),
                            "--out", str(corpus_dir / "bad")]) == 2
