@@ -291,14 +291,10 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
     return docs
 
 
-def _whole_files(path: Path, budget: int) -> list[dict]:
-    if budget <= 0:
-        return []
-    with open(path, encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
-    rows.sort(key=lambda r: hashlib.sha1(r["path"].encode()).digest())
+def _whole_files(rows: list[dict], budget: int) -> list[dict]:
+    """Whole files up to ``budget`` characters, in a stable pseudo-random order (by key)."""
     out, used = [], 0
-    for row in rows:
+    for row in sorted(rows, key=lambda r: hashlib.sha1(r["path"].encode()).digest()):
         if used + len(row["text"]) <= budget:
             out.append(row)
             used += len(row["text"])
@@ -315,17 +311,20 @@ def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0) ->
     counts: dict[str, dict[str, int]] = {}
     for split in ("train", "valid"):
         n_files = n_docs = n_bytes = 0
+        rows: list[dict] = []       # the training files, kept only when whole ones are wanted
         with open(src_dir / f"{split}.jsonl", encoding="utf-8") as src, \
              open(out_dir / f"{split}.jsonl", "w", encoding="utf-8") as dst:
             for line in src:
                 row = json.loads(line)
+                if split == "train" and files_bytes > 0:
+                    rows.append(row)
                 docs = function_documents(row["text"])
                 n_files += 1
                 for i, doc in enumerate(docs):
                     dst.write(json.dumps({"path": f"{row['path']}#{i}", "text": doc}) + "\n")
                     n_docs += 1
                     n_bytes += len(doc)
-            whole = _whole_files(src_dir / "train.jsonl", files_bytes) if split == "train" else []
+            whole = _whole_files(rows, files_bytes)
             for row in whole:
                 dst.write(json.dumps(row) + "\n")
         counts[split] = {"files": n_files, "functions": n_docs, "bytes": n_bytes,

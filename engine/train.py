@@ -226,6 +226,20 @@ def grown_layer_map(source_layers: int, target_layers: int) -> list[tuple[int, b
     return out
 
 
+def read_weights(folder: Path, who: str) -> dict[str, torch.Tensor]:
+    """A model folder's ``model.safetensors``; a missing or corrupt file is a TrainingError
+    whose message starts with ``who``."""
+    from safetensors.torch import load_file
+
+    path = folder / "model.safetensors"
+    if not path.exists():
+        raise TrainingError(f"{who}: no model.safetensors there")
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise TrainingError(f"{who}: unreadable weights ({exc})") from exc
+
+
 def load_initial_weights(model: CanvasDenoiser, folder: str) -> None:
     """Start a fresh run from a shipped model folder's weights.
 
@@ -235,15 +249,7 @@ def load_initial_weights(model: CanvasDenoiser, folder: str) -> None:
     same function as the source and training finds what the new depth is for (the
     LLaMA Pro recipe).
     """
-    from safetensors.torch import load_file
-
-    path = Path(folder) / "model.safetensors"
-    if not path.exists():
-        raise TrainingError(f"--init-from {folder}: no model.safetensors there")
-    try:
-        weights = load_file(str(path))
-    except Exception as exc:  # safetensors raises its own error types for corrupt files
-        raise TrainingError(f"--init-from {folder}: unreadable weights ({exc})") from exc
+    weights = read_weights(Path(folder), f"--init-from {folder}")
     source_layers = len({k.split(".")[1] for k in weights if k.startswith("blocks.")})
     target_layers = len(model.blocks)
     if source_layers < target_layers:
@@ -616,20 +622,14 @@ def average(a_dir: Path, b_dir: Path, out_dir: Path, weight: float = 0.5) -> Non
     and the same tokenizer; the output copies B's folder (tokenizer, manifest) and records the
     average in its training summary. Written atomically, like ``export``.
     """
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import save_file
 
     if not 0.0 <= weight <= 1.0:
         raise TrainingError(f"average: the weight must be in [0, 1], not {weight}")
-    weights = []
     for folder in (a_dir, b_dir):
-        path = folder / "model.safetensors"
-        if not path.exists() or not (folder / "config.json").exists():
-            raise TrainingError(f"average: {folder} is not a model folder (config.json, model.safetensors)")
-        try:
-            weights.append(load_file(str(path)))
-        except Exception as exc:  # safetensors raises its own error types for corrupt files
-            raise TrainingError(f"average: unreadable weights in {folder} ({exc})") from exc
-    a, b = weights
+        if not (folder / "config.json").exists():
+            raise TrainingError(f"average: {folder}: no config.json there, not a model folder")
+    a, b = (read_weights(folder, f"average: {folder}") for folder in (a_dir, b_dir))
     configs = [{k: v for k, v in json.loads((d / "config.json").read_text()).items()
                 if k not in ("transformers_version", "torch_dtype", "dtype")} for d in (a_dir, b_dir)]
     # Same tensor shapes are not enough: a different head count splits the same matrices otherwise.
