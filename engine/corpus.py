@@ -17,10 +17,11 @@ The result is two JSON Lines files (``train.jsonl``, ``valid.jsonl``: one ``{"pa
 per line) and ``manifest.json`` recording every source distribution with its licence and
 what was skipped and why.
 
-    python -m engine.corpus --functions-from data/corpus --out data-fn/corpus
+    python -m engine.corpus --functions-from data/corpus --out data-fn/corpus [--methods]
 
 writes function-shaped documents from a built corpus instead: each small top-level function
-with the imports it uses (``function_documents``), split as its file was.
+with the imports it uses (``function_documents``), split as its file was; with ``--methods``
+also each small method of a top-level class, under its class header.
 """
 
 from __future__ import annotations
@@ -266,28 +267,44 @@ def _is_trivial(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
-                       max_lines: int = FUNCTION_MAX_LINES) -> list[str]:
+                       max_lines: int = FUNCTION_MAX_LINES, methods: bool = False) -> list[str]:
     """Each top-level function of a module (decorators included) whose body is not trivial and
     whose source has ``min_lines``..``max_lines`` lines, preceded by the module's top-level
-    imports that bind a name it reads. A file that does not parse gives none."""
+    imports that bind a name it reads. With ``methods``, also each such method of a top-level
+    class, kept at its indentation under its class's header line(s) (the imports are those
+    the method or the class's bases read). A file that does not parse gives none."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     lines = text.splitlines()
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    docs = []
-    for fn in tree.body:
+
+    def document(fn: ast.AST, above: str = "", reads: tuple[ast.AST, ...] = ()) -> str | None:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.end_lineno is None:
-            continue
+            return None
         start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
         if not min_lines <= fn.end_lineno - start + 1 <= max_lines or _is_trivial(fn):
-            continue
-        used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+            return None
+        used = {n.id for node in (fn, *reads) for n in ast.walk(node) if isinstance(n, ast.Name)}
         header = ["\n".join(lines[n.lineno - 1:n.end_lineno or n.lineno]) for n in imports
                   if _imported_names(n) & used]
         body = "\n".join(lines[start - 1:fn.end_lineno])
-        docs.append(("\n".join(header) + "\n\n\n" if header else "") + body + "\n")
+        return ("\n".join(header) + "\n\n\n" if header else "") + above + body + "\n"
+
+    docs = []
+    for node in tree.body:
+        if methods and isinstance(node, ast.ClassDef) and node.body:
+            # The class statement's own lines: from ``class`` to the line before its first member.
+            first = node.body[0]
+            first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
+            if first_line <= node.lineno:
+                continue                            # ``class A: ...`` on one line
+            above = "\n".join(lines[node.lineno - 1:first_line - 1]).rstrip() + "\n"
+            bases = (*node.bases, *node.keywords)
+            docs += [d for m in node.body if (d := document(m, above, bases)) is not None]
+        elif (d := document(node)) is not None:
+            docs.append(d)
     return docs
 
 
@@ -301,12 +318,13 @@ def _whole_files(rows: list[dict], budget: int) -> list[dict]:
     return out
 
 
-def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0) -> dict:
+def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0, methods: bool = False) -> dict:
     """Function-shaped documents from a built corpus's train and valid files (each split keeps
     its own files' functions, so the held-out split stays held out); the source manifest is
     carried over with the counts added. ``files_bytes``: whole training files (a stable
     pseudo-random choice, by a hash of the key) added to the training split up to this many
-    characters, so that a fine-tune keeps seeing whole modules too."""
+    characters, so that a fine-tune keeps seeing whole modules too. ``methods``: also the
+    methods of top-level classes, under their class header (see ``function_documents``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, dict[str, int]] = {}
     for split in ("train", "valid"):
@@ -318,7 +336,7 @@ def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0) ->
                 row = json.loads(line)
                 if split == "train" and files_bytes > 0:
                     rows.append(row)
-                docs = function_documents(row["text"])
+                docs = function_documents(row["text"], methods=methods)
                 n_files += 1
                 for i, doc in enumerate(docs):
                     dst.write(json.dumps({"path": f"{row['path']}#{i}", "text": doc}) + "\n")
@@ -332,6 +350,7 @@ def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0) ->
     manifest = json.loads((src_dir / "manifest.json").read_text()) if (src_dir / "manifest.json").exists() else {}
     manifest["function_documents"] = {"from": str(src_dir), "min_lines": FUNCTION_MIN_LINES,
                                       "max_lines": FUNCTION_MAX_LINES, "whole_files_bytes": files_bytes,
+                                      "methods": methods,
                                       **counts}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
@@ -402,13 +421,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead of building, write function-shaped documents from a built corpus folder")
     p.add_argument("--whole-files-mb", type=float, default=0.0,
                    help="with --functions-from: also keep this many MB of whole training files")
+    p.add_argument("--methods", action="store_true",
+                   help="with --functions-from: also the methods of top-level classes, under their class header")
     args = p.parse_args(argv)
     if args.functions_from:
         src = Path(args.functions_from)
         if not (src / "train.jsonl").exists() or not (src / "valid.jsonl").exists():
             print(f"error: {src} has no train.jsonl and valid.jsonl", file=sys.stderr)
             return 2
-        fn = build_function_corpus(src, Path(args.out), int(args.whole_files_mb * 1e6))["function_documents"]
+        fn = build_function_corpus(src, Path(args.out), int(args.whole_files_mb * 1e6),
+                                   methods=args.methods)["function_documents"]
         print(f"functions: train {fn['train']['functions']} ({fn['train']['bytes'] / 1e6:.1f} MB) "
               f"from {fn['train']['files']} files, valid {fn['valid']['functions']}; "
               f"whole files {fn['train']['whole_files']} ({fn['train']['whole_bytes'] / 1e6:.1f} MB)")

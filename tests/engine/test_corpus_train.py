@@ -363,7 +363,56 @@ def test_function_documents_keep_small_functions_with_the_imports_they_read():
     assert function_documents("def broken(:\n    pass\n") == []
 
 
-def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_path):
+CLASS_MODULE = '''import abc
+import os.path
+from collections import OrderedDict
+import json
+
+
+class Store(
+        OrderedDict, metaclass=abc.ABCMeta):
+    """A store."""
+
+    limit = 3
+
+    @property
+    def full(self) -> bool:
+        count = len(self)
+        return count >= self.limit
+
+    def save(self, name):
+        """Not yet."""
+
+    def path(self, name):
+        base = os.path.join("/tmp", name)
+        return base + ".json"
+
+
+class Flat: pass
+'''
+
+
+def test_function_documents_can_take_methods_under_their_class_header():
+    from engine.corpus import function_documents
+
+    assert function_documents(CLASS_MODULE) == []                      # methods are opt-in
+    docs = function_documents(CLASS_MODULE, methods=True)
+    assert len(docs) == 2                                              # not save (trivial)
+    header = 'class Store(\n        OrderedDict, metaclass=abc.ABCMeta):\n'
+    # The class's bases bring their imports; the docstring and the class attribute stay out.
+    assert docs[0] == ("import abc\nfrom collections import OrderedDict\n\n\n" + header
+                       + "    @property\n    def full(self) -> bool:\n        count = len(self)\n"
+                       "        return count >= self.limit\n")
+    assert docs[1].startswith("import abc\nimport os.path\nfrom collections import OrderedDict\n\n\n"
+                              + header + "    def path(self, name):\n")
+    for doc in docs:
+        compile(doc, "<doc>", "exec")                                  # still whole, valid modules
+    # Top-level functions come too, in file order.
+    both = function_documents(FUNCTIONS_MODULE, methods=True)
+    assert len(both) == 3 and both[2] == "class Box:\n    def method(self):\n        value = 1\n        return value\n"
+
+
+def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_path, capsys):
     from engine.corpus import build_function_corpus
 
     src = corpus_dir / "data" / "corpus"
@@ -371,6 +420,7 @@ def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_pa
                                      + json.dumps({"path": "m/b.py", "text": "x = 1\n" * 30}) + "\n")
     (src / "valid.jsonl").write_text(json.dumps({"path": "m/v.py", "text": FUNCTIONS_MODULE}) + "\n")
     manifest = build_function_corpus(src, tmp_path / "fn", files_bytes=len(FUNCTIONS_MODULE) + 10)
+    assert manifest["function_documents"]["methods"] is False
     train = [json.loads(line) for line in (tmp_path / "fn" / "train.jsonl").read_text().splitlines()]
     valid = load_texts(tmp_path / "fn" / "valid.jsonl")
     assert [r["path"] for r in train[:2]] == ["m/a.py#0", "m/a.py#1"]
@@ -379,6 +429,14 @@ def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_pa
     fn = manifest["function_documents"]
     assert fn["train"]["functions"] == 2 and fn["train"]["whole_files"] == 1 and fn["valid"]["functions"] == 2
     assert "sources" in json.loads((tmp_path / "fn" / "manifest.json").read_text())
+    # From the command line, with methods: Box.method joins each split.
+    from engine.corpus import main as corpus_main
+    assert corpus_main(["--functions-from", str(src), "--out", str(tmp_path / "fm"), "--methods"]) == 0
+    assert json.loads((tmp_path / "fm" / "manifest.json").read_text())["function_documents"]["methods"] is True
+    assert len(load_texts(tmp_path / "fm" / "valid.jsonl")) == 3
+    assert "class Box:\n    def method" in "".join(load_texts(tmp_path / "fm" / "train.jsonl"))
+    assert "functions: train 3" in capsys.readouterr().out
+    assert corpus_main(["--functions-from", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2
 
 
 def test_average_mixes_two_model_folders_and_refuses_mismatches(corpus_dir, capsys):
