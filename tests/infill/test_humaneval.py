@@ -15,6 +15,9 @@ from infill.humaneval import (
     evaluate,
     find_data_dir,
     load_tasks,
+    paired_comparison,
+    passed_by_task,
+    problem_of,
     syntax_valid,
 )
 
@@ -104,3 +107,44 @@ def test_check_completion_and_syntax(tasks):
 
 def test_empty_report_summary_is_zeros():
     assert EvalReport().summary()["pass@1"] == 0.0
+
+
+def test_paired_comparison_counts_disagreements_and_resamples_problems():
+    ids = [f"SingleLineInfilling/HumanEval/{p}/L{i}" for p in range(4) for i in range(5)]
+    assert problem_of(ids[7]) == "HumanEval/1" and problem_of("HumanEval/3") == "HumanEval/3"
+    base = {t: i % 2 == 0 for i, t in enumerate(ids)}                   # 10 of 20 pass
+    same = paired_comparison(base, dict(base))
+    assert same["difference"] == 0 and same["mcnemar_p"] == 1.0 and same["ci95"] == [0.0, 0.0]
+    better = {t: True for t in ids}                                     # 10 more, none lost
+    r = paired_comparison(base, better)
+    assert (r["tasks"], r["problems"], r["only_base"], r["only_other"]) == (20, 4, 0, 10)
+    assert r["difference"] == 0.5 and r["mcnemar_p"] == pytest.approx(2 / 2 ** 10)
+    assert 0 < r["ci95"][0] <= 0.5 <= r["ci95"][1]
+    # A swap of equal size is no difference at all, whatever its size.
+    swapped = {t: not v for t, v in base.items()}
+    assert paired_comparison(base, swapped)["difference"] == 0 and paired_comparison(base, swapped)["mcnemar_p"] == 1.0
+    # Only the shared ids count; none shared is an error, not a zero.
+    assert paired_comparison(base, {ids[0]: True, "other/id/x/y": True})["tasks"] == 1
+    with pytest.raises(TaskError, match="share no task ids"):
+        paired_comparison(base, {"x": True})
+
+
+def test_compare_evals_reads_eval_reports(tasks, tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "compare_evals", Path(__file__).resolve().parents[2] / "benchmarks" / "compare_evals.py")
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    good = evaluate(tasks, _canonical, progress=False).to_dict()
+    bad = evaluate(tasks, lambda t: {"completion": ""}, progress=False).to_dict()
+    assert passed_by_task(good) == {t.task_id: True for t in tasks}
+    (tmp_path / "a.json").write_text(json.dumps(bad))
+    (tmp_path / "b.json").write_text(json.dumps(good))
+    assert compare.main([str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(tmp_path / "c.json")]) == 0
+    row = json.loads((tmp_path / "c.json").read_text())["comparisons"][str(tmp_path / "b.json")]
+    assert row["only_other"] == len(tasks) - row["both_passed"] and row["difference"] > 0
+    (tmp_path / "x.json").write_text(json.dumps({"summary": {}}))
+    assert compare.main([str(tmp_path / "a.json"), str(tmp_path / "x.json")]) == 2
+    assert "not an `infill eval --out` report" in capsys.readouterr().err
