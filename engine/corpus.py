@@ -266,6 +266,11 @@ def _is_trivial(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.dump(stmt)
 
 
+def _first_line(node: ast.stmt) -> int:
+    """The line a statement starts on, its decorators included."""
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+
 def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
                        max_lines: int = FUNCTION_MAX_LINES, methods: bool = False) -> list[str]:
     """Each top-level function of a module (decorators included) whose body is not trivial and
@@ -283,7 +288,7 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
     def document(fn: ast.AST, above: str = "", reads: tuple[ast.AST, ...] = ()) -> str | None:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.end_lineno is None:
             return None
-        start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        start = _first_line(fn)
         if not min_lines <= fn.end_lineno - start + 1 <= max_lines or _is_trivial(fn):
             return None
         used = {n.id for node in (fn, *reads) for n in ast.walk(node) if isinstance(n, ast.Name)}
@@ -296,8 +301,7 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
     for node in tree.body:
         if methods and isinstance(node, ast.ClassDef) and node.body:
             # The class statement's own lines: from ``class`` to the line before its first member.
-            first = node.body[0]
-            first_line = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
+            first_line = _first_line(node.body[0])
             if first_line <= node.lineno:
                 continue                            # ``class A: ...`` on one line
             above = "\n".join(lines[node.lineno - 1:first_line - 1]).rstrip() + "\n"
