@@ -17,7 +17,7 @@ The result is two JSON Lines files (``train.jsonl``, ``valid.jsonl``: one ``{"pa
 per line) and ``manifest.json`` recording every source distribution with its licence and
 what was skipped and why.
 
-    python -m engine.corpus --functions-from data/corpus --out data-fn/corpus [--methods]
+    python -m engine.corpus --functions-from data/corpus --out data-fn/corpus [--methods] [--docstring-only]
 
 writes function-shaped documents from a built corpus instead: each small top-level function
 with the imports it uses (``function_documents``), split as its file was; with ``--methods``
@@ -272,12 +272,14 @@ def _first_line(node: ast.stmt) -> int:
 
 
 def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
-                       max_lines: int = FUNCTION_MAX_LINES, methods: bool = False) -> list[str]:
+                       max_lines: int = FUNCTION_MAX_LINES, methods: bool = False,
+                       docstring_only: bool = False) -> list[str]:
     """Each top-level function of a module (decorators included) whose body is not trivial and
     whose source has ``min_lines``..``max_lines`` lines, preceded by the module's top-level
     imports that bind a name it reads. With ``methods``, also each such method of a top-level
     class, kept at its indentation under its class's header line(s) (the imports are those
-    the method or the class's bases read). A file that does not parse gives none."""
+    the method or the class's bases read). With ``docstring_only``, only the functions that open
+    with a docstring, the shape of a HumanEval problem. A file that does not parse gives none."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -290,6 +292,8 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
             return None
         start = _first_line(fn)
         if not min_lines <= fn.end_lineno - start + 1 <= max_lines or _is_trivial(fn):
+            return None
+        if docstring_only and ast.get_docstring(fn) is None:
             return None
         used = {n.id for node in (fn, *reads) for n in ast.walk(node) if isinstance(n, ast.Name)}
         header = ["\n".join(lines[n.lineno - 1:n.end_lineno or n.lineno]) for n in imports
@@ -322,13 +326,15 @@ def _whole_files(rows: list[dict], budget: int) -> list[dict]:
     return out
 
 
-def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0, methods: bool = False) -> dict:
+def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0, methods: bool = False,
+                          docstring_only: bool = False) -> dict:
     """Function-shaped documents from a built corpus's train and valid files (each split keeps
     its own files' functions, so the held-out split stays held out); the source manifest is
     carried over with the counts added. ``files_bytes``: whole training files (a stable
     pseudo-random choice, by a hash of the key) added to the training split up to this many
     characters, so that a fine-tune keeps seeing whole modules too. ``methods``: also the
-    methods of top-level classes, under their class header (see ``function_documents``)."""
+    methods of top-level classes, under their class header; ``docstring_only``: only functions
+    with a docstring (see ``function_documents``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, dict[str, int]] = {}
     for split in ("train", "valid"):
@@ -340,7 +346,7 @@ def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0, me
                 row = json.loads(line)
                 if split == "train" and files_bytes > 0:
                     rows.append(row)
-                docs = function_documents(row["text"], methods=methods)
+                docs = function_documents(row["text"], methods=methods, docstring_only=docstring_only)
                 n_files += 1
                 for i, doc in enumerate(docs):
                     dst.write(json.dumps({"path": f"{row['path']}#{i}", "text": doc}) + "\n")
@@ -354,7 +360,7 @@ def build_function_corpus(src_dir: Path, out_dir: Path, files_bytes: int = 0, me
     manifest = json.loads((src_dir / "manifest.json").read_text()) if (src_dir / "manifest.json").exists() else {}
     manifest["function_documents"] = {"from": str(src_dir), "min_lines": FUNCTION_MIN_LINES,
                                       "max_lines": FUNCTION_MAX_LINES, "whole_files_bytes": files_bytes,
-                                      "methods": methods,
+                                      "methods": methods, "docstring_only": docstring_only,
                                       **counts}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
@@ -427,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --functions-from: also keep this many MB of whole training files")
     p.add_argument("--methods", action="store_true",
                    help="with --functions-from: also the methods of top-level classes, under their class header")
+    p.add_argument("--docstring-only", action="store_true",
+                   help="with --functions-from: only the functions (and methods) that have a docstring")
     args = p.parse_args(argv)
     if args.functions_from:
         src = Path(args.functions_from)
@@ -434,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {src} has no train.jsonl and valid.jsonl", file=sys.stderr)
             return 2
         fn = build_function_corpus(src, Path(args.out), int(args.whole_files_mb * 1e6),
-                                   methods=args.methods)["function_documents"]
+                                   methods=args.methods, docstring_only=args.docstring_only)["function_documents"]
         print(f"functions: train {fn['train']['functions']} ({fn['train']['bytes'] / 1e6:.1f} MB) "
               f"from {fn['train']['files']} files, valid {fn['valid']['functions']}; "
               f"whole files {fn['train']['whole_files']} ({fn['train']['whole_bytes'] / 1e6:.1f} MB)")

@@ -361,6 +361,11 @@ def test_function_documents_keep_small_functions_with_the_imports_they_read():
     for doc in docs:
         compile(doc, "<doc>", "exec")                    # each document is a whole, valid module
     assert function_documents("def broken(:\n    pass\n") == []
+    # Only the functions that open with a docstring, HumanEval's shape; a string later on is not one.
+    only = function_documents(FUNCTIONS_MODULE, docstring_only=True)
+    assert only == [docs[0]]
+    later = 'def f(x):\n    y = x + 1\n    "not a docstring"\n    return y\n'
+    assert function_documents(later) != [] and function_documents(later, docstring_only=True) == []
 
 
 CLASS_MODULE = '''import abc
@@ -436,6 +441,11 @@ def test_function_corpus_keeps_the_split_and_adds_whole_files(corpus_dir, tmp_pa
     assert len(load_texts(tmp_path / "fm" / "valid.jsonl")) == 3
     assert "class Box:\n    def method" in "".join(load_texts(tmp_path / "fm" / "train.jsonl"))
     assert "functions: train 3" in capsys.readouterr().out
+    # --docstring-only keeps first_word alone in each split and says so in the manifest.
+    assert corpus_main(["--functions-from", str(src), "--out", str(tmp_path / "fd"), "--docstring-only"]) == 0
+    fd = json.loads((tmp_path / "fd" / "manifest.json").read_text())["function_documents"]
+    assert fd["docstring_only"] is True and fd["train"]["functions"] == 1 and fd["valid"]["functions"] == 1
+    assert "def first_word(" in load_texts(tmp_path / "fd" / "valid.jsonl")[0]
     assert corpus_main(["--functions-from", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2
 
 
