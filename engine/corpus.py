@@ -266,6 +266,39 @@ def _is_trivial(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.dump(stmt)
 
 
+def _module_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The module's imports: top-level ones, and those one level down in a top-level ``try``
+    (an optional dependency) or ``if`` (``if TYPE_CHECKING:``). Of a fallback chain such as
+    ``try: import ujson as json / except ImportError: import json``, only the first is kept."""
+    out: list[ast.Import | ast.ImportFrom] = []
+    bound: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found = [node]
+        elif isinstance(node, ast.Try):
+            found = [n for block in (node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody)
+                     for n in block if isinstance(n, (ast.Import, ast.ImportFrom))]
+        elif isinstance(node, ast.If):
+            found = [n for n in (*node.body, *node.orelse) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        else:
+            continue
+        for n in found:
+            names = _imported_names(n)
+            if n.col_offset and names <= bound:
+                continue                            # a nested fallback for a name already imported
+            out.append(n)
+            bound |= names
+    return out
+
+
+def _import_source(node: ast.Import | ast.ImportFrom, text: str, lines: list[str]) -> str:
+    """A top-level import's whole lines; a nested one's own text (``try: import x`` gives
+    ``import x``), which stands at the left margin."""
+    if node.col_offset == 0:
+        return "\n".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
+    return ast.get_source_segment(text, node) or ""
+
+
 def _first_line(node: ast.stmt) -> int:
     """The line a statement starts on, its decorators included."""
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
@@ -285,7 +318,7 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     lines = text.splitlines()
-    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    imports = _module_imports(tree)
 
     def document(fn: ast.AST, above: str = "", reads: tuple[ast.AST, ...] = ()) -> str | None:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.end_lineno is None:
@@ -296,8 +329,7 @@ def function_documents(text: str, min_lines: int = FUNCTION_MIN_LINES,
         if docstring_only and ast.get_docstring(fn) is None:
             return None
         used = {n.id for node in (fn, *reads) for n in ast.walk(node) if isinstance(n, ast.Name)}
-        header = ["\n".join(lines[n.lineno - 1:n.end_lineno or n.lineno]) for n in imports
-                  if _imported_names(n) & used]
+        header = [_import_source(n, text, lines) for n in imports if _imported_names(n) & used]
         body = "\n".join(lines[start - 1:fn.end_lineno])
         return ("\n".join(header) + "\n\n\n" if header else "") + above + body + "\n"
 

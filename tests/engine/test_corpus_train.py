@@ -368,6 +368,37 @@ def test_function_documents_keep_small_functions_with_the_imports_they_read():
     assert function_documents(later) != [] and function_documents(later, docstring_only=True) == []
 
 
+GUARDED_IMPORTS = '''from typing import TYPE_CHECKING
+try:
+    import ujson as json
+except ImportError:
+    import json
+try: import numpy as np
+except ImportError: np = None
+if TYPE_CHECKING:
+    from collections.abc import (
+        Iterable,
+        Mapping)
+
+
+def dump(items: Iterable[int]) -> str:
+    arr = np.asarray(list(items))
+    return json.dumps(arr.tolist())
+'''
+
+
+def test_function_documents_bring_imports_from_try_and_if_blocks():
+    from engine.corpus import function_documents
+
+    [doc] = function_documents(GUARDED_IMPORTS)
+    # The first of a fallback chain, a one-line ``try: import``, and a multi-line import
+    # under ``if TYPE_CHECKING:``, each at the left margin; not what dump does not read.
+    assert doc.startswith("import ujson as json\nimport numpy as np\nfrom collections.abc import (\n"
+                          "        Iterable,\n        Mapping)\n\n\ndef dump(")
+    assert "import json\n" not in doc and "TYPE_CHECKING" not in doc
+    compile(doc, "<doc>", "exec")
+
+
 CLASS_MODULE = '''import abc
 import os.path
 from collections import OrderedDict
