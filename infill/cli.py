@@ -90,7 +90,7 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
     res = complete(prefix + suffix, len(prefix), language, opts)
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
-            "syntax_valid": res.syntax_valid}
+            "syntax_valid": res.syntax_valid, "candidates": res.candidates}
 
 
 def cmd_batch(args, opts: InfillOptions) -> int:
@@ -123,7 +123,7 @@ def cmd_eval(args, opts: InfillOptions) -> int:
         return out
 
     report = evaluate(tasks, complete_fn, workers=args.workers, timeout_s=args.timeout,
-                      progress=not args.quiet)
+                      progress=not args.quiet, any_of=args.any_of)
     print(f"subset {args.subset}, {len(tasks)} tasks, sampler {opts.sampler}, candidates {opts.candidates}")
     print(report.format_table())
     if args.out:
@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=2, help="test subprocesses at once")
     e.add_argument("--timeout", type=float, default=10.0, help="seconds per test run")
     e.add_argument("--out", help="write the full report as JSON here")
+    e.add_argument("--any-of", action="store_true",
+                   help="also test every distinct candidate (with --candidates K) and report pass@any, "
+                        "the share of tasks some candidate passes: the ceiling of a perfect ranker")
     e.add_argument("--quiet", action="store_true")
     for sp in (c, b, e):
         add_option_flags(sp)

@@ -61,6 +61,8 @@ class TaskOutcome:
     tokens: int
     error: str | None = None  # complete_fn raised or returned something malformed
     failure: str | None = None  # why the check failed: "timeout", or the last stderr line
+    passed_any: bool | None = None  # with ``any_of``: some candidate of the request passes
+    candidates_checked: int = 0  # with ``any_of``: distinct candidates run through the tests
 
 
 CompleteFn = Callable[[Task], dict]
@@ -150,6 +152,9 @@ class EvalReport:
         ok = [o for o in self.outcomes if o.error is None]
         latencies = sorted(o.latency_ms for o in ok)
         tokens = sum(o.tokens for o in ok)
+        any_of = [o for o in self.outcomes if o.passed_any is not None]
+        ceiling = {"pass@any": _rate(o.passed_any for o in any_of),
+                   "candidates_checked": sum(o.candidates_checked for o in any_of) / len(any_of)} if any_of else {}
         return {
             "n": n,
             "pass@1": _rate(o.passed for o in self.outcomes),
@@ -161,6 +166,7 @@ class EvalReport:
             "latency_p95_ms": _percentile(latencies, 95),
             "forward_passes_per_token": sum(o.forward_passes for o in ok) / tokens if tokens else 0.0,
             "mean_tokens": tokens / len(ok) if ok else 0.0,
+            **ceiling,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,8 +196,13 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def evaluate(tasks: list[Task], complete_fn: CompleteFn, *, workers: int = 2,
-             timeout_s: float = 10.0, progress: bool = True) -> EvalReport:
+             timeout_s: float = 10.0, progress: bool = True, any_of: bool = False) -> EvalReport:
     """Generate every completion (sequentially, timed), then check them ``workers`` at a time.
+
+    ``any_of``: where the first completion fails, also check the other distinct candidates
+    ``complete_fn`` returned (``candidates``, best first) until one passes. ``passed_any``
+    and the summary's ``pass@any`` are then the ceiling a perfect ranker of those candidates
+    would reach; ``pass@1`` stays the first candidate's.
 
     Generation and test execution never overlap, so latency is not distorted by test
     subprocesses. If ``complete_fn`` raises or returns a malformed dict, the task fails
@@ -199,7 +210,7 @@ def evaluate(tasks: list[Task], complete_fn: CompleteFn, *, workers: int = 2,
     """
     generated = [_generate(task, complete_fn) for task in _bar(tasks, progress, "generate")]
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        futures = [pool.submit(_score, task, gen, timeout_s) for task, gen in zip(tasks, generated)]
+        futures = [pool.submit(_score, task, gen, timeout_s, any_of) for task, gen in zip(tasks, generated)]
         outcomes = [f.result() for f in _bar(futures, progress, "check")]
     return EvalReport(outcomes)
 
@@ -211,8 +222,10 @@ def _generate(task: Task, complete_fn: CompleteFn) -> dict[str, Any]:
         if not isinstance(out, dict) or not isinstance(out.get("completion"), str):
             raise TaskError(f"complete_fn must return a dict with a 'completion' string, got {out!r:.200}.")
         wall_ms = (time.perf_counter() - start) * 1000
+        others = out.get("candidates") or []
         return {
             "completion": out["completion"],
+            "candidates": [c for c in others if isinstance(c, str)],
             "latency_ms": float(out.get("latency_ms", wall_ms)),
             "forward_passes": int(out.get("forward_passes", 0)),
             "tokens": int(out.get("tokens", 0)),
@@ -220,24 +233,33 @@ def _generate(task: Task, complete_fn: CompleteFn) -> dict[str, Any]:
         }
     except Exception as exc:  # a broken generation is a failed task, not a failed eval
         wall_ms = (time.perf_counter() - start) * 1000
-        return {"completion": "", "latency_ms": wall_ms, "forward_passes": 0, "tokens": 0,
+        return {"completion": "", "candidates": [], "latency_ms": wall_ms, "forward_passes": 0, "tokens": 0,
                 "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _score(task: Task, gen: dict[str, Any], timeout_s: float) -> TaskOutcome:
+def _score(task: Task, gen: dict[str, Any], timeout_s: float, any_of: bool = False) -> TaskOutcome:
     completion = gen["completion"]
     passed, failure = False, None
+    passed_any, checked = (False, 0) if any_of else (None, 0)
     if gen["error"] is None:
         result = run_check(task, completion, timeout_s)
         passed = result.passed
         if not passed:
             failure = result.killed_reason if result.timed_out else _last_line(result.stderr)
+        if any_of:
+            checked, passed_any = 1, passed
+            for other in dict.fromkeys(gen.get("candidates", [])):
+                if passed_any:
+                    break
+                if other != completion:
+                    checked += 1
+                    passed_any = run_check(task, other, timeout_s).passed
     return TaskOutcome(
         task_id=task.task_id, completion=completion, passed=passed,
         exact_match=completion.rstrip() == task.canonical_solution.rstrip(),
         syntax_valid=syntax_valid(task, completion), empty=completion.strip() == "",
         latency_ms=gen["latency_ms"], forward_passes=gen["forward_passes"], tokens=gen["tokens"],
-        error=gen["error"], failure=failure,
+        error=gen["error"], failure=failure, passed_any=passed_any, candidates_checked=checked,
     )
 
 

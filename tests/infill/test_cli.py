@@ -104,6 +104,22 @@ def test_empty_file_and_5mb_file_succeed(tmp_path, tiny_model_dir, capsys):
     assert json.loads(out)["latency_ms"] < 20_000
 
 
+def test_eval_any_of_reports_the_ranking_ceiling(tiny_model_dir, tmp_path, capsys):
+    from infill.humaneval import find_data_dir
+    try:
+        find_data_dir()
+    except Exception as exc:  # noqa: BLE001 - the data lives in ../shared
+        pytest.skip(f"HumanEval-infilling data not available: {exc}")
+    out_file = tmp_path / "ev.json"
+    code, out, err = run(["eval", "--limit", "3", "--candidates", "3", "--any-of", "--quiet", "--out", str(out_file),
+                          "--model", str(tiny_model_dir), "--canvas", "6"], capsys)
+    assert code == 0, err
+    assert "pass@any" in out and "candidates 3" in out
+    report = json.loads(out_file.read_text())
+    assert report["summary"]["pass@any"] >= report["summary"]["pass@1"]
+    assert all(o["passed_any"] is not None and o["candidates_checked"] >= 1 for o in report["outcomes"])
+
+
 def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeypatch):
     lines = [
         json.dumps({"task_id": "a", "prefix": "def f(x):\n    return ", "suffix": "\n"}),
@@ -117,7 +133,8 @@ def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeyp
     assert code == 0, err
     rows = [json.loads(x) for x in out.splitlines()]
     assert [r["task_id"] for r in rows] == ["a", 2, "c", "d", 5]
-    assert {"completion", "forward_passes", "tokens", "latency_ms"} <= set(rows[0])
+    assert {"completion", "forward_passes", "tokens", "latency_ms", "candidates"} <= set(rows[0])
+    assert rows[0]["candidates"][0] == rows[0]["completion"]
     assert "invalid JSON" in rows[1]["error"]
     assert "prefix" in rows[2]["error"]
     assert "unsupported language 'cobol'" in rows[3]["error"]

@@ -85,6 +85,29 @@ def test_exact_match_counts_indentation(tasks):
     assert plain.outcomes[0].exact_match is True
 
 
+def test_any_of_checks_the_other_candidates_for_the_ranking_ceiling(tasks):
+    """pass@1 stays the first candidate's; pass@any counts a task when some candidate passes."""
+    wrong = "    raise SystemExit(3)\n"
+
+    def ranked(task: Task) -> dict:
+        if task is tasks[0]:       # the right line ranked third, behind a repeat of the first
+            return {"completion": wrong, "candidates": [wrong, "    pass\n", wrong, task.canonical_solution]}
+        if task is tasks[1]:       # right first: the others are not run
+            return {"completion": task.canonical_solution, "candidates": [task.canonical_solution, wrong]}
+        return {"completion": wrong, "candidates": [wrong, 7]}      # no right one, and a non-string
+
+    report = evaluate(tasks[:3], ranked, workers=2, progress=False, any_of=True)
+    first, second, third = report.outcomes
+    assert (first.passed, first.passed_any, first.candidates_checked) == (False, True, 3)
+    assert (second.passed, second.passed_any, second.candidates_checked) == (True, True, 1)
+    assert (third.passed, third.passed_any, third.candidates_checked) == (False, False, 1)
+    s = report.summary()
+    assert s["pass@1"] == pytest.approx(1 / 3) and s["pass@any"] == pytest.approx(2 / 3)
+    assert s["candidates_checked"] == pytest.approx(5 / 3)
+    plain = evaluate(tasks[:1], ranked, workers=1, progress=False)   # off: the first candidate only
+    assert plain.outcomes[0].passed_any is None and "pass@any" not in plain.summary()
+
+
 def test_a_raising_complete_fn_fails_its_task_and_the_eval_goes_on(tasks):
     def flaky(task: Task) -> dict:
         if task is tasks[0]:
