@@ -35,6 +35,7 @@ class Completion:
     tokens: int                     # tokens committed for the chosen candidate
     latency_ms: float
     candidates: list[str] = field(default_factory=list)   # all post-processed candidates, best first
+    votes: list[int] = field(default_factory=list)        # how many of the K rows gave each candidate
     rejected: int = 0               # candidates rejected by syntax verification
 
     def to_dict(self) -> dict:
@@ -101,7 +102,8 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         if not body.strip() or adds_syntax_errors(before, joined, after, language, open_header=True):
             break
         done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
-                       tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates])
+                       tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates],
+                       votes=[1, *done.votes])
     if follows and done.syntax_valid and language == "python":   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done.latency_ms = (time.perf_counter() - t0) * 1000
@@ -187,10 +189,12 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         if fresh and fresh[0][0]:     # the valid one leads and takes the last place: K stays K
             scored = (fresh[:1] + scored)[:len(scored)]
     valid, _, best, tokens = scored[0]
+    texts = [s[2] for s in scored]
+    distinct = list(dict.fromkeys(texts))
     return Completion(
         text=best, gap_kind=ctx.gap_kind, syntax_valid=valid, forward_passes=passes,
         tokens=tokens, latency_ms=(time.perf_counter() - t0) * 1000,
-        candidates=list(dict.fromkeys(s[2] for s in scored)), rejected=rejected), ctx.max_new_lines
+        candidates=distinct, votes=[texts.count(t) for t in distinct], rejected=rejected), ctx.max_new_lines
 
 
 REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colon)

@@ -109,3 +109,11 @@ def test_a_header_without_its_block_is_repaired_on_the_header_line():
     prefix, suffix = "def f(xs):\n    total = 0\n", "    return total\n"
     spans = completion_error_spans(prefix, "    try:\n", suffix, "python")
     assert spans and spans[0][0] <= 4 and spans[0][1] >= len("    try:")
+
+
+def test_votes_count_the_rows_behind_each_distinct_candidate():
+    """K candidates come back distinct, best first, with how many rows wrote each one."""
+    backend = Resampling("unused", "unused", [("w * h", -0.5), ("w + h", -0.1), ("w * h", -0.7), ("w - h", -2.0)])
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=4), backend=backend)
+    assert result.candidates == ["w + h", "w * h", "w - h"] and result.votes == [1, 2, 1]
+    assert result.text == "w + h" and len(backend.requests) == 1
