@@ -107,7 +107,7 @@ class GemmaCanvasAdapter(nn.Module):
 
     Calls the model the way its ``generate`` does: ``model.model.encoder`` fills a fresh
     ``DynamicCache`` from the prompt, then each denoising step is ``model(decoder_input_ids=...,
-    past_key_values=..., decoder_attention_mask=..., decoder_position_ids=...)``.
+    cache=..., decoder_attention_mask=..., decoder_position_ids=...)``.
     """
 
     def __init__(self, model: DiffusionGemmaForBlockDiffusion):
@@ -119,8 +119,7 @@ class GemmaCanvasAdapter(nn.Module):
         valid = torch.ones_like(ids, dtype=torch.bool) if valid is None else valid
         positions = (valid.long().cumsum(1) - 1).clamp(min=0)               # (B, T), pads share 0
         kv = DynamicCache(config=self.config)
-        self.model.model.encoder(input_ids=ids, attention_mask=valid, position_ids=positions,
-                                 past_key_values=kv)
+        self.model.model.encoder(input_ids=ids, attention_mask=valid, position_ids=positions, cache=kv)
         return GemmaContextCache(kv, valid, valid.long().sum(1))
 
     def denoise(self, canvas: torch.Tensor, cache: GemmaContextCache,
@@ -129,7 +128,7 @@ class GemmaCanvasAdapter(nn.Module):
         B, N = canvas.shape
         positions = cache.lengths[:, None] + torch.arange(N, device=canvas.device)[None]   # (B, N)
         mask = torch.cat([cache.valid, torch.ones(B, N, dtype=torch.bool, device=canvas.device)], dim=1)
-        out = self.model(decoder_input_ids=canvas, past_key_values=cache.kv, decoder_attention_mask=mask,
+        out = self.model(decoder_input_ids=canvas, cache=cache.kv, decoder_attention_mask=mask,
                          decoder_position_ids=positions, self_conditioning_logits=self_conditioning_logits)
         return out.logits
 

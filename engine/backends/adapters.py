@@ -93,6 +93,9 @@ class GemmaAdapter:
     def __init__(self, model, tokenizer, special: SpecialTokens, ends: list[int], layout,
                  prefix_tokens: int, suffix_tokens: int):
         self.model, self.tokenizer, self.special, self.ends = model, tokenizer, special, ends
+        # The canvas length the model was trained on (256 in Google's release): every block is
+        # one canvas of this length, whatever the request's gap kind asked for.
+        self.canvas_length = int(getattr(model.config, "canvas_length", 0) or 0) or None
         self.layout = layout                 # (prefix, suffix, prefix_tokens, suffix_tokens) -> ids
         self.prefix_tokens, self.suffix_tokens = prefix_tokens, suffix_tokens
         self.vocab_size = model.config.text_config.vocab_size
@@ -104,8 +107,7 @@ class GemmaAdapter:
         B, T = ids.shape
         mask = torch.ones(B, start + T, dtype=torch.bool, device=self.device)
         pos = torch.arange(start, start + T, device=self.device)[None].expand(B, -1)
-        self.model.model.encoder(input_ids=ids.to(self.device), attention_mask=mask, position_ids=pos,
-                                 past_key_values=kv)
+        self.model.model.encoder(input_ids=ids.to(self.device), attention_mask=mask, position_ids=pos, cache=kv)
         return kv
 
     def start(self, prefix: str, suffix: str, k: int, seed: int) -> GemmaCache:
@@ -125,8 +127,13 @@ class GemmaAdapter:
         x = torch.where(canvas == self.special.mask, noise, canvas).to(self.device)
         pos = torch.arange(cache.length, cache.length + N, device=self.device)[None].expand(B, -1)
         mask = torch.ones(B, cache.length + N, dtype=torch.bool, device=self.device)
-        out = self.model(decoder_input_ids=x, past_key_values=cache.kv, decoder_attention_mask=mask,
-                         decoder_position_ids=pos, self_conditioning_logits=cache.prev_logits)
+        previous = cache.prev_logits
+        if previous is not None and previous.shape[1] != N:
+            # The sampler trims committed pads off the canvas's end (``trim_pads``) after the
+            # first pass: the self-conditioning input covers the positions still on the canvas.
+            previous = previous[:, :N] if previous.shape[1] > N else None
+        out = self.model(decoder_input_ids=x, cache=cache.kv, decoder_attention_mask=mask,
+                         decoder_position_ids=pos, self_conditioning_logits=previous)
         cache.prev_logits = out.logits
         return merge_ends(out.logits.float().cpu(), self.special.pad_end, self.ends)
 
@@ -152,6 +159,7 @@ class MaskedAdapter:
         self.shift, self.bos = shift, bos
         self.prefix_tokens, self.suffix_tokens = prefix_tokens, suffix_tokens
         self.max_positions = max_positions
+        self.canvas_length = None            # any canvas length: the masks are laid out per request
         self.device = next(model.parameters()).device
 
     def start(self, prefix: str, suffix: str, k: int, seed: int) -> SequenceCache:

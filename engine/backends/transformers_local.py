@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from ..backend import Cancellable, Candidate, InfillRequest, InfillResult
-from ..errors import BackendError, ModelLoadError
+from ..errors import BackendError, EngineError, ModelLoadError
 from ..blocks import fill_blocks
 from ..sampling import SamplerConfig
 from . import loading
@@ -222,12 +222,32 @@ class TransformersBackend:
         cfg = replace(cfg, **over) if over else cfg
         return cfg if block == 0 else replace(cfg, min_tokens=0, require_content=False)
 
+    def canvas_for(self, request: InfillRequest) -> InfillRequest:
+        """The request on the model's own canvas, when it has one (DiffusionGemma: 256 tokens in
+        Google's release, whatever the gap kind asked for). The blocks keep the request's token
+        budget (``canvas_length * max_blocks``), at least one; the middle ends at the first end
+        token, and the caller cuts it to the gap's lines."""
+        fixed = self.adapter.canvas_length
+        if not fixed or fixed == request.canvas_length:
+            return request
+        blocks = max(1, -(-request.canvas_length * request.max_blocks // fixed))
+        return replace(request, canvas_length=fixed, max_blocks=min(blocks, request.max_blocks))
+
     @torch.inference_mode()
     def infill(self, request: InfillRequest) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
         if getattr(request, "init_text", None):
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
+        try:
+            return self._infill(self.canvas_for(request))
+        except EngineError:
+            raise
+        except Exception as exc:   # torch and transformers raise many types for a shape they refuse
+            raise BackendError(f"the {self.family} model in {self.folder} failed on this request: "
+                               f"{_first_line(exc)}") from exc
+
+    def _infill(self, request: InfillRequest) -> InfillResult:
         t0 = time.perf_counter()
         K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)

@@ -116,6 +116,66 @@ def test_batch_end_to_end(fixture, request, capsys, monkeypatch):
     assert "completion" in rows[4]
 
 
+def _pads_likely(backend) -> None:
+    """Scale the pad_end embedding (tied to the head) so that the first pass puts pads on the
+    canvas and the sampler trims them off: the canvas then narrows between passes."""
+    pad = backend.adapter.special.pad_end
+    with torch.no_grad():
+        for name, weight in backend.model.named_parameters():
+            if "embed_tokens" in name:
+                weight[pad] *= 30
+
+
+def test_gemma_serves_a_request_on_its_own_canvas_length(gemma_dir):
+    """A DiffusionGemma trained on a canvas of 8 (Google's release: 256) is asked for a line
+    gap's 32: it runs its own length, and self-conditioning follows the trimmed canvas
+    (transformers raised "The size of tensor a (3) must match the size of tensor b (32)")."""
+    be = load_backend(str(gemma_dir))
+    _pads_likely(be)
+    assert be.adapter.canvas_length == 8
+    seen = []
+    original = be.model.forward
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["decoder_input_ids"].shape[1])
+        return original(*args, **kwargs)
+
+    be.model.forward = spy
+    for seed in range(4):
+        res = be.infill(InfillRequest("def f(a):\n    return ", "\n", canvas_length=32, candidates=2, seed=seed,
+                                      max_blocks=1))
+        assert len(res.candidates) == 2 and all(c.tokens <= 8 for c in res.candidates)
+    assert max(seen) == 8 and min(seen) < 8          # its own length, then trimmed canvases
+    assert be.canvas_for(InfillRequest("", "", canvas_length=64, max_blocks=4)).max_blocks == 4
+    assert be.canvas_for(InfillRequest("", "", canvas_length=4, max_blocks=4)).max_blocks == 2
+
+
+def test_gemma_uses_the_cache_keyword_of_transformers_5(gemma_dir):
+    """transformers 5.24 warns that ``past_key_values`` goes away in 5.40: none is passed."""
+    import warnings
+    be = load_backend(str(gemma_dir))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        assert be.infill(InfillRequest("x = ", "\n", canvas_length=8, max_blocks=2)).candidates
+
+
+def test_a_model_failure_is_a_backend_error_and_an_error_row(gemma_dir, capsys, monkeypatch):
+    be = load_backend(str(gemma_dir))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("The size of tensor a (3) must match the size of tensor b (32)")
+
+    monkeypatch.setattr(be.model, "forward", broken)
+    with pytest.raises(BackendError, match="failed on this request: RuntimeError: The size of tensor a"):
+        be.infill(InfillRequest("x = ", "\n", canvas_length=8))
+    from infill import api
+    monkeypatch.setattr(api, "get_backend", lambda options: be)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"prefix": "x = ", "suffix": "\n"}) + "\n"))
+    assert main(["batch", "--model", str(gemma_dir)]) == 0
+    out, err = capsys.readouterr()
+    assert "failed on this request" in json.loads(out)["error"] and "Traceback" not in err
+
+
 def test_folder_without_config(tmp_path):
     with pytest.raises(ModelLoadError, match="has no config.json"):
         load_backend(str(tmp_path))
