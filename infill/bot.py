@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from .config import InfillOptions, add_option_flags
-from .errors import InfillError, InputFileError, PositionError, RepositoryError
+from .errors import InputFileError, PositionError, RepositoryError, UsageError
 from .patch import github_suggestions, unified_diff, write_atomic
 
 FORMATS = ("diff", "json", "github")
@@ -49,6 +49,8 @@ def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--localize", action=argparse.BooleanOptionalAction, default=True,
                    help="trace the tests once and try first the lines the failing tests run and the "
                         "passing ones do not (Ochiai)")
+    f.add_argument("--quiet", action="store_true",
+                   help="no progress line on stderr (shown only on a terminal, and never with --format json)")
     f.add_argument("--missing-lines", action=argparse.BooleanOptionalAction, default=False,
                    help="also try a line inserted before statements near the failure, last (off: the "
                         "embedded model rarely writes the missing line, and the tries cost time)")
@@ -70,7 +72,7 @@ def parse_line_range(spec: str) -> tuple[str, int, int]:
     path, _, lines = spec.rpartition(":")
     first, _, last = lines.partition("-")
     if not path or not first.isdigit() or not (last or first).isdigit():
-        raise InfillError(f"expected FILE:START-END with 1-based line numbers, got {spec!r}")
+        raise UsageError(f"expected FILE:START-END with 1-based line numbers, got {spec!r}")
     start, end = int(first), int(last or first)
     if start < 1 or end < start:
         raise PositionError(f"lines are 1-based and START <= END, got {start}-{end}")
@@ -80,8 +82,9 @@ def parse_line_range(spec: str) -> tuple[str, int, int]:
 def line_span(text: str, first: int, last: int) -> tuple[int, int]:
     """Offsets of lines first..last (1-based): from the first one's first non-blank character
     (its indentation stays) to the last one's end (its line break stays)."""
+    from .context import line_count
     lines = text.split("\n")
-    count = len(lines) - (text.endswith("\n") or not text)
+    count = line_count(text)
     if last > count:
         raise PositionError(f"line {last} is past the end of the file ({count} lines)")
     indent = len(lines[first - 1]) - len(lines[first - 1].lstrip(" \t"))
@@ -132,6 +135,25 @@ def _write(path: str | Path, text: str) -> None:
 # ---------------------------------------------------------------- fix
 
 
+class ProgressLine:
+    """One status line on a terminal, rewritten in place (``\r``), ended by ``close``."""
+
+    def __init__(self, stream):
+        self.stream, self.width = stream, 0
+
+    def __call__(self, text: str) -> None:
+        line = f"infill fix: {text}"[:119]
+        self.stream.write("\r" + line + " " * max(0, self.width - len(line)))
+        self.stream.flush()
+        self.width = len(line)
+
+    def close(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
 def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
     from . import fix as fixing
 
@@ -150,7 +172,13 @@ def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
             python=os.path.abspath(args.python) if os.sep in args.python else args.python,
             plugin_autoload=args.plugin_autoload, localize=args.localize,
             missing_lines=args.missing_lines)
-        report = fixing.fix(root, args.pytest_args, settings, options=opts)
+        show = not args.quiet and args.format != "json" and sys.stderr.isatty()
+        progress = ProgressLine(sys.stderr) if show else None
+        try:
+            report = fixing.fix(root, args.pytest_args, settings, options=opts, progress=progress)
+        finally:
+            if progress:
+                progress.close()
         if args.apply and report.files:
             fixing.apply(root, report)
     except RepositoryError as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .bot import add_bot_parsers, cmd_fix, cmd_rewrite
 from .config import InfillOptions, add_option_flags, options_from_args
-from .errors import InfillError, InputFileError, PositionError, TaskError
+from .errors import InfillError, InputFileError, PositionError, TaskError, UsageError
 
 MAX_FILE_BYTES = 20_000_000
 
@@ -37,7 +37,7 @@ def read_source(path: str) -> str:
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(f"{path}: {len(data) / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // 1_000_000} MB limit")
+        raise InputFileError(f"{path}: {len(data):,} bytes is larger than the limit of {MAX_FILE_BYTES:,} bytes")
     if b"\x00" in data[:65536]:
         raise InputFileError(f"{path}: looks like a binary file (it contains NUL bytes)")
     try:
@@ -50,7 +50,7 @@ def parse_location(spec: str) -> tuple[str, int, int]:
     """``FILE:LINE:COL`` (1-based) -> (file, line, col); the file may itself contain colons."""
     parts = spec.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise InfillError(f"expected FILE:LINE:COL with 1-based numbers, got {spec!r}")
+        raise UsageError(f"expected FILE:LINE:COL with 1-based numbers, got {spec!r}")
     line, col = int(parts[1]), int(parts[2])
     if line < 1 or col < 1:
         raise PositionError(f"line and column are 1-based, got {line}:{col}")
@@ -58,7 +58,7 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 
 
 def cmd_complete(args, opts: InfillOptions) -> int:
-    from .api import complete
+    from .api import complete, get_backend
     from .context import position_to_offset
     from .languages import language_for_path
 
@@ -66,9 +66,13 @@ def cmd_complete(args, opts: InfillOptions) -> int:
     language = args.language or language_for_path(path)
     text = read_source(path)
     offset = position_to_offset(text, line - 1, col - 1, base=1)
-    result = complete(text, offset, language, opts)
+    t0 = time.perf_counter()
+    backend = get_backend(opts)          # loaded once: latency_ms is the request alone
+    load_ms = (time.perf_counter() - t0) * 1000
+    result = complete(text, offset, language, opts, backend=backend)
     if args.json:
-        print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict()}))
+        print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict(),
+                          "load_ms": round(load_ms, 1)}))
     else:
         sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
     return 0
@@ -170,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, opts)
     except InfillError as exc:
         print(f"infill: error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         return 130
 

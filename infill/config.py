@@ -58,7 +58,7 @@ class InfillOptions:
                              stable_steps=self.stable_steps, max_steps=self.steps)
 
     def validate(self) -> None:
-        from .errors import InfillError
+        from .errors import UsageError as InfillError   # an option out of range is bad usage
         if self.sampler not in STRATEGIES:
             raise InfillError(f"unknown sampler {self.sampler!r} (choose from {', '.join(STRATEGIES)})")
         if self.candidates < 1 or self.candidates > 64:
@@ -73,6 +73,8 @@ class InfillOptions:
             raise InfillError("resample must be between 0 (off) and 64 candidates")
         if self.steps < 0:
             raise InfillError("steps must be 0 (no budget) or a number of forward passes per block")
+        if self.threads < 1 or self.threads > 256:
+            raise InfillError("threads must be between 1 and 256 (torch CPU threads)")
         if self.max_blocks < 1:
             raise InfillError("max-blocks must be at least 1")
         if self.api not in REMOTE_APIS:

@@ -71,16 +71,23 @@ class GapContext:
 # ---------------------------------------------------------------- positions
 
 
+def line_count(text: str) -> int:
+    """Lines of a file as editors and ``wc -l`` count them: a final line break ends the last
+    line, it does not start another ("a\nb\n" has 2 lines, "a\nb" too, "" none)."""
+    return text.count("\n") + (0 if not text or text.endswith("\n") else 1)
+
+
 def position_to_offset(text: str, line: int, col: int, base: int = 0) -> int:
     """Offset of a 0-based (line, column in code points) position; raises PositionError.
 
-    ``base`` only changes how the error messages number lines and columns (1 for a CLI).
+    The empty line after a final line break (where a cursor at the end of the file sits) is a
+    valid position, though ``line_count`` does not count it. ``base`` only changes how the
+    error messages number lines and columns (1 for a CLI).
     """
-    n_lines = text.count("\n") + 1
     if line < 0 or col < 0:
         raise PositionError(f"position ({line + base}, {col + base}) is before the start of the file")
-    if line >= n_lines:
-        raise PositionError(f"line {line + base} is past the end of the file ({n_lines} lines)")
+    if line > text.count("\n"):
+        raise PositionError(f"line {line + base} is past the end of the file ({line_count(text)} lines)")
     start = 0
     for _ in range(line):
         start = text.index("\n", start) + 1

@@ -5,6 +5,11 @@ class InfillError(Exception):
     """Base class: the message is a complete, user-facing sentence."""
 
 
+class UsageError(InfillError):
+    """The command or its options are malformed (``FILE:LINE:COL`` without numbers, an option
+    out of range). The CLI exits with 2, as argparse does for its own usage errors."""
+
+
 class UnknownLanguageError(InfillError):
     """The file's language has no grammar or no support here."""
 

@@ -312,9 +312,16 @@ def _context(root: Path, nodeid: str, message: str) -> str:
     return FailingTest(nodeid, source, message).comment() + "\n"
 
 
+Progress = Callable[[str], None]
+
+
 def fix(root: str | Path, pytest_args: list[str] = (), settings: FixSettings | None = None,
-        propose: Proposer | None = None, options: InfillOptions | None = None) -> FixReport:
-    """Look for a patch that makes the failing tests of ``root`` pass; see the module docstring."""
+        propose: Proposer | None = None, options: InfillOptions | None = None,
+        progress: Progress | None = None) -> FixReport:
+    """Look for a patch that makes the failing tests of ``root`` pass; see the module docstring.
+    ``progress`` gets a one-line status (the step, gaps tried, candidates tested, time left)
+    as the search goes: after the baseline run, after the traced run, after each gap's
+    proposals and after each candidate's test run."""
     t0 = time.monotonic()
     settings = settings or FixSettings()
     root = Path(root).resolve()
@@ -323,26 +330,33 @@ def fix(root: str | Path, pytest_args: list[str] = (), settings: FixSettings | N
     with tempfile.TemporaryDirectory(prefix="infill-snapshot-") as tmp:
         snapshot = copy_tree(root, Path(tmp, "repo"))
         verifier = Verifier(snapshot, list(pytest_args), settings)
+        if progress:
+            progress("running the tests once (the baseline)")
         baseline = verifier.run_baseline()
         problem = baseline.environment_problem()
         if problem:
             raise RepositoryError(problem)
         report = FixReport(status="nothing-to-fix", failing=baseline.failed)
         if baseline.failed:
-            _search(snapshot, baseline, verifier, propose, settings, report, t0)
+            _search(snapshot, baseline, verifier, propose, settings, report, t0, progress)
     report.time_s = time.monotonic() - t0
     return report
 
 
 def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Proposer,
-            settings: FixSettings, report: FixReport, t0: float) -> None:
+            settings: FixSettings, report: FixReport, t0: float, progress: Progress | None = None) -> None:
     index = function_index(snapshot)
     fixed: set[str] = set()
     budget = _Budget(t0 + settings.max_time_s)
+    budget.tell = (lambda step: progress(f"{step}: {report.gaps_tried} gaps tried, {report.candidates_tried} "
+                                         f"candidates tested, {max(0.0, budget.left()):.0f} s left")) \
+        if progress else None
+    budget.say(f"{len(baseline.failed)} failing tests")
     scores = {}
     if settings.localize:
         coverage = budget.run("trace", trace_tests, verifier.run, verifier.args, max(1.0, budget.left()))
         scores = ochiai(coverage, baseline.failed, baseline.passed) if coverage else {}
+        budget.say("traced the tests" if coverage else "tracing gave nothing")
     report.localized = bool(scores)
     K = settings.candidates
     if hasattr(propose, "deadline"):
@@ -360,6 +374,7 @@ def _search(snapshot: Path, baseline: TestRun, verifier: Verifier, propose: Prop
                 return _finish(report, fixed)
             report.gaps_tried += 1
             proposals, seen = budget.run(step, propose, gap), {gap.original}
+            budget.say(f"{gap.kind} gap at {gap.path}:{gap.first_line}")
             tried.append((gap, proposals, seen))
             verdict = _try_gap(gap, proposals[:K], seen, nodeid, verifier, report, budget)
             if verdict is not None:
@@ -381,6 +396,11 @@ class _Budget:
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.last: dict[str, float] = {}
+        self.tell: Progress | None = None   # the search's progress line, with the time left
+
+    def say(self, step: str) -> None:
+        if self.tell:
+            self.tell(step)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -461,6 +481,7 @@ def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, ve
         verdict = budget.run("check", verifier.check, {**report.patched, gap.path: new_text}, nodeid,
                              max(1.0, budget.left()))
         report.candidates_killed += verdict.killed
+        budget.say("tested a candidate" + (" (it passes)" if verdict.ok else ""))
         if verdict.ok:
             report.patched[gap.path] = new_text
             return verdict

@@ -41,27 +41,67 @@ def test_complete_prints_json_statistics(pyfile, tiny_model_dir, capsys):
     assert obj["line"] == 2 and obj["column"] == 12 and obj["forward_passes"] >= 1
 
 
-@pytest.mark.parametrize("loc, message", [
-    ("{f}:99:1", "line 99 is past the end of the file (6 lines)"),
-    ("{f}:1:40", "column 40 is past the end of line 1 (14 characters)"),
-    ("{f}:0:1", "1-based"),
-    ("{f}", "expected FILE:LINE:COL"),
+@pytest.mark.parametrize("loc, message, status", [
+    ("{f}:99:1", "line 99 is past the end of the file (5 lines)", 1),
+    ("{f}:7:1", "line 7 is past the end of the file (5 lines)", 1),
+    ("{f}:1:40", "column 40 is past the end of line 1 (14 characters)", 1),
+    ("{f}:0:1", "1-based", 1),
+    ("{f}", "expected FILE:LINE:COL", 2),            # bad usage, as argparse's own errors
+    ("{f}:two:1", "expected FILE:LINE:COL", 2),
 ])
-def test_bad_positions_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, message):
+def test_bad_positions_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, message, status):
     code, out, err = run(["complete", loc.format(f=pyfile), "--model", str(tiny_model_dir)], capsys)
-    assert code == 1 and out == ""
+    assert code == status and out == ""
     assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
+
+
+def test_complete_and_rewrite_count_the_lines_of_a_file_alike(pyfile, tiny_model_dir, capsys):
+    """5 lines and a final line break: both commands say 5 (complete said 6, rewrite 5); the
+    empty line after the final break is where a cursor at the end of the file sits."""
+    _, _, complete_err = run(["complete", f"{pyfile}:9:1", "--model", str(tiny_model_dir)], capsys)
+    _, _, rewrite_err = run(["rewrite", f"{pyfile}:9-9", "--model", str(tiny_model_dir)], capsys)
+    assert "(5 lines)" in complete_err and "(5 lines)" in rewrite_err
+    code, _, err = run(["complete", f"{pyfile}:6:1", "--model", str(tiny_model_dir), "--canvas", "4"], capsys)
+    assert code == 0, err
 
 
 @pytest.mark.parametrize("flags, message", [
     (["--steps", "-1"], "steps must be 0 (no budget) or a number of forward passes per block"),
     (["--repair", "9"], "repair must be between 0 (off) and 8 rounds"),
     (["--repair", "-1"], "repair must be between 0 (off) and 8 rounds"),
+    (["--threads", "0"], "threads must be between 1 and 256"),
 ])
-def test_bad_step_budget_and_repair_rounds_are_one_clear_line(pyfile, tiny_model_dir, capsys, flags, message):
+def test_options_out_of_range_are_bad_usage(pyfile, tiny_model_dir, capsys, flags, message):
     code, out, err = run(["complete", f"{pyfile}:2:12", "--model", str(tiny_model_dir), *flags], capsys)
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
+
+
+def test_a_file_over_the_size_limit_says_by_how_much(tmp_path, monkeypatch, capsys):
+    from infill import cli
+    monkeypatch.setattr(cli, "MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.py"
+    big.write_text("x" * 1001)
+    code, _, err = run(["complete", f"{big}:1:1"], capsys)
+    assert code == 1 and "1,001 bytes is larger than the limit of 1,000 bytes" in err
+
+
+def test_json_reports_the_model_load_apart_from_the_request(pyfile, tiny_model_dir, capsys, monkeypatch):
+    import time as _time
+
+    from infill import api
+    real = api.load_backend
+
+    def slow_load(*args, **kwargs):
+        _time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "load_backend", slow_load)
+    code, out, err = run(["complete", f"{pyfile}:2:12", "--json", "--model", str(tiny_model_dir), "--canvas", "4"],
+                         capsys)
+    assert code == 0, err
+    obj = json.loads(out)
+    assert obj["load_ms"] >= 500 and obj["latency_ms"] < obj["load_ms"]
 
 
 def test_unknown_language_binary_and_non_utf8_files(tmp_path, tiny_model_dir, capsys):
@@ -152,4 +192,4 @@ def test_console_script_with_the_shipped_model_prints_no_traceback():
     bad = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:500:1"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.strip() == \
-        "infill: error: line 500 is past the end of the file (17 lines)"
+        "infill: error: line 500 is past the end of the file (16 lines)"

@@ -33,7 +33,7 @@ def test_position_to_offset():
 @pytest.mark.parametrize(
     "line, col, message",
     [
-        (120, 0, "line 120 is past the end of the file (3 lines)"),
+        (120, 0, "line 120 is past the end of the file (2 lines)"),
         (1, 90, "column 90 is past the end of line 1 (3 characters)"),
         (-1, 0, "position (-1, 0) is before the start of the file"),
     ],

@@ -1,9 +1,11 @@
 """``infill fix``: the verification loop end to end with a scripted proposer, the bad inputs
 of the issue, and the pieces (JUnit node ids, suspects, gaps) on their own."""
 
+import io
 import json
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -396,3 +398,29 @@ def test_a_hanging_candidate_is_stopped_at_the_search_deadline(repo, monkeypatch
     report = json.loads(out)
     assert report["candidates_killed"] == 1 and report["status"] == "not-fixed"
     assert report["time_s"] < 12          # the 60 s test limit gave way to the search's 6 s
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("flags, shown", [([], True), (["--quiet"], False), (["--format", "json"], False)])
+def test_progress_goes_to_a_terminal_unless_quiet_or_json(repo, monkeypatch, capsys, flags, shown):
+    scripted(monkeypatch, [WRONG, RIGHT])
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = main(["fix", "--repo", str(repo), *FAST, *flags])
+    assert code == 0
+    err = terminal.getvalue()
+    steps = [part for part in err.split("\r") if part.strip().startswith("infill fix: ") and "left" in part]
+    assert bool(steps) == shown
+    if shown:
+        assert any("1 gaps tried, 2 candidates tested" in s and "s left" in s for s in steps)
+        assert err.split("\r")[-1].startswith("infill fix: fixed: 1/1")   # the line is cleared for the summary
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(repo, monkeypatch, capsys):
+    scripted(monkeypatch, [RIGHT])
+    code, _, err = run_fix(repo, capsys)
+    assert code == 0 and "\r" not in err and "candidates tested" not in err
