@@ -4,7 +4,7 @@
 def mean(values: list[float]) -> float:
     """Arithmetic mean of a non-empty list."""
     total = 0.0
-    for v in values:
+    for v in 
         total += v
     return total / len(values)
 
@@ -12,5 +12,4 @@ def mean(values: list[float]) -> float:
 def variance(values: list[float]) -> float:
     """Population variance."""
     m = mean(values)
-    
     return sum((v - m) ** 2 for v in values) / len(values)

@@ -183,13 +183,14 @@ def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeyp
 
 def test_console_script_with_the_shipped_model_prints_no_traceback():
     """The README's main job: the real model on the shipped example, as a subprocess."""
-    proc = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:15:5", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:7:14", "--json"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     out = json.loads(proc.stdout)
     assert out["forward_passes"] >= 1 and out["tokens"] >= 1 and out["gap_kind"] == "line"
+    assert out["text"] == "values:"            # what the README says the first command prints
     bad = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:500:1"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.strip() == \
-        "infill: error: line 500 is past the end of the file (16 lines)"
+        "infill: error: line 500 is past the end of the file (15 lines)"
