@@ -30,14 +30,13 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcServerError
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcServerError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from infill.api import Completion, complete, get_backend
 from infill.editing import Edit, SuggestionCache, rewrite
-from infill.errors import Cancelled, InfillError, PositionError, UnknownLanguageError
+from infill.errors import InfillError, PositionError, UnknownLanguageError
 
 from .convert import (
     lsp_completion_list,
@@ -50,6 +49,7 @@ from .convert import (
     lsp_range_from_json,
     lsp_workspace_edit,
 )
+from .errors import QUIET_ERRORS, Protocol, install_log_policy, report
 from .options import ServerOptions, options_from_dict
 from .jobs import Jobs
 from .sources import Sources, request_context, verified, workspace_root
@@ -62,25 +62,12 @@ FILL_GAP_COMMAND = "infill.fillGap"
 STATUS_COMMAND = "infill.status"
 CONTEXT_COMMAND = "infill.context"
 DIAGNOSTICS_NOTIFICATION = "infill/diagnostics"
-QUIET_ERRORS = (PositionError, UnknownLanguageError, Cancelled)   # bad input: null, no message
-
-
-class _Protocol(LanguageServerProtocol):
-    """Answers a request whose params do not fit its method with an Invalid Params error;
-    pygls alone would log it and never answer, leaving the client waiting."""
-
-    def structure_message(self, data: dict[str, Any]):
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            if isinstance(data, dict) and "method" in data and "id" in data:
-                self._send_response(data["id"], error=exc.to_response_error())
-            raise
 
 
 class InfillServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("infill-lsp", "0.1.0", protocol_cls=_Protocol)
+        super().__init__("infill-lsp", "0.1.0", protocol_cls=Protocol)
+        install_log_policy()
         self.options = ServerOptions()
         self.jobs = Jobs()
         self.cache = SuggestionCache()
@@ -89,6 +76,9 @@ class InfillServer(LanguageServer):
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
         self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
         self.last_latency_ms: float | None = None   # of the last completion or rewrite, for infill.status
+
+    def report_server_error(self, error: Exception, source) -> None:
+        report(self, error, source)          # the policy of ``errors``: nothing pops up for protocol noise
 
     # ------------------------------------------------------------ state
 
