@@ -116,14 +116,30 @@ def lsp_text_edit(text: str, edit: Edit, encoding: str = UTF16) -> types.TextEdi
     return types.TextEdit(range=lsp_range(text, edit.start, edit.end, encoding), new_text=edit.text)
 
 
+REVIEW_ANNOTATION = "infill.review"
+
+
 def lsp_workspace_edit(uri: str, version: int | None, text: str, edit: Edit,
-                       encoding: str = UTF16) -> types.WorkspaceEdit:
-    """One edit of one document, tied to the version it was computed for when known."""
-    text_edit = lsp_text_edit(text, edit, encoding)
+                       encoding: str = UTF16, review: str | None = None) -> types.WorkspaceEdit:
+    """One edit of one document, tied to the version it was computed for when known.
+
+    ``review`` (a label) marks the edit as needing confirmation (an LSP change annotation with
+    ``needsConfirmation``): a client that supports annotations (VS Code) shows it in its refactor
+    preview before applying it. Only for clients that declared ``changeAnnotationSupport``."""
+    if review is None:
+        text_edit: types.TextEdit = lsp_text_edit(text, edit, encoding)
+        annotations = None
+    else:
+        plain = lsp_text_edit(text, edit, encoding)
+        text_edit = types.AnnotatedTextEdit(annotation_id=REVIEW_ANNOTATION, range=plain.range,
+                                            new_text=plain.new_text)
+        annotations = {REVIEW_ANNOTATION: types.ChangeAnnotation(
+            label=review, needs_confirmation=True, description="written by the model: review before applying")}
     if version is None:
-        return types.WorkspaceEdit(changes={uri: [text_edit]})
+        return types.WorkspaceEdit(changes={uri: [text_edit]}, change_annotations=annotations)
     doc = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=doc, edits=[text_edit])])
+    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=doc, edits=[text_edit])],
+                               change_annotations=annotations)
 
 
 def lsp_completion_list(text: str, offset: int, completion: str,

@@ -319,7 +319,14 @@ async def _rewrite_edit(ls: InfillServer, uri: str, rng: types.Range) -> types.W
     options, renoise = ls.options.infill, ls.options.rewrite_renoise
     result = await _strict(ls, lambda cancelled: rewrite(text, start, end, language, options,
                                                          renoise=renoise, cancelled=cancelled))
-    return lsp_workspace_edit(uri, version, text, Edit(start, end, result.text), ls.encoding)
+    review = "Rewrite selection (infill)" if _annotation_support(ls) else None
+    return lsp_workspace_edit(uri, version, text, Edit(start, end, result.text), ls.encoding, review=review)
+
+
+def _annotation_support(ls: InfillServer) -> bool:
+    """The client can show an edit for confirmation before applying it (VS Code's refactor preview)."""
+    workspace = ls.client_capabilities.workspace
+    return bool(workspace and workspace.workspace_edit and workspace.workspace_edit.change_annotation_support)
 
 
 def _resolve_support(ls: InfillServer) -> bool:

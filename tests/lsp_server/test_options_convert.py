@@ -107,3 +107,17 @@ def test_lsp_problems_from_forwarded_diagnostics():
     assert [(p.line, p.col, p.message, p.severity, p.source, p.code) for p in problems] == [
         (3, 2, "bad", "warning", "pyright", "reportX"), (1, 0, "typed", "error", "client", "")]
     assert lsp_problems(None) == [] and lsp_problems("x") == []
+
+
+def test_a_rewrite_for_review_carries_a_needs_confirmation_annotation():
+    from infill.editing import Edit
+    from lsp_server.convert import REVIEW_ANNOTATION, lsp_workspace_edit
+
+    text = "x = 1\ny = 2\n"
+    plain = lsp_workspace_edit("file:///a.py", 3, text, Edit(6, 11, "y = 3"))
+    assert plain.change_annotations is None and not hasattr(plain.document_changes[0].edits[0], "annotation_id")
+    review = lsp_workspace_edit("file:///a.py", 3, text, Edit(6, 11, "y = 3"), review="Rewrite selection (infill)")
+    [edit] = review.document_changes[0].edits
+    assert edit.annotation_id == REVIEW_ANNOTATION and edit.new_text == "y = 3"
+    annotation = review.change_annotations[REVIEW_ANNOTATION]
+    assert annotation.needs_confirmation is True and annotation.label == "Rewrite selection (infill)"

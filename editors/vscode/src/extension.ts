@@ -322,7 +322,10 @@ async function rewriteSelection(): Promise<void> {
     } else if (document.version !== version) {
       void vscode.window.showWarningMessage("infill: the document changed while rewriting; not applied");
     } else {
-      await vscode.workspace.applyEdit(await running.protocol2CodeConverter.asWorkspaceEdit(edit));
+      // The server marks the edit "needs confirmation": VS Code shows it in the refactor
+      // preview, where the user applies or discards it.
+      await vscode.workspace.applyEdit(await running.protocol2CodeConverter.asWorkspaceEdit(edit),
+        { isRefactoring: true });
     }
   } catch (error) {
     void vscode.window.showErrorMessage(`infill: rewrite failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -60,7 +60,13 @@ export const EXTENSION_CAPABILITIES: ClientCapabilities = {
       dataSupport: true,
     },
   },
-  workspace: { configuration: true, applyEdit: true, workspaceEdit: { documentChanges: true } },
+  // changeAnnotationSupport: the server marks a rewrite "needs confirmation", and VS Code then
+  // shows it in the refactor preview before anything changes.
+  workspace: {
+    configuration: true,
+    applyEdit: true,
+    workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } },
+  },
   window: { workDoneProgress: true },
 };
 

@@ -149,6 +149,10 @@ test("rewrite selection: code action, resolved to an edit of the selection", STE
   assert.equal(change.textDocument.version, 1);
   assert.deepEqual(change.edits[0].range, range);
   assert.ok(change.edits[0].newText.length > 0);
+  // VS Code's refactor preview: the edit is annotated as needing confirmation.
+  const annotationId = (change.edits[0] as { annotationId?: string }).annotationId;
+  assert.ok(annotationId, "the edit carries a change annotation");
+  assert.equal(edit.changeAnnotations?.[annotationId]?.needsConfirmation, true);
 });
 
 test("status reports the backend and the last latency", STEP, async () => {
