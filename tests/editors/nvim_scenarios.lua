@@ -57,7 +57,8 @@ end
 -- the messages that end a rewrite, whichever way it went
 local function rewrites_done()
   local n = 0
-  for _, pattern in ipairs({ "rewrite applied", "rewrite failed", "no rewrite", "not applied" }) do
+  for _, pattern in ipairs({ "rewrite applied", "rewrite failed", "no rewrite", "not applied", "no change",
+                             "discarded" }) do
     n = n + #messages_matching(pattern)
   end
   return n
@@ -83,15 +84,17 @@ function scenarios.session()
     return notify(self, method, params)
   end
 
-  -- completion fallback: <C-x><C-o> at the end of "    return "
+  -- completion fallback: <C-x><C-o> at the end of "    return ", Neovim's default 'completeopt'
+  R.completeopt_global, R.completeopt_buffer = vim.go.completeopt, vim.bo.completeopt
   vim.api.nvim_win_set_cursor(0, { 2, 0 })
-  vim.o.completeopt = "menuone,noinsert"
   keys("A<C-x><C-o>")
   wait("completion items", 20000, function()
     return vim.fn.mode() == "i" and #vim.fn.complete_info({ "items" }).items > 0
   end)
   R.completion_items = vim.tbl_map(function(i) return i.abbr ~= "" and i.abbr or i.word end,
     vim.fn.complete_info({ "items" }).items)
+  R.menu_shown = vim.fn.pumvisible() == 1
+  R.line_before_accept = vim.api.nvim_buf_get_lines(buf, 1, 2, false)[1]
   keys("<C-y><Esc>")
   wait("normal mode", 5000, function() return vim.fn.mode() == "n" end)
   R.line_after_completion = vim.api.nvim_buf_get_lines(buf, 1, 2, false)[1]
@@ -102,15 +105,31 @@ function scenarios.session()
   keys("7G9|v31|<Esc>")
   wait("visual selection", 5000, function() return vim.fn.visualmode() == "v" and vim.fn.mode() == "n" end)
   vim.cmd("'<,'>InfillRewrite")
+  local infill = require("infill")
+  wait("rewrite preview", 20000, function() return infill._state.preview ~= nil or rewrites_done() > 0 end)
+  local shown = infill._state.preview
+  R.preview_diff = shown and shown.diff
+  R.unchanged_while_previewing = vim.deep_equal(before, lines())
+  R.preview_is_current = shown and vim.api.nvim_get_current_win() == shown.win
+  vim.api.nvim_feedkeys(vim.keycode("<CR>"), "m", false) -- "m": the preview's own mapping
   wait("rewrite done", 20000, function() return rewrites_done() > 0 end)
   R.rewrite_before, R.rewrite_after = before[7], lines()[7]
   R.rewrite_untouched = vim.deep_equal(vim.list_slice(before, 1, 6), vim.list_slice(lines(), 1, 6))
 
-  -- a line range
+  -- a line range, with a bang: applied at once
   local line1 = lines()[1]
-  vim.cmd("1InfillRewrite")
+  vim.cmd("1InfillRewrite!")
   wait("line rewrite done", 20000, function() return rewrites_done() > 1 end)
   R.line_rewrite_before, R.line_rewrite_after = line1, lines()[1]
+
+  -- a preview discarded with q: nothing changes
+  local kept = lines()
+  vim.cmd("2InfillRewrite")
+  wait("second preview", 20000, function() return infill._state.preview ~= nil or rewrites_done() > 2 end)
+  vim.api.nvim_feedkeys("q", "m", false)
+  wait("discarded", 20000, function() return rewrites_done() > 2 end)
+  R.discarded = #messages_matching("discarded") + #messages_matching("no change")
+  R.unchanged_after_discard = vim.deep_equal(kept, lines())
 
   vim.cmd("InfillStatus")
   wait("status", 10000, function() return #messages_matching("backend") > 0 end)

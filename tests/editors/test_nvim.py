@@ -141,6 +141,23 @@ def test_completion_fallback_returns_an_item(session):
     assert session["line_after_completion"] != "    return "     # <C-y> inserted it
 
 
+def test_completion_fallback_shows_a_menu_and_inserts_nothing_unasked(session):
+    """With Neovim's default 'completeopt' ("menu,popup") one item went in with no menu."""
+    assert "menuone" not in session["completeopt_global"]
+    assert "menuone" in session["completeopt_buffer"] and "noinsert" in session["completeopt_buffer"]
+    assert session["menu_shown"] is True
+    assert session["line_before_accept"] == "    return "          # nothing inserted before <C-y>
+
+
+def test_rewrite_is_previewed_as_a_diff_before_it_is_applied(session):
+    diff = session["preview_diff"]
+    assert diff and diff[0].startswith("<CR>/a apply")
+    assert any(line.startswith("-        self.items.append(item)") for line in diff)
+    assert any(line.startswith("+") and not line.startswith("+++") for line in diff)
+    assert session["unchanged_while_previewing"] is True and session["preview_is_current"] is True
+    assert session["discarded"] == 1 and session["unchanged_after_discard"] is True   # q discards it
+
+
 def test_rewrite_changes_the_selection_only(session):
     assert session["rewrite_before"] == "        self.items.append(item)"
     assert session["rewrite_after"] != session["rewrite_before"]

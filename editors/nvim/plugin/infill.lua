@@ -5,8 +5,9 @@ end
 vim.g.loaded_infill = true
 
 vim.api.nvim_create_user_command("InfillRewrite", function(cmd)
-  require("infill").rewrite({ line1 = cmd.line1, line2 = cmd.line2, range = cmd.range })
-end, { range = true, desc = "infill: rewrite the selection (or the lines of the range) with the model" })
+  require("infill").rewrite({ line1 = cmd.line1, line2 = cmd.line2, range = cmd.range, bang = cmd.bang })
+end, { range = true, bang = true,
+       desc = "infill: rewrite the selection (or the lines of the range); shows a diff to apply (! applies at once)" })
 
 vim.api.nvim_create_user_command("InfillStatus", function()
   require("infill").status()

@@ -3,7 +3,9 @@
 --- The plugin knows Neovim's LSP client and nothing about models: completions, the rewrite
 --- and the status all come from the server. Neovim 0.12+ shows inline completions (ghost
 --- text, `vim.lsp.inline_completion`); 0.11 uses the server's completion fallback (one menu
---- item, through 'omnifunc' and `vim.lsp.completion`).
+--- item, through 'omnifunc' and `vim.lsp.completion`), with a buffer-local 'completeopt' that
+--- shows the menu for that one item instead of inserting it unasked. :InfillRewrite shows the
+--- rewrite as a diff in a floating window and applies it on confirmation (:InfillRewrite! at once).
 local M = {}
 
 local NAME = "infill"
@@ -21,6 +23,10 @@ M.defaults = {
   root_markers = { "pyproject.toml", "setup.py", "setup.cfg", ".git" },
   forward_diagnostics = true, -- send the buffer's vim.diagnostic entries to the server
   autotrigger = false, -- 0.11 fallback: complete while typing (a model call per trigger) instead of on demand
+  -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")
+  -- a single item is inserted without a menu; this shows it in the menu, nothing inserted until <C-y>.
+  -- false leaves 'completeopt' alone.
+  completeopt = "menu,menuone,noinsert,popup",
   keymaps = { -- insert mode, buffer-local; false turns one (or, as keymaps = false, all) off
     accept = "<Tab>", -- 0.12+: accept the shown suggestion, else the key's own meaning
     next = "<M-]>", -- 0.12+: next / previous candidate
@@ -175,6 +181,9 @@ local function on_attach(client, bufnr)
     vim.lsp.inline_completion.enable(true, { bufnr = bufnr, client_id = client.id })
   elseif client:supports_method("textDocument/completion", bufnr) then
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = state.config.autotrigger })
+    if state.config.completeopt then
+      vim.bo[bufnr].completeopt = state.config.completeopt
+    end
   end
   set_keymaps(bufnr, client)
   vim.b[bufnr].infill_attached = true
@@ -264,7 +273,7 @@ end
 -- ----------------------------------------------------------------- commands
 
 local function apply_edit(client, bufnr, edit, tick)
-  if vim.b[bufnr].changedtick ~= tick then
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.b[bufnr].changedtick ~= tick then
     notify("the buffer changed while rewriting; not applied", WARN)
     return
   end
@@ -272,7 +281,80 @@ local function apply_edit(client, bufnr, edit, tick)
   notify("rewrite applied")
 end
 
---- :InfillRewrite: ask for the rewrite code action of the range and apply it.
+--- The text edits of a workspace edit that touch the buffer `uri`.
+local function text_edits(edit, uri)
+  local out = {}
+  for _, change in ipairs(edit.documentChanges or {}) do
+    if change.textDocument and change.textDocument.uri == uri then
+      vim.list_extend(out, change.edits or {})
+    end
+  end
+  vim.list_extend(out, (edit.changes or {})[uri] or {})
+  return out
+end
+
+--- The buffer's text with the edits applied, and the unified diff of the two (in a scratch copy:
+--- the buffer itself is not touched).
+local function preview_diff(bufnr, edits, encoding)
+  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  local scratch = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(scratch, 0, -1, false, lines)
+  vim.lsp.util.apply_text_edits(edits, scratch, encoding)
+  local after = vim.api.nvim_buf_get_lines(scratch, 0, -1, false)
+  vim.api.nvim_buf_delete(scratch, { force = true })
+  local old, new = table.concat(lines, "\n") .. "\n", table.concat(after, "\n") .. "\n"
+  return vim.diff(old, new, { result_type = "unified", ctxlen = 2 })
+end
+
+--- Show the rewrite as a diff in a floating window: <CR> or `a` applies it, `q` or <Esc> discards it.
+local function preview(client, bufnr, edit, tick)
+  local uri = vim.uri_from_bufnr(bufnr)
+  local diff = preview_diff(bufnr, text_edits(edit, uri), client.offset_encoding)
+  if diff == "" then
+    notify("no change: the rewrite is the selection as it is")
+    return
+  end
+  local body = vim.split(diff, "\n", { trimempty = true })
+  local help = "<CR>/a apply   q/<Esc> discard"
+  table.insert(body, 1, help)
+  local widest = 0
+  for _, line in ipairs(body) do
+    widest = math.max(widest, vim.fn.strdisplaywidth(line))
+  end
+  local width = math.min(vim.o.columns - 4, widest + 2)
+  local height = math.min(vim.o.lines - 4, #body)
+  local pbuf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(pbuf, 0, -1, false, body)
+  vim.bo[pbuf].filetype, vim.bo[pbuf].modifiable, vim.bo[pbuf].bufhidden = "diff", false, "wipe"
+  local win = vim.api.nvim_open_win(pbuf, true, {
+    relative = "editor", row = math.floor((vim.o.lines - height) / 2), col = math.floor((vim.o.columns - width) / 2),
+    width = width, height = height, style = "minimal", border = "rounded", title = " infill: rewrite ",
+  })
+  state.preview = { win = win, buf = pbuf, diff = body }
+  local function close()
+    state.preview = nil
+    if vim.api.nvim_win_is_valid(win) then
+      vim.api.nvim_win_close(win, true)
+    end
+  end
+  local function apply()
+    close()
+    apply_edit(client, bufnr, edit, tick)
+  end
+  local function discard()
+    close()
+    notify("rewrite discarded")
+  end
+  for _, key in ipairs({ "<CR>", "a" }) do
+    vim.keymap.set("n", key, apply, { buffer = pbuf, nowait = true, desc = "infill: apply the rewrite" })
+  end
+  for _, key in ipairs({ "q", "<Esc>" }) do
+    vim.keymap.set("n", key, discard, { buffer = pbuf, nowait = true, desc = "infill: discard the rewrite" })
+  end
+end
+
+--- :InfillRewrite: ask for the rewrite code action of the range, show it as a diff and apply it on
+--- confirmation; with a bang (:InfillRewrite!) apply it at once.
 function M.rewrite(cmd)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = client_for(bufnr)
@@ -286,21 +368,30 @@ function M.rewrite(cmd)
     context = { diagnostics = {}, only = { REWRITE_KIND }, triggerKind = 1 },
   }
   local tick = vim.b[bufnr].changedtick
+  local function got(edit)
+    if vim.b[bufnr].changedtick ~= tick then
+      notify("the buffer changed while rewriting; not applied", WARN)
+    elseif cmd.bang then
+      apply_edit(client, bufnr, edit, tick)
+    else
+      preview(client, bufnr, edit, tick)
+    end
+  end
   notify("rewriting...")
   client:request("textDocument/codeAction", params, function(err, actions)
     local action = not err and actions and actions[1]
     if err or not action then
       notify(err and ("rewrite failed: " .. err.message) or "the server offered no rewrite here", WARN)
     elseif action.edit then
-      apply_edit(client, bufnr, action.edit, tick)
-    elseif action.command then -- the server applies the edit itself (workspace/applyEdit)
+      got(action.edit)
+    elseif action.command then -- the server applies the edit itself (workspace/applyEdit): no preview
       client:exec_cmd(action.command, { bufnr = bufnr })
     else
       client:request("codeAction/resolve", action, function(rerr, resolved)
         if rerr or not (resolved and resolved.edit) then
           notify("rewrite failed: " .. (rerr and rerr.message or "no edit"), WARN)
         else
-          apply_edit(client, bufnr, resolved.edit, tick)
+          got(resolved.edit)
         end
       end, bufnr)
     end
