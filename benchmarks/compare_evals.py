@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from infill.errors import TaskError  # noqa: E402
-from infill.humaneval import paired_comparison, passed_by_task  # noqa: E402
+from infill.eval.humaneval import paired_comparison, passed_by_task  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

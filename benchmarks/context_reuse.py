@@ -35,7 +35,7 @@ def main() -> int:
     p.add_argument("--edits", type=int, default=40)
     p.add_argument("--out", default=str(HERE / "results" / "context_reuse.json"))
     args = p.parse_args()
-    from engine.backend import EmbeddedBackend
+    from engine.backends.embedded import EmbeddedBackend
     be = EmbeddedBackend(threads=args.threads)
     text = generate_file()
     rows = text.split("\n")

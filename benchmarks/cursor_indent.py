@@ -6,7 +6,7 @@ HumanEval single-line tasks put the gap at a line start (the middle carries the
 indentation and the newline). Editors put the cursor after the indentation of a blank line
 instead. This benchmark moves each middle's leading indentation into the prompt and its
 newline into the suffix (the canonical answer is then the rest of the line) and runs the
-seeded subset twice: with token healing (``infill.api.HEAL_INDENT``: the prefix ends at
+seeded subset twice: with token healing (``--heal-indent``, ``InfillOptions.heal_indent``: the prefix ends at
 the line start, the canvas writes the indentation too, the completion is cut back to the
 cursor) and without (the prefix ends in the indentation). One table, and
 JSON in ``benchmarks/results/cursor_indent.json``.
@@ -24,9 +24,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import infill.api as api  # noqa: E402
+from infill.backends import get_backend  # noqa: E402
 from infill.config import InfillOptions  # noqa: E402
-from infill.humaneval import find_data_dir, load_tasks  # noqa: E402
+from infill.eval.humaneval import find_data_dir, load_tasks  # noqa: E402
 from samplers import run_one  # noqa: E402  (the same harness call as the sampler benchmark)
 
 
@@ -45,8 +45,7 @@ def cursor_after_indent(task):
 
 
 def run(tasks, opts: InfillOptions, heal: bool, workers: int) -> dict:
-    api.HEAL_INDENT = heal
-    return run_one(tasks, opts, workers)
+    return run_one(tasks, replace(opts, heal_indent=heal), workers)
 
 
 def main() -> int:
@@ -61,7 +60,7 @@ def main() -> int:
     tasks = load_tasks("single-line", find_data_dir(None), limit=args.limit or None, seed=0)
     moved = [t for t in map(cursor_after_indent, tasks) if t is not None]
     opts = InfillOptions(model=args.model, threads=args.threads)
-    api.get_backend(opts)  # load once, outside the timings
+    get_backend(opts)  # load once, outside the timings
     rows = {"healed": run(moved, opts, True, args.workers), "not healed": run(moved, opts, False, args.workers)}
     cols = ["pass@1", "exact_match", "syntax_valid_rate", "empty_rate", "latency_p50_ms", "latency_p95_ms"]
     print(f"single-line, cursor after the indentation: {len(moved)} of {len(tasks)} tasks, "

@@ -15,12 +15,12 @@ vocabulary of our tokenizer) and are measured the same way:
   on a machine whose cores are already busy, multi-threaded timings mostly measure contention,
   which is why 1 thread is measured too;
 - training at ``--train-threads``: the same FIM batches (``ExampleStream``, prefix 224 /
-  suffix 48 / canvas 32), the same noise draws and loss (``engine.train.batch_loss``: our
+  suffix 48 / canvas 32), the same noise draws and loss (``training.train.batch_loss``: our
   ``<|mask|>`` corruption and MDLM loss, for both), AdamW (lr 2e-3, betas 0.9/0.95, weight
-  decay 0.05), ``engine.train.lr_at`` (short warmup, cosine) and gradient clipping 1.0, steps
+  decay 0.05), ``training.train.lr_at`` (short warmup, cosine) and gradient clipping 1.0, steps
   alternating between the models. Reported: tokens/s (context + canvas tokens per second of
   forward+backward+update), mean training loss of the last 10 steps, and validation loss
-  (``engine.train.validate``) on fixed validation batches, before and after training.
+  (``training.train.validate``) on fixed validation batches, before and after training.
 
 DiffusionGemma natively corrupts with uniform random tokens (its sampler starts from random
 tokens and re-noises rejected positions with random tokens) and trains with self-conditioning;
@@ -46,12 +46,13 @@ sys.path.insert(0, str(REPO))
 
 import transformers  # noqa: E402
 
-from engine.corpus import load_texts  # noqa: E402
-from engine.diffusion_gemma import GemmaCanvasAdapter, text_only_model, tiny_text_config  # noqa: E402
-from engine.fim import FimBudget  # noqa: E402
+from training.corpus import load_texts  # noqa: E402
+from training.diffusion_gemma import GemmaCanvasAdapter, text_only_model, tiny_text_config  # noqa: E402
+from training.cuts import FimBudget  # noqa: E402
 from engine.modeling import CanvasConfig, CanvasDenoiser  # noqa: E402
 from engine.tokenizer import SpecialIds, load_tokenizer  # noqa: E402
-from engine.train import ExampleStream, TrainConfig, batch_loss, lr_at, validate  # noqa: E402
+from training.data import ExampleStream
+from training.train import TrainConfig, batch_loss, lr_at, validate  # noqa: E402
 
 SHAPE = dict(hidden_size=192, num_layers=4, num_heads=6, intermediate_size=512)
 BUDGET = FimBudget(prefix_tokens=224, suffix_tokens=48, canvas_length=32)

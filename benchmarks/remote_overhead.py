@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from engine.backend import InfillRequest  # noqa: E402
+from engine.api import InfillRequest  # noqa: E402
 from engine.backends.remote import APIS, PATHS, RemoteBackend  # noqa: E402
 
 PREFIX = "import math\n\n\ndef area(r):\n    \"\"\"Area of a circle.\"\"\"\n" * 20 + "    return "

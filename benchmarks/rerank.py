@@ -7,7 +7,7 @@ the other rows sampled; one batch sharing the context cache). Every distinct can
 then run through the task's tests in the sandbox, so each ranking of the same candidates
 can be scored without generating again:
 
-- ``model``: what ``infill.api.complete`` returns (syntax-valid first, then the model's mean
+- ``model``: what ``infill.complete.complete`` returns (syntax-valid first, then the model's mean
   log-probability), i.e. pass@1 of the default decoding with K candidates;
 - ``vote``: the candidate most rows wrote (after post-processing), ties broken by ``model``;
 - ``vote-valid``: the same among syntax-valid candidates only;
@@ -31,9 +31,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import infill.api as api  # noqa: E402
+from infill.backends import get_backend  # noqa: E402
+from infill.complete import complete  # noqa: E402
 from infill.config import InfillOptions  # noqa: E402
-from infill.humaneval import find_data_dir, load_tasks, paired_comparison, run_check, syntax_valid  # noqa: E402
+from infill.eval.humaneval import find_data_dir, load_tasks, paired_comparison, run_check, syntax_valid  # noqa: E402
 
 
 def vote(candidates: list[str], votes: list[int], allowed: list[bool] | None = None) -> int:
@@ -56,10 +57,10 @@ def main() -> int:
     tasks = load_tasks("single-line", find_data_dir(), limit=args.limit or None, seed=0)
     opts = InfillOptions(candidates=args.candidates, threads=args.threads,
                          **({"model": args.model} if args.model else {}))
-    api.get_backend(opts)                                    # load before timing
+    get_backend(opts)                                    # load before timing
     rows = []
     for task in tasks:
-        c = api.complete(task.prompt + task.suffix, len(task.prompt), "python", opts)
+        c = complete(task.prompt + task.suffix, len(task.prompt), "python", opts)
         rows.append({"task_id": task.task_id, "candidates": c.candidates or [c.text],
                      "votes": c.votes or [1], "latency_ms": c.latency_ms})
     with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:

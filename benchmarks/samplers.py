@@ -23,9 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from infill.api import complete, get_backend  # noqa: E402
+from infill.backends import get_backend
+from infill.complete import complete  # noqa: E402
 from infill.config import InfillOptions  # noqa: E402
-from infill.humaneval import evaluate, find_data_dir, load_tasks  # noqa: E402
+from infill.eval.humaneval import evaluate, find_data_dir, load_tasks  # noqa: E402
 
 
 def run_one(tasks, opts: InfillOptions, workers: int) -> dict:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 from infill.config import InfillOptions  # noqa: E402
 from infill.errors import RepositoryError  # noqa: E402
 from infill.fix import FixSettings, fix  # noqa: E402
-from infill.fixgaps import FixGap  # noqa: E402
+from infill.fix.gaps import FixGap  # noqa: E402
 
 PROJECTS = HERE / "seeded_bugs"
 

@@ -4,16 +4,18 @@ DiffusionGemma's block-autoregressive layout: denoise a canvas of ``N`` masks, k
 tokens up to the first ``<|pad_end|>``, append the finished block to the context cache
 and denoise the next one, until every candidate has ended, the request's block limit is
 reached, or every candidate has produced ``max_lines`` lines. The K candidates of a
-request are one batch and share each forward pass.
+request are one batch and share each forward pass. Only the first block must say something:
+later blocks may end at their first position (``later_block``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import torch
 
+from .errors import RequestCancelled
 from .sampling import SamplerConfig, SpecialTokens, denoise
 
 
@@ -24,17 +26,23 @@ class Blocks:
     forward_passes: int
 
 
+def later_block(cfg: SamplerConfig) -> SamplerConfig:
+    """The sampler of a block after the first: it may end at its first position."""
+    return replace(cfg, min_tokens=0, require_content=False)
+
+
 def fill_blocks(model, cache: Any, extend: Callable[[Any, torch.Tensor], Any], special: SpecialTokens,
-                sampler_for: Callable[[int], SamplerConfig], request, decode: Callable[[list[int]], str],
+                sampler: SamplerConfig, request, decode: Callable[[list[int]], str],
                 gen: torch.Generator) -> Blocks:
     """Denoise up to ``request.max_blocks`` canvases of ``request.canvas_length`` for
-    ``request.candidates`` rows; ``extend(cache, tokens)`` appends a finished block."""
+    ``request.candidates`` rows with ``sampler`` (``later_block`` of it after the first);
+    ``extend(cache, tokens)`` appends a finished block."""
     K, N = request.candidates, request.canvas_length
     pieces: list[list[int]] = [[] for _ in range(K)]
     logprob, done, passes = torch.zeros(K), torch.zeros(K, dtype=torch.bool), 0
     for block in range(request.max_blocks):
         canvas = torch.full((K, N), special.mask, dtype=torch.long)
-        res = denoise(model, cache, canvas, special, sampler_for(block), gen)
+        res = denoise(model, cache, canvas, special, sampler if block == 0 else later_block(sampler), gen)
         passes += res.forward_passes
         logprob += torch.where(done, torch.zeros(K), res.logprob)
         for i in range(K):
@@ -51,3 +59,16 @@ def fill_blocks(model, cache: Any, extend: Callable[[Any, torch.Tensor], Any], s
             break
         cache = extend(cache, res.tokens)
     return Blocks(pieces, logprob, passes)
+
+
+class Cancellable:
+    """A model (anything with ``denoise``) as the sampler sees it, polling a cancel callback
+    before each forward pass."""
+
+    def __init__(self, model, cancelled: Callable[[], bool]):
+        self.model, self.cancelled = model, cancelled
+
+    def denoise(self, canvas: torch.Tensor, cache) -> torch.Tensor:
+        if self.cancelled():
+            raise RequestCancelled("the request was cancelled")
+        return self.model.denoise(canvas, cache)

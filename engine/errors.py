@@ -11,3 +11,7 @@ class ModelLoadError(EngineError):
 
 class BackendError(EngineError):
     """A backend failed to produce a result (bad request, remote failure)."""
+
+
+class RequestCancelled(BackendError):
+    """The request's ``cancelled`` callback said stop (a newer request, or the client cancelled)."""

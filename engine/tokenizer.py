@@ -1,6 +1,6 @@
 """Byte-level BPE tokenizer for the embedded model.
 
-Trained with Hugging Face ``tokenizers`` on the corpus, saved as ``tokenizer.json`` and
+Trained with Hugging Face ``tokenizers`` on the corpus (``training.tokenizer``), saved as ``tokenizer.json`` and
 loaded through transformers' ``PreTrainedTokenizerFast``. Byte-level means any text,
 including odd Unicode, round-trips exactly. Runs of spaces (indentation) become single
 tokens because the pre-tokenizer keeps whitespace runs together.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+
 
 PAD_END = "<|pad_end|>"
 MASK = "<|mask|>"
@@ -45,31 +45,12 @@ class SpecialIds:
         return cls(*ids)
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int, out_dir: Path):
-    """Train a byte-level BPE tokenizer and save it as a transformers fast tokenizer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        min_frequency=2,
-        show_progress=False,
-    )
-    tok.train_from_iterator(texts, trainer=trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        pad_token=PAD_END,
-        mask_token=MASK,
-        additional_special_tokens=[FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE],
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fast.save_pretrained(str(out_dir))
-    return fast
+def context_ids(prefix_ids: list[int], suffix_ids: list[int], special: SpecialIds,
+                middle_head: list[int] = ()) -> list[int]:
+    """The context token sequence, as training lays it out and inference reads it: prefix and
+    suffix already trimmed to their budgets, and the start of the middle when a block continues."""
+    return [special.fim_prefix, *prefix_ids, special.fim_suffix, *suffix_ids,
+            special.fim_middle, *middle_head]
 
 
 def load_tokenizer(folder: Path | str):

@@ -1,10 +1,22 @@
-"""Editor-side infilling logic, as pure functions.
+"""Editor-side infilling logic: from a document and a cursor to checked, ranked suggestions.
 
-infill knows about source files, cursors, tree-sitter, gap kinds, post-processing,
-verification and the command line. It knows nothing about the Language Server Protocol
-(that is ``lsp_server``) and nothing about how tokens are denoised (that is ``engine``,
-reached only through ``engine.backend``).
+infill knows source files, cursors, tree-sitter, gap kinds, post-processing, verification,
+the context beyond the text and the command line. It knows nothing about the Language Server
+Protocol (that is ``lsp_server``) and nothing about how tokens are denoised (that is
+``engine``, reached through ``engine.api`` and ``backends``).
 
-One request, one straight path:
-``context.extract -> canvas length -> engine sampler -> postprocess -> syntax verify``.
+One request, one path (``suggest.suggest``, called by the CLI and the language server alike):
+``sources`` (type errors, failing tests) -> ``context.extract`` (window, budgets, gap kind)
+-> the backend's ``infill`` -> ``candidates.Gap.score`` (``postprocess``, ``syntax``) ->
+``rescue.STEPS`` (repair, resample) -> header bodies -> ranking by type errors.
+
+- ``suggest``: the ``Request`` value and ``suggest()``; ``complete``: the completion path;
+  ``candidates``: the one candidate dataclass; ``rescue``: repair and resampling as steps;
+  ``backends``: loading and calling a backend; ``config``: ``InfillOptions``, every option;
+- ``context``, ``gaps``, ``postprocess``, ``syntax``, ``languages``: the gap and its text;
+- ``editing``: rewrite selection and the suggestion cache; ``patch``, ``sandbox``: diffs and
+  sandboxed runs;
+- ``sources/``: context beyond the text (``diagnostics``: mypy; ``failing``: failing tests;
+  ``junit``: the one JUnit reader); ``fix/``: the fix bot; ``eval/``: HumanEval;
+- ``cli``, ``bot``: the ``infill`` command.
 """

@@ -28,7 +28,6 @@ FORMATS = ("diff", "json", "github")
 def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("rewrite", help="re-denoise lines START-END (1-based, inclusive) of FILE; print a diff")
     r.add_argument("location", metavar="FILE:START-END")
-    r.add_argument("--renoise", type=float, default=0.5, help="share of the selection's tokens re-masked")
     r.add_argument("--language", help="override the language guessed from the file name")
     _output_flags(r)
     add_option_flags(r)
@@ -99,7 +98,7 @@ def display_path(path: str) -> str:
 
 
 def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
-    from .cli import read_source
+    from .files import read_source
     from .editing import rewrite
     from .languages import language_for_path
 
@@ -107,7 +106,7 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     language = args.language or language_for_path(path)
     text = read_source(path)
     start, end = line_span(text, first, last)
-    result = rewrite(text, start, end, language, opts, renoise=args.renoise)
+    result = rewrite(text, start, end, language, opts)
     new = text[:start] + result.text + text[end:]
     shown = display_path(path)
     applied = bool(args.apply and new != text)

@@ -21,30 +21,8 @@ from pathlib import Path
 
 from .bot import add_bot_parsers, cmd_fix, cmd_rewrite
 from .config import InfillOptions, add_option_flags, options_from_args
-from .errors import InfillError, InputFileError, PositionError, TaskError, UsageError
-
-MAX_FILE_BYTES = 20_000_000
-
-
-def read_source(path: str) -> str:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(f"{path}: {len(data):,} bytes is larger than the limit of {MAX_FILE_BYTES:,} bytes")
-    if b"\x00" in data[:65536]:
-        raise InputFileError(f"{path}: looks like a binary file (it contains NUL bytes)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-
+from .errors import InfillError, PositionError, TaskError, UsageError
+from .files import read_source
 
 def parse_location(spec: str) -> tuple[str, int, int]:
     """``FILE:LINE:COL`` (1-based) -> (file, line, col); the file may itself contain colons."""
@@ -58,9 +36,10 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 
 
 def cmd_complete(args, opts: InfillOptions) -> int:
-    from .api import complete, get_backend
+    from .backends import get_backend
     from .context import position_to_offset
     from .languages import language_for_path
+    from .suggest import Request, suggest
 
     path, line, col = parse_location(args.location)
     language = args.language or language_for_path(path)
@@ -69,7 +48,7 @@ def cmd_complete(args, opts: InfillOptions) -> int:
     t0 = time.perf_counter()
     backend = get_backend(opts)          # loaded once: latency_ms is the request alone
     load_ms = (time.perf_counter() - t0) * 1000
-    result = complete(text, offset, language, opts, backend=backend)
+    result = suggest(Request(text, offset, language, path=path), opts, backend=backend)
     if args.json:
         print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict(),
                           "load_ms": round(load_ms, 1)}))
@@ -79,7 +58,7 @@ def cmd_complete(args, opts: InfillOptions) -> int:
 
 
 def run_task(task: dict, opts: InfillOptions) -> dict:
-    from .api import complete
+    from .suggest import Request, suggest
 
     if not isinstance(task, dict):
         raise TaskError("a task must be a JSON object")
@@ -91,7 +70,8 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
         from .languages import language_for_path
         language = language_for_path(task["path"]) if task.get("path") else "python"
     t0 = time.perf_counter()
-    res = complete(prefix + suffix, len(prefix), language, opts)
+    path = task.get("path") if isinstance(task.get("path"), str) else None
+    res = suggest(Request(prefix + suffix, len(prefix), language, path=path), opts)
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
             "syntax_valid": res.syntax_valid, "candidates": res.candidates}
@@ -115,11 +95,11 @@ def cmd_batch(args, opts: InfillOptions) -> int:
 
 
 def cmd_eval(args, opts: InfillOptions) -> int:
-    from .humaneval import evaluate, find_data_dir, load_tasks
+    from .eval.humaneval import evaluate, find_data_dir, load_tasks
 
     data_dir = find_data_dir(args.data)
     tasks = load_tasks(args.subset, data_dir, limit=args.limit or None, seed=args.subset_seed)
-    from .api import get_backend
+    from .backends import get_backend
     get_backend(opts)  # load before timing starts
 
     def complete_fn(task):

@@ -1,7 +1,9 @@
-"""One configuration dataclass shared by the CLI flags (and later the language server).
+"""The one configuration dataclass of a request, shared by the CLI and the language server.
 
-Every field becomes a ``--flag`` of the ``infill`` commands; the LSP initialization options
-and ``workspace/didChangeConfiguration`` map onto the same fields.
+Every field becomes a ``--flag`` of the ``infill`` commands (``add_option_flags``); the LSP
+initialization options and ``workspace/didChangeConfiguration`` map onto the same fields
+(camelCase). Nothing else changes how a request runs: no module global is read for it. The
+docs' option table (docs/configuration.md) is checked against these fields by a test.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ class InfillOptions:
     stable_steps: int = 0           # stability early exit after this many unchanged passes (0 = off)
     steps: int = 0                  # forward passes per canvas block at most (0 = no budget): each pass
     #                                 commits at least its share of what is left, most confident first
+    header_bodies: int = 2          # a completion that ends in a block header with no block gets its
+    #                                 body from a next request, this many times at most (0 = off; not
+    #                                 under a pass budget, ``steps``)
+    heal_indent: bool = True        # a cursor in a line's indentation: the prefix ends at the line start
+    #                                 and the canvas writes the indentation too (token healing)
     repair: int = 1                 # syntax repair rounds: re-mask the best candidate's tokens inside
     #                                 tree-sitter errors and denoise them again (0 = off; embedded model)
     resample: int = 8               # when the best candidate still breaks the syntax after repair, draw
@@ -34,6 +41,7 @@ class InfillOptions:
     candidates: int = 1             # K candidates in one batch, syntax-checked and ranked
     seed: int = 0
     threads: int = 2                # torch CPU threads
+    renoise: float = 0.5            # rewrite: share of the selection's tokens re-masked
     # Backends other than the embedded model (engine.backends).
     endpoint: str | None = None     # OpenAI-compatible server URL; then --model is the served model's name
     api: str = "completions"        # remote request shape: completions | chat | fim (Mercury-style)
@@ -44,7 +52,7 @@ class InfillOptions:
     model_family: str = "auto"      # local adapter: auto (from config model_type) | diffusion_gemma | llada | ...
     timeout_s: float = 30.0         # remote: seconds to wait for the server
     fallback_to_embedded: bool = False  # serve with the embedded model when the configured backend fails
-    # Context beyond the text around the cursor (infill.diagnostics, infill.testcontext; the server).
+    # Context beyond the text around the cursor (infill.sources, used by infill.suggest).
     type_check: bool = True         # run mypy on the document for type errors near the cursor
     verify_types: bool = False      # rank the first candidates by the type errors they leave in the function
     context_in_prompt: bool = False  # write type errors and failing tests into the prompt as comments
@@ -52,6 +60,7 @@ class InfillOptions:
     #                                  this on for a remote --endpoint unless told otherwise)
     junit_path: str | None = None   # JUnit XML report of the last test run, relative to the workspace
     #                                 root (default: junit.xml or report.xml when present)
+    type_check_timeout_s: float = 3.0  # one mypy run, and all of a request's candidate checks, at most
 
     def sampler_config(self) -> SamplerConfig:
         return SamplerConfig(name=self.sampler, threshold=self.threshold, entropy_bound=self.entropy_bound,
@@ -71,6 +80,12 @@ class InfillOptions:
             raise InfillError("repair must be between 0 (off) and 8 rounds")
         if self.resample < 0 or self.resample > 64:
             raise InfillError("resample must be between 0 (off) and 64 candidates")
+        if self.header_bodies < 0 or self.header_bodies > 8:
+            raise InfillError("header-bodies must be between 0 (off) and 8")
+        if not 0.0 < self.renoise <= 1.0:
+            raise InfillError("renoise must be in (0, 1]")
+        if not self.type_check_timeout_s > 0:
+            raise InfillError("type-check-timeout-s must be a positive number of seconds")
         if self.steps < 0:
             raise InfillError("steps must be 0 (no budget) or a number of forward passes per block")
         if self.threads < 1 or self.threads > 256:
@@ -85,7 +100,7 @@ class InfillOptions:
             raise InfillError("--endpoint needs --model NAME, the name the server serves the model under")
 
     def backend_options(self) -> dict:
-        """Keyword arguments of ``engine.backend.load_backend`` beyond model and threads."""
+        """Keyword arguments of ``engine.backends.load_backend`` beyond model and threads."""
         return {"endpoint": self.endpoint, "api": self.api, "api_key_env": self.api_key_env,
                 "device": self.device, "dtype": self.dtype, "timeout_s": self.timeout_s,
                 "fallback_to_embedded": self.fallback_to_embedded, "family": self.model_family,
@@ -93,21 +108,74 @@ class InfillOptions:
 
 
 _HELP = {
-    "model": "model folder (default: the embedded model), or with --endpoint the served model's name",
-    "endpoint": "OpenAI-compatible server, e.g. http://gpu-box:8000 (vLLM, SGLang, Mercury)",
-    "api": "remote request shape: completions (FIM prompt), chat, or fim (/v1/fim/completions)",
-    "fallback_to_embedded": "use the embedded model when the configured backend fails",
-    "sampler": "threshold (parallel), entropy (EB) or sequential (one token per pass)",
-    "canvas": "canvas length in tokens (0: from the gap kind)",
-    "repair": "syntax repair rounds: re-mask the tokens inside tree-sitter errors and denoise again (0: off)",
-    "resample": "candidates drawn afresh (sampled) when the best one still breaks the syntax after repair (0: off)",
-    "steps": "forward passes per canvas block at most (0: no budget); fewer passes, lower latency",
-    "candidates": "candidates drawn as one batch, syntax-checked and ranked",
-    "type_check": "language server: run mypy for type errors near the cursor",
-    "verify_types": "language server: rank the first candidates by the type errors they leave",
-    "context_in_prompt": "language server: write type errors and failing tests into the prompt",
-    "junit_path": "language server: JUnit XML report of the last test run (default junit.xml, report.xml)",
+    "model": "model folder (`config.json`, `model.safetensors`, `tokenizer.json`; default: the embedded "
+             "model), or with `--endpoint` the served model's name",
+    "sampler": "`threshold` (commit every position above `--threshold`, Fast-dLLM style), `entropy` "
+               "(entropy-bounded, `--entropy-bound` nats per pass), `sequential` (one token per pass)",
+    "threshold": "threshold sampler: confidence needed to commit a position in parallel",
+    "entropy_bound": "entropy sampler: summed entropy (nats) committed per pass",
+    "stable_steps": "stability early exit: commit everything once predictions are unchanged this many "
+                    "passes (0: off)",
+    "steps": "forward passes per canvas block at most, each committing at least its share of what is left "
+             "(0: no budget); lower latency, fewer passes",
+    "header_bodies": "a completion that ends in a block header with nothing indented after it gets its "
+                     "body from a next request, this many times at most (0: off; not under `--steps`)",
+    "heal_indent": "a cursor in a line's indentation: the prefix ends at the line start and the canvas "
+                   "writes the indentation too (token healing)",
+    "repair": "syntax repair rounds: re-mask the best candidate's tokens inside the syntax errors and "
+              "denoise them again (0: off; embedded model)",
+    "resample": "when the best candidate still breaks the syntax after repair, draw this many fresh ones "
+                "in one batch and keep the best valid one (0: off; not under `--steps`; embedded model)",
+    "canvas": "canvas length in tokens (0: from the gap kind, 32 for a line, 64 for a block)",
+    "max_blocks": "continuation blocks when the gap is longer than one canvas",
+    "max_lines": "lines a completion may span (-1: from the gap kind, 0: no limit)",
+    "candidates": "K candidates drawn as one batch sharing the context cache, syntax-checked and ranked",
+    "seed": "sampling seed",
+    "threads": "torch CPU threads",
+    "renoise": "rewrite: share of the selection's tokens re-masked before denoising",
+    "endpoint": "OpenAI-compatible server URL, e.g. `http://gpu-box:8000` (vLLM, SGLang, Mercury)",
+    "api": "remote request shape: `completions` (FIM prompt), `chat`, or `fim` (`/v1/fim/completions`)",
+    "api_key_env": "environment variable holding the remote API key",
+    "fim_format": "remote completions prompt format: `auto` (from the model name) or a family",
+    "device": "local transformers model: `auto` (CUDA if present), `cpu`, `cuda[:N]`",
+    "dtype": "local transformers model: `auto` (bf16 on CUDA, fp32 on CPU), `float32`, ...",
+    "model_family": "local transformers adapter: `auto` (from config `model_type`), `diffusion_gemma`, "
+                    "`llada`, `dream`, ...",
+    "timeout_s": "remote: seconds to wait for the server",
+    "fallback_to_embedded": "serve with the embedded model when the configured backend fails",
+    "type_check": "with `--context-in-prompt` or `--verify-types`: run mypy for type errors near the cursor",
+    "verify_types": "rank the first candidates by the type errors they leave in the function",
+    "context_in_prompt": "write type errors and failing tests into the prompt as comments (the language "
+                         "server turns this on for an `--endpoint` unless told otherwise)",
+    "junit_path": "JUnit XML report of the last test run, relative to the workspace root (default: "
+                  "`junit.xml` or `report.xml` when present)",
+    "type_check_timeout_s": "seconds for one mypy run, and for all of a request's candidate checks",
 }
+
+
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def option_rows(cls: type = None, flags: bool = True) -> list[tuple[str, str, str, str]]:
+    """(flag, setting, default, meaning) for every field of ``cls`` (``InfillOptions``)."""
+    rows = []
+    for f in fields(cls or InfillOptions):
+        if f.name == "infill":
+            continue
+        default = "embedded" if f.name == "model" else ("none" if f.default is None else repr(f.default))
+        default = default.replace("'", "").replace("True", "true").replace("False", "false")
+        flag = f"`--{f.name.replace('_', '-')}`" if flags else ""
+        rows.append((flag, f"`{camel_case(f.name)}`", f"`{default}`", _HELP.get(f.name, "")))
+    return rows
+
+
+def option_table() -> str:
+    """The Markdown table of every option (docs/configuration.md holds it; a test compares)."""
+    lines = ["| flag | LSP setting | default | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in option_rows()]
+    return "\n".join(lines) + "\n"
 
 
 def add_option_flags(parser: argparse.ArgumentParser) -> None:
@@ -128,3 +196,7 @@ def options_from_args(args: argparse.Namespace) -> InfillOptions:
     opts = InfillOptions(**{f.name: getattr(args, f.name) for f in fields(InfillOptions)})
     opts.validate()
     return opts
+
+
+if __name__ == "__main__":   # python -m infill.config: the option table of docs/configuration.md
+    print(option_table(), end="")

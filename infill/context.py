@@ -13,8 +13,8 @@ Budgets are in tokens: counted with ``count_tokens`` when given (summed line by 
 so approximate), else estimated as characters / ``CHARS_PER_TOKEN``. Only the parsed
 window (``gaps.WINDOW_LINES`` / ``gaps.WINDOW_CHARS`` on each side) can reach the prompt.
 
-Offsets and columns are in characters (Unicode code points); ``utf16_to_codepoint_col``
-converts LSP columns.
+Offsets and columns are in characters (Unicode code points); LSP position encodings are
+converted by ``lsp_server.convert``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from infill.languages import get_language, load_query
 
 __all__ = [
     "CHARS_PER_TOKEN", "GAP_SHAPES", "GapContext", "GapShape", "extract",
-    "offset_to_position", "position_to_offset", "utf16_to_codepoint_col",
+    "offset_to_position", "position_to_offset",
 ]
 
 CHARS_PER_TOKEN = 3.5  # estimate used when no token counter is given
@@ -105,26 +105,6 @@ def offset_to_position(text: str, offset: int) -> tuple[int, int]:
     _check_offset(text, offset)
     line = text.count("\n", 0, offset)
     return line, offset - (text.rfind("\n", 0, offset) + 1)
-
-
-def utf16_to_codepoint_col(line_text: str, utf16_col: int) -> int:
-    """Convert an LSP (UTF-16 code unit) column to a code point column of the same line.
-
-    A column inside a surrogate pair points before that character.
-    """
-    if utf16_col < 0:
-        raise PositionError(f"column {utf16_col} is negative")
-    units = 0
-    for i, ch in enumerate(line_text):
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if units + width > utf16_col:
-            return i
-        units += width
-    if utf16_col > units:
-        raise PositionError(
-            f"column {utf16_col} is past the end of the line ({units} UTF-16 units)"
-        )
-    return len(line_text)
 
 
 def _check_offset(text: str, offset: int) -> None:

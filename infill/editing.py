@@ -16,9 +16,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from engine.backend import Backend, InfillRequest
+from engine.api import Backend, InfillRequest
 
-from .api import get_backend, run_backend
+from .backends import get_backend, run_backend
 from .config import InfillOptions
 from .errors import InfillError, PositionError
 from .languages import get_language
@@ -72,23 +72,24 @@ class Rewrite:
 
 
 def rewrite(text: str, start: int, end: int, language: str, options: InfillOptions,
-            backend: Backend | None = None, renoise: float = 0.5,
-            cancelled: Callable[[], bool] | None = None, extra_context: str = "") -> Rewrite:
-    """Rewrite ``text[start:end]``: a share ``renoise`` of its tokens is re-masked and denoised
-    again in the context of the text around it. The token count is kept. ``extra_context``
-    (a comment block, as for ``api.complete``) is put before the prefix the backend sees."""
+            backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
+            extra_context: str = "") -> Rewrite:
+    """Rewrite ``text[start:end]``: a share ``options.renoise`` of its tokens is re-masked and
+    denoised again in the context of the text around it. The token count is kept.
+    ``extra_context`` (a comment block, as for ``complete``) is put before the prefix the
+    backend sees."""
     t0 = time.perf_counter()
     if not 0 <= start <= end <= len(text):
         raise PositionError(f"selection {start}..{end} is outside the document ({len(text)} characters)")
     if not text[start:end].strip():
         raise InfillError("there is nothing to rewrite: the selection is empty")
-    if not 0.0 < renoise <= 1.0:
+    if not 0.0 < options.renoise <= 1.0:
         raise InfillError("renoise must be in (0, 1]")
     get_language(language)  # fails early on an unknown language
     backend = backend or get_backend(options)
     request = InfillRequest(prefix=extra_context + text[:start], suffix=text[end:], candidates=options.candidates,
                             sampler=options.sampler_config(), seed=options.seed,
-                            init_text=text[start:end], renoise=renoise, cancelled=cancelled)
+                            init_text=text[start:end], renoise=options.renoise, cancelled=cancelled)
     result = run_backend(backend, request)
     before, after = text[:start], text[end:]
     scored = sorted(((not adds_syntax_errors(before, c.text, after, language), c.score, c.text)

@@ -185,7 +185,7 @@ def compile_worse(before: str, completion: str, after: str, open_header: bool = 
       whatever follows it.
 
     ``open_header``: a block header that the completion writes and leaves without its block
-    is not counted (the caller gives it a body next, ``infill.api.complete``).
+    is not counted (the caller gives it a body next, ``infill.complete``).
     """
     old_text, new_text = before + after, before + completion + after
     gap, shift = len(before), len(completion)

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def check(settings: str) -> int:
     """Print the version and the loaded model's description; 0 when it loads, 1 when not."""
-    from infill.api import get_backend
+    from infill.backends import get_backend
     from infill.errors import InfillError
 
     from .options import options_from_dict

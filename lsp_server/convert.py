@@ -12,8 +12,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from infill.context import position_to_offset, utf16_to_codepoint_col
-from infill.diagnostics import Problem
+from infill.context import position_to_offset
+from infill.sources.diagnostics import Problem
 from infill.editing import Edit, inline_edit
 from infill.errors import PositionError, UnknownLanguageError
 from infill.languages import language_for_path, supported_languages
@@ -36,8 +36,7 @@ def _line_text(text: str, line_start: int) -> str:
 
 
 def _codepoint_col(line: str, col: int, encoding: str) -> int:
-    if encoding == UTF16:
-        return utf16_to_codepoint_col(line, col)
+    """The code point column of ``col`` units of ``encoding`` into ``line``; raises PositionError."""
     if col < 0:
         raise PositionError(f"column {col} is negative")
     units = 0

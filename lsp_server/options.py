@@ -5,7 +5,8 @@ section of ``workspace/didChangeConfiguration`` / ``workspace/configuration`` al
 camelCase keys (``maxBlocks``, ``completionFallback``) map onto the dataclass fields,
 either at the top level or under ``"infill"``. An invalid value is reported (the caller
 shows the problems once) and its default is used instead; an ``InfillOptions`` that
-fails validation as a whole falls back to the defaults. ``contextInPrompt`` defaults to
+fails validation as a whole falls back to the defaults. ``rewriteRenoise`` (earlier releases)
+is read as ``renoise``. ``contextInPrompt`` defaults to
 true when an ``endpoint`` (a remote backend, which can read the comments) is set.
 """
 
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from infill.config import InfillOptions
+from infill.config import InfillOptions, camel_case
 from infill.errors import InfillError
 
 
@@ -27,11 +28,11 @@ class ServerOptions:
     #                                       inline completions, where latency matters most; 0 = the
     #                                       infill steps setting. Invoked requests and commands use that.
     max_document_bytes: int = 2_000_000   # larger documents get null results
-    rewrite_renoise: float = 0.5          # share of a selection's tokens re-masked by "Rewrite selection"
-    type_check_timeout_s: float = 3.0     # one mypy run, and all of a request's candidate checks, at most
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+# Settings of earlier releases, read under their new names.
+RENAMED = {"rewriteRenoise": "renoise", "rewrite_renoise": "renoise"}
 _KINDS = {"int": int, "float": float, "bool": bool, "str": str, "str | None": str}
 
 
@@ -69,6 +70,24 @@ def _apply(target: Any, values: dict[str, Any], problems: list[str], skip: set[s
     return replace(target, **changes)
 
 
+HELP = {
+    "completion_fallback": "also answer `textDocument/completion` with one item, for clients without "
+                           "inline completion",
+    "automatic_steps": "step budget (`steps`) of automatically triggered inline completions, where "
+                       "latency matters most (0: the `steps` setting); invoked requests and commands use `steps`",
+    "max_document_bytes": "larger documents get null results",
+}
+
+
+def server_option_table() -> str:
+    """The Markdown table of the settings only the server has (docs/configuration.md)."""
+    lines = ["| LSP setting | default | meaning |", "| --- | --- | --- |"]
+    for f in fields(ServerOptions):
+        if f.name != "infill":
+            lines.append(f"| `{camel_case(f.name)}` | `{str(f.default).lower()}` | {HELP[f.name]} |")
+    return "\n".join(lines) + "\n"
+
+
 def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     """Server options from a client's settings object, and the problems found in it."""
     if raw is None:
@@ -77,6 +96,7 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
         return ServerOptions(), [f"settings must be an object, not {type(raw).__name__}"]
     if isinstance(raw.get("infill"), dict):
         raw = raw["infill"]
+    raw = {RENAMED.get(k, k): v for k, v in raw.items() if not (k in RENAMED and RENAMED[k] in raw)}
     problems: list[str] = []
     infill_names = {f.name for f in fields(InfillOptions)}
     server_names = {f.name for f in fields(ServerOptions)} - {"infill"}
@@ -94,12 +114,6 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     if server.max_document_bytes < 1:
         problems.append("maxDocumentBytes must be positive; using the default")
         server = replace(server, max_document_bytes=ServerOptions.max_document_bytes)
-    if not 0.0 < server.rewrite_renoise <= 1.0:
-        problems.append("rewriteRenoise must be in (0, 1]; using the default")
-        server = replace(server, rewrite_renoise=ServerOptions.rewrite_renoise)
-    if not server.type_check_timeout_s > 0:
-        problems.append("typeCheckTimeoutS must be positive; using the default")
-        server = replace(server, type_check_timeout_s=ServerOptions.type_check_timeout_s)
     if server.automatic_steps < 0:
         problems.append("automaticSteps must be 0 (use steps) or a number of passes; using the default")
         server = replace(server, automatic_steps=ServerOptions.automatic_steps)

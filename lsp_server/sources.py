@@ -1,6 +1,11 @@
 """Context beyond the text around the cursor, as the server gathers it for a request.
 
-- ``TypeChecks`` runs ``infill.diagnostics.run_mypy`` on its own thread (not the inference
+The server gathers it here, off the inference worker, because it keeps what the CLI has no
+use for: mypy results per document version, diagnostics its clients forward, newer
+requests superseding older ones. It hands the result to ``infill.suggest`` (which then does
+not gather again), so the server and the CLI put the same context into the same request.
+
+- ``TypeChecks`` runs ``infill.sources.diagnostics.run_mypy`` on its own thread (not the inference
   worker), one check at a time, each bounded by the configured timeout, and caches the
   result per (uri, document version). A request waits for its version's check at most
   that long; on a timeout it gets no type errors (the check still fills the cache). A
@@ -9,7 +14,7 @@
   else, so the last result without one stands in for it.
 - ``Sources`` adds what our editor clients forward (the ``infill/diagnostics``
   notification, stored per document) and the workspace root whose pytest records
-  ``infill.testcontext`` reads, and calls ``infill.diagnostics.cursor_context``.
+  ``infill.sources.failing`` reads, and calls ``infill.sources.cursor_context``.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ from urllib.parse import unquote
 
 from pygls.uris import to_fs_path
 
-from infill.diagnostics import CursorContext, Problem, cursor_context, rank_by_type_errors, run_mypy
-
-from .options import ServerOptions
+from infill.config import InfillOptions
+from infill.sources import CursorContext, cursor_context
+from infill.sources.diagnostics import Problem, run_mypy
 
 Key = tuple[str, object]   # (uri, version, or the text's hash for a document without one)
 
@@ -83,16 +88,6 @@ class TypeChecks:
         if result is not None and not any(p.is_syntax for p in result):
             self.last_good[key[0]] = result
 
-    async def rank(self, text: str, offset: int, candidates: Sequence[str], region: tuple[int, int],
-                   file_name: str, budget_s: float) -> list[str]:
-        """``rank_by_type_errors`` on the type-check thread, within ``budget_s``."""
-        def check(candidate_text: str, seconds: float) -> list[Problem] | None:
-            return run_mypy(candidate_text, seconds, file_name)
-
-        return await asyncio.get_running_loop().run_in_executor(
-            self.executor, lambda: rank_by_type_errors(text, offset, candidates, *region, check,
-                                                       budget_s=budget_s))
-
     def forget(self, uri: str) -> None:
         self.last_good.pop(uri, None)
         for key in [k for k in self.results if k[0] == uri]:
@@ -116,13 +111,17 @@ class Sources:
     def is_latest(self, uri: str, ticket: int) -> bool:
         return self.tickets.get(uri) == ticket
 
-    async def gather(self, uri: str, version: int | None, text: str, offset: int, language: str,
-                     root: str | None, options: ServerOptions) -> CursorContext:
+    async def problems(self, uri: str, version: int | None, text: str, options: InfillOptions) -> list[Problem]:
+        """The forwarded diagnostics of the document, and mypy's when ``type_check`` is on."""
         problems = list(self.forwarded.get(unquote(uri), []))
-        if options.infill.type_check:
+        if options.type_check:
             problems += await self.checks.problems(uri, version, text, options.type_check_timeout_s)
-        return await asyncio.to_thread(cursor_context, text, offset, language, problems, root,
-                                       options.infill.junit_path)
+        return problems
+
+    async def gather(self, uri: str, version: int | None, text: str, offset: int, language: str,
+                     root: str | None, options: InfillOptions) -> CursorContext:
+        problems = await self.problems(uri, version, text, options)
+        return await asyncio.to_thread(cursor_context, text, offset, language, problems, root, options.junit_path)
 
     def forget(self, uri: str) -> None:
         self.checks.forget(uri)
@@ -145,27 +144,14 @@ def workspace_root(uri: str, folders: Sequence[str], root_path: str | None) -> s
 
 async def request_context(sources: Sources, key: str | None, uri: str, version: int | None, text: str,
                           offset: int, language: str, root: str | None,
-                          options: ServerOptions) -> tuple[str, CursorContext | None] | None:
-    """(prompt comment block, context) for a completion at ``offset``: nothing is gathered
-    unless the prompt or the ranking uses it. None when a newer request with the same
-    ``key`` came while this one waited for the context."""
+                          options: InfillOptions) -> tuple[CursorContext | None] | None:
+    """``(context,)`` for a completion at ``offset``, gathered only when the prompt or the
+    ranking uses it (else ``(None,)``). None when a newer request with the same ``key`` came
+    while this one waited for the context."""
     ticket = sources.ticket(key) if key is not None else 0
-    if not (options.infill.context_in_prompt or options.infill.verify_types):
-        return "", None
+    if not (options.context_in_prompt or options.verify_types):
+        return (None,)
     context = await sources.gather(uri, version, text, offset, language, root, options)
     if key is not None and not sources.is_latest(key, ticket):
         return None
-    return (context.prompt(text) if options.infill.context_in_prompt else ""), context
-
-
-async def verified(sources: Sources, uri: str, text: str, offset: int, suggestions: list[str],
-                   context: CursorContext | None, options: ServerOptions) -> list[str]:
-    """Suggestions ranked by the type errors they leave, when ``verifyTypes`` is on, the
-    function has errors and there is more than one."""
-    infill = options.infill
-    if context is None or not (infill.verify_types and infill.type_check) or not context.problems \
-            or len(suggestions) < 2:
-        return suggestions
-    file_name = uri.rsplit("/", 1)[-1]
-    return await sources.checks.rank(text, offset, suggestions, context.region, file_name,
-                                     options.type_check_timeout_s)
+    return (context,)

@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-
-class Scripted:
-    """A backend that answers a fresh request with ``first`` and a rewrite (init_text, the
-    syntax repair) with ``fix``; it keeps every request it got."""
-
-    name = "scripted"
-    supports_remask = True
-
-    def __init__(self, first: str, fix: str = "never"):
-        self.first, self.fix, self.requests = first, fix, []
-
-    def infill(self, request):
-        from engine.backend import Candidate, InfillResult
-
-        self.requests.append(request)
-        text = self.fix if request.init_text is not None else self.first
-        return InfillResult([Candidate(text, -1.0, 3)], forward_passes=5, latency_ms=1.0)
-
-    def describe(self):
-        return {"backend": self.name}
-
-
-SAMPLE_CODE = textwrap.dedent('''
-    def add(a, b):
-        """Return the sum."""
-        return a + b
-
-
-    class Stack:
-        def __init__(self):
-            self.items = []
-
-        def push(self, item):
-            self.items.append(item)
-
-        def pop(self):
-            if not self.items:
-                raise IndexError("pop from empty stack")
-            return self.items.pop()
-''')
+from helpers import SAMPLE_CODE
 
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer_dir(tmp_path_factory) -> Path:
-    from engine.tokenizer import train_tokenizer
+    from training.tokenizer import train_tokenizer
 
     out = tmp_path_factory.mktemp("tok")
     train_tokenizer([SAMPLE_CODE] * 20, vocab_size=300, out_dir=out)
@@ -81,11 +41,11 @@ def tiny_model_dir(tiny_tokenizer_dir, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fresh_backends():
-    """Backends are loaded once per configuration (``infill.api._BACKENDS``); modules that
-    load models of their own start and end with none loaded
+    """Backends are loaded once per configuration (``infill.backends.get_backend``); modules
+    that load models of their own start and end with none loaded
     (``pytestmark = pytest.mark.usefixtures("fresh_backends")``)."""
-    from infill import api
+    from infill.backends import forget_backends
 
-    api._BACKENDS.clear()
+    forget_backends()
     yield
-    api._BACKENDS.clear()
+    forget_backends()

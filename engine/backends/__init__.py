@@ -1,12 +1,11 @@
-"""Backends beyond the embedded model, chosen by configuration.
+"""The backends, chosen by configuration: ``load_backend(...)`` picks one.
 
-``select(...)`` (called by ``engine.backend.load_backend``) picks one:
 
 - ``endpoint`` set: ``remote.RemoteBackend`` (OpenAI-compatible completions / chat, or a
   Mercury-style ``/v1/fim/completions``); ``model`` is then the served model's name;
 - ``model`` a folder: ``transformers_local.load_local`` dispatches on its ``model_type``
   (our canvas denoiser, DiffusionGemma, LLaDA / Dream / DiffuCoder / DreamOn, masked LMs);
-- neither: the embedded model.
+- neither: the embedded model (``embedded.EmbeddedBackend``).
 
 With ``fallback_to_embedded`` a backend that fails to load, or a request that fails, is served
 by the embedded model instead (``FallbackBackend``), which is what the language server wants.
@@ -17,12 +16,12 @@ from __future__ import annotations
 
 import logging
 
-from ..errors import EngineError
+from ..errors import EngineError, RequestCancelled
 
 log = logging.getLogger(__name__)
 
 
-def select(model: str | None = None, threads: int | None = None, *, endpoint: str | None = None,
+def load_backend(model: str | None = None, threads: int | None = None, *, endpoint: str | None = None,
            api: str = "completions", api_key_env: str = "OPENAI_API_KEY", device: str = "auto",
            dtype: str = "auto", timeout_s: float = 30.0, fallback_to_embedded: bool = False,
            family: str = "auto", fim_format: str = "auto"):
@@ -47,7 +46,7 @@ def select(model: str | None = None, threads: int | None = None, *, endpoint: st
 
 
 def _embedded(threads: int | None):
-    from ..backend import EmbeddedBackend
+    from .embedded import EmbeddedBackend
     return EmbeddedBackend(None, threads=threads)
 
 
@@ -57,10 +56,11 @@ class FallbackBackend:
     def __init__(self, primary, make_fallback):
         self.primary, self._make_fallback, self._fallback = primary, make_fallback, None
         self.name = primary.name
+        self.capabilities = primary.capabilities    # the fallback serves the requests those allow
         self.last_error: str | None = None          # why the last request fell back, if it did
-        for attr in ("prefix_tokens", "suffix_tokens", "count_tokens"):
-            if hasattr(primary, attr):
-                setattr(self, attr, getattr(primary, attr))
+
+    def count_tokens(self, text: str) -> int:
+        return self.primary.count_tokens(text)
 
     def describe(self) -> dict:
         return {**self.primary.describe(), "fallback": "embedded"}
@@ -69,7 +69,6 @@ class FallbackBackend:
         try:
             return self.primary.infill(request, **kw)
         except EngineError as exc:
-            from ..backend import RequestCancelled
             if isinstance(exc, RequestCancelled):
                 raise
             self.last_error = str(exc)

@@ -25,18 +25,21 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from ..backend import Candidate, InfillRequest, InfillResult, RequestCancelled
-from ..errors import BackendError
+from ..api import Capabilities, Candidate, InfillRequest, InfillResult
+from ..errors import BackendError, RequestCancelled
 from .fim_templates import chat_messages, strip_fences, template_for_name
 
 APIS = ("completions", "chat", "fim")
 PATHS = {"completions": "/completions", "chat": "/chat/completions", "fim": "/fim/completions"}
 
 
+CHARS_PER_TOKEN = 3.5               # the estimate of count_tokens: the server's tokenizer is not here
+
+
 class RemoteBackend:
     name = "remote"
-    prefix_tokens = 1536            # context budgets for infill.context (server-side models are big)
-    suffix_tokens = 512
+    # Context budgets for the caller (server-side models read long contexts).
+    capabilities = Capabilities(prefix_tokens=1536, suffix_tokens=512)
 
     def __init__(self, endpoint: str, model: str, *, api: str = "completions",
                  api_key_env: str = "OPENAI_API_KEY", timeout_s: float = 30.0, retries: int = 2,
@@ -57,6 +60,9 @@ class RemoteBackend:
             self.template = template_for_name(model, fim_format)
         except ValueError as exc:
             raise BackendError(str(exc)) from exc
+
+    def count_tokens(self, text: str) -> int:
+        return -(-len(text) * 2 // int(CHARS_PER_TOKEN * 2))     # ceil(len / 3.5)
 
     def describe(self) -> dict:
         return {"backend": self.name, "endpoint": self.endpoint, "model": self.model, "api": self.api,
@@ -109,10 +115,10 @@ class RemoteBackend:
     def infill(self, request: InfillRequest, cancel=None) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if getattr(request, "init_text", None):
+        if request.init_text is not None:
             raise BackendError("the remote backend cannot rewrite a selection (init_text)")
         t0 = time.perf_counter()
-        polls = [f for f in (request.cancelled, getattr(cancel, "is_set", None)) if f is not None]
+        polls = [f for f in (request.cancelled, cancel.is_set if cancel is not None else None) if f is not None]
         payload = self.post(PATHS[self.api], self.body(request), (lambda: any(f() for f in polls)) if polls else None)
         cands = self.parse(payload)
         usage = payload.get("usage") or {}

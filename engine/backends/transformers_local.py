@@ -22,7 +22,8 @@ from pathlib import Path
 
 import torch
 
-from ..backend import Cancellable, Candidate, InfillRequest, InfillResult
+from ..api import Capabilities, Candidate, InfillRequest, InfillResult
+from ..blocks import Cancellable
 from ..errors import BackendError, EngineError, ModelLoadError
 from ..blocks import fill_blocks
 from ..sampling import SamplerConfig
@@ -74,7 +75,7 @@ def load_local(folder: str | Path, *, device: str = "auto", dtype: str = "auto",
         raise ModelLoadError(f"model folder {folder} holds a {cfg.get('model_type')!r} model, which is not "
                              f"supported; supported: {SUPPORTED}")
     if fam == "infill_canvas":
-        from ..backend import EmbeddedBackend
+        from .embedded import EmbeddedBackend
         return EmbeddedBackend(folder, threads=threads)
     if threads:
         torch.set_num_threads(threads)
@@ -113,7 +114,9 @@ class TransformersBackend:
         self.model.to(self.device).eval()
         self.sampler_defaults: dict = {}
         self.adapter = self._gemma_adapter(cfg) if family == "diffusion_gemma" else self._masked_adapter(cfg)
-        self.prefix_tokens, self.suffix_tokens = self.adapter.prefix_tokens, self.adapter.suffix_tokens
+        self.capabilities = Capabilities(prefix_tokens=self.adapter.prefix_tokens,
+                                         suffix_tokens=self.adapter.suffix_tokens,
+                                         fixed_canvas=self.adapter.canvas_length)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -214,13 +217,12 @@ class TransformersBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def sampler_for(self, cfg: SamplerConfig, block: int) -> SamplerConfig:
+    def sampler_for(self, cfg: SamplerConfig) -> SamplerConfig:
         """The request's sampler, with the model's own defaults where the request left ours."""
         base = SamplerConfig()
         over = {k: v for k, v in self.sampler_defaults.items()
                 if getattr(cfg, k) == getattr(base, k) and (k != "entropy_bound" or cfg.name == "entropy")}
-        cfg = replace(cfg, **over) if over else cfg
-        return cfg if block == 0 else replace(cfg, min_tokens=0, require_content=False)
+        return replace(cfg, **over) if over else cfg
 
     def canvas_for(self, request: InfillRequest) -> InfillRequest:
         """The request on the model's own canvas, when it has one (DiffusionGemma: 256 tokens in
@@ -237,7 +239,7 @@ class TransformersBackend:
     def infill(self, request: InfillRequest) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if getattr(request, "init_text", None):
+        if request.init_text is not None:
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
         try:
             return self._infill(self.canvas_for(request))
@@ -255,8 +257,7 @@ class TransformersBackend:
         cache = self.adapter.start(request.prefix, request.suffix, K, request.seed)
         context_tokens = self.adapter.context_tokens(cache)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
-                             lambda block: self.sampler_for(request.sampler, block), request,
-                             self.tokenizer.decode, gen)
+                             self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)
         cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),
                            float(blocks.logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(blocks.pieces)]
         return InfillResult(cands, blocks.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)

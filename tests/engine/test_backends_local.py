@@ -12,7 +12,8 @@ import sys
 import pytest
 import torch
 
-from engine.backend import InfillRequest, load_backend
+from engine.api import InfillRequest
+from engine.backends import load_backend
 from engine.backends import loading
 from engine.backends.transformers_local import TransformersBackend
 from engine.errors import BackendError, ModelLoadError
@@ -23,7 +24,7 @@ from infill.cli import main
 
 @pytest.fixture(scope="module")
 def gemma_dir(tiny_tokenizer_dir, tmp_path_factory):
-    from engine.diffusion_gemma import text_only_model, tiny_text_config
+    from training.diffusion_gemma import text_only_model, tiny_text_config
 
     tok = load_tokenizer(tiny_tokenizer_dir)
     sp = SpecialIds.from_tokenizer(tok)
@@ -66,9 +67,9 @@ def test_gemma_loads_with_fim_layout_and_generation_defaults(gemma_dir):
     assert info["device"] == "cpu" and info["dtype"] == "float32"
     assert be.sampler_defaults == {"entropy_bound": 0.1, "max_steps": 12, "stable_steps": 2}
     # The model's entropy bound applies to the entropy sampler only, and never over a user's choice.
-    assert be.sampler_for(SamplerConfig("entropy"), 0).entropy_bound == 0.1
-    assert be.sampler_for(SamplerConfig("entropy", entropy_bound=0.7), 0).entropy_bound == 0.7
-    assert be.sampler_for(SamplerConfig("threshold"), 0).entropy_bound == SamplerConfig().entropy_bound
+    assert be.sampler_for(SamplerConfig("entropy")).entropy_bound == 0.1
+    assert be.sampler_for(SamplerConfig("entropy", entropy_bound=0.7)).entropy_bound == 0.7
+    assert be.sampler_for(SamplerConfig("threshold")).entropy_bound == SamplerConfig().entropy_bound
     sp = SpecialIds.from_tokenizer(be.tokenizer)
     ctx = be.adapter.layout("def f(", "):\n", 64, 16)
     assert ctx[0] == sp.fim_prefix and ctx[-1] == sp.fim_middle and sp.fim_suffix in ctx
@@ -86,7 +87,7 @@ def test_candidates_blocks_and_determinism(fixture, request):
 
 
 def test_cancel_callback_stops_local_request(masked_lm_dir):
-    from engine.backend import RequestCancelled
+    from engine.api import RequestCancelled
     be = load_backend(str(masked_lm_dir))
     with pytest.raises(RequestCancelled):
         be.infill(InfillRequest("x = ", "", canvas_length=4, cancelled=lambda: True))
@@ -168,8 +169,9 @@ def test_a_model_failure_is_a_backend_error_and_an_error_row(gemma_dir, capsys, 
     monkeypatch.setattr(be.model, "forward", broken)
     with pytest.raises(BackendError, match="failed on this request: RuntimeError: The size of tensor a"):
         be.infill(InfillRequest("x = ", "\n", canvas_length=8))
-    from infill import api
-    monkeypatch.setattr(api, "get_backend", lambda options: be)
+    from infill import backends
+    backends.forget_backends()
+    monkeypatch.setattr(backends, "load_backend", lambda *args, **kwargs: be)
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"prefix": "x = ", "suffix": "\n"}) + "\n"))
     assert main(["batch", "--model", str(gemma_dir)]) == 0
     out, err = capsys.readouterr()
@@ -238,7 +240,7 @@ def test_no_mask_token_is_a_clear_error(masked_lm_dir, tmp_path):
 
 def test_rewrite_is_refused_and_falls_back_when_configured(masked_lm_dir, tiny_model_dir, monkeypatch):
     from engine import backends
-    from engine.backend import EmbeddedBackend
+    from engine.backends.embedded import EmbeddedBackend
     req = InfillRequest("x = ", "\n", init_text="1 + 2", candidates=1)
     with pytest.raises(BackendError, match="cannot rewrite"):
         load_backend(str(masked_lm_dir)).infill(req)

@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engine.backend import InfillRequest, RequestCancelled, load_backend
+from engine.api import InfillRequest, RequestCancelled
+from engine.backends import load_backend
 from engine.backends import FallbackBackend
 from engine.backends.remote import RemoteBackend
 from engine.errors import BackendError
@@ -209,7 +210,7 @@ def test_bad_configuration():
 
 def test_fallback_to_embedded_on_a_failing_request(server, tiny_model_dir, monkeypatch):
     from engine import backends
-    from engine.backend import EmbeddedBackend
+    from engine.backends.embedded import EmbeddedBackend
     monkeypatch.setattr(backends, "_embedded", lambda threads: EmbeddedBackend(tiny_model_dir))
     server.script = [(400, b'{"message": "no"}')]
     be = load_backend("m", endpoint=server.url, fallback_to_embedded=True)

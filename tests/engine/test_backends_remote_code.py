@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import torch
 
-from engine.backend import load_backend
+from engine.backends import load_backend
 from engine.backends.adapters import MaskedAdapter
 from engine.sampling import SpecialTokens
 from engine.tokenizer import SpecialIds, load_tokenizer

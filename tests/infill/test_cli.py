@@ -78,8 +78,8 @@ def test_options_out_of_range_are_bad_usage(pyfile, tiny_model_dir, capsys, flag
 
 
 def test_a_file_over_the_size_limit_says_by_how_much(tmp_path, monkeypatch, capsys):
-    from infill import cli
-    monkeypatch.setattr(cli, "MAX_FILE_BYTES", 1000)
+    from infill import files
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
     big = tmp_path / "big.py"
     big.write_text("x" * 1001)
     code, _, err = run(["complete", f"{big}:1:1"], capsys)
@@ -89,14 +89,14 @@ def test_a_file_over_the_size_limit_says_by_how_much(tmp_path, monkeypatch, caps
 def test_json_reports_the_model_load_apart_from_the_request(pyfile, tiny_model_dir, capsys, monkeypatch):
     import time as _time
 
-    from infill import api
-    real = api.load_backend
+    from infill import backends
+    real = backends.load_backend
 
     def slow_load(*args, **kwargs):
         _time.sleep(0.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api, "load_backend", slow_load)
+    monkeypatch.setattr(backends, "load_backend", slow_load)
     code, out, err = run(["complete", f"{pyfile}:2:12", "--json", "--model", str(tiny_model_dir), "--canvas", "4"],
                          capsys)
     assert code == 0, err
@@ -145,7 +145,7 @@ def test_empty_file_and_5mb_file_succeed(tmp_path, tiny_model_dir, capsys):
 
 
 def test_eval_any_of_reports_the_ranking_ceiling(tiny_model_dir, tmp_path, capsys):
-    from infill.humaneval import find_data_dir
+    from infill.eval.humaneval import find_data_dir
     try:
         find_data_dir()
     except Exception as exc:  # noqa: BLE001 - the data lives in ../shared

@@ -9,7 +9,6 @@ from infill.context import (
     extract,
     offset_to_position,
     position_to_offset,
-    utf16_to_codepoint_col,
 )
 from infill.errors import PositionError, UnknownLanguageError
 
@@ -50,13 +49,6 @@ def test_offset_to_position_round_trip():
         assert position_to_offset(text, *offset_to_position(text, offset)) == offset
     with pytest.raises(PositionError):
         offset_to_position(text, len(text) + 1)
-
-
-def test_utf16_columns():
-    line = "a😀b"  # the emoji is two UTF-16 units
-    assert [utf16_to_codepoint_col(line, c) for c in range(5)] == [0, 1, 1, 2, 3]
-    with pytest.raises(PositionError):
-        utf16_to_codepoint_col(line, 5)
 
 
 def test_extract_rejects_bad_offset_and_language():

@@ -2,7 +2,8 @@
 
 import pytest
 
-from engine.backend import EmbeddedBackend, InfillRequest, RequestCancelled
+from engine.api import InfillRequest, RequestCancelled
+from engine.backends.embedded import EmbeddedBackend
 from infill.config import InfillOptions
 from infill.editing import SuggestionCache, inline_edit, line_end, rewrite
 from infill.errors import Cancelled, InfillError, PositionError, UnknownLanguageError
@@ -78,10 +79,10 @@ def test_engine_cancel_stops_before_a_forward_pass(tiny_model_dir):
 
 
 def test_rewrite_ranks_and_reports(tiny_model_dir):
-    opts = InfillOptions(model=str(tiny_model_dir), candidates=3)
+    opts = InfillOptions(model=str(tiny_model_dir), candidates=3, renoise=0.5)
     text = "def add(a, b):\n    return a + b\n"
     start = text.index("a + b")
-    out = rewrite(text, start, start + 5, "python", opts, renoise=0.5)
+    out = rewrite(text, start, start + 5, "python", opts)
     assert out.text == out.candidates[0] and len(out.candidates) == 3
     assert out.forward_passes >= 1
 

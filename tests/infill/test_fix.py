@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from infill import fix as fixing
+from infill.fix import proposer, search as fixing
 from infill.cli import main
-from infill.fixgaps import FixGap, Suspect, gaps_for, is_test_file, suspects
+from infill.fix.gaps import FixGap, Suspect, gaps_for, is_test_file, suspects
 from infill.patch import tree_digest
-from infill.testrun import Frame, Outcome, _nodeid
+from infill.fix.testrun import Frame, Outcome
+from infill.sources.junit import node_id as _nodeid
 
 CALC = textwrap.dedent('''\
     def add(a, b):
@@ -228,9 +229,9 @@ def test_a_missing_line_is_copied_from_the_nearest_simple_statements():
                     stack.push(int(tok))
             return stack.pop()
     ''')
-    assert fixing.nearby_statements(text, 5) == [
+    assert proposer.nearby_statements(text, 5) == [
         "left = stack.pop()", "stack.push(left - right)", "stack.push(int(tok))", "stack = Stack()"]
-    assert fixing.nearby_statements(text, 5, reach=1) == ["left = stack.pop()", "stack.push(left - right)"]
+    assert proposer.nearby_statements(text, 5, reach=1) == ["left = stack.pop()", "stack.push(left - right)"]
 
 
 def test_called_functions_lines_are_tried_most_suspicious_first():
@@ -280,10 +281,10 @@ def test_traced_lines_rank_called_functions_lines_before_the_models_suspicion():
 
 
 def test_interleave_spreads_each_ranked_list_over_the_result():
-    assert fixing.interleave([["e1", "e2", "e3", "e4", "e5", "e6"], ["r1"], ["c1"]]) == \
+    assert proposer.interleave([["e1", "e2", "e3", "e4", "e5", "e6"], ["r1"], ["c1"]]) == \
         ["e1", "e2", "e3", "r1", "c1", "e4", "e5", "e6"]
-    assert fixing.interleave([[], ["r1", "r2"], ["c1"]]) == ["r1", "c1", "r2"]
-    assert fixing.interleave([[], []]) == []
+    assert proposer.interleave([[], ["r1", "r2"], ["c1"]]) == ["r1", "c1", "r2"]
+    assert proposer.interleave([[], []]) == []
 
 
 def test_template_edits_keep_places_of_their_own_among_the_models_edits():
@@ -294,12 +295,12 @@ def test_template_edits_keep_places_of_their_own_among_the_models_edits():
     ranked[19] = E(text="obo-a", kind="off-by-one")
     ranked[3] = E(text="obo-top", kind="off-by-one")
     # K = 16: the best 10, two more of each template not already in, and no more than 14 in all.
-    assert fixing.template_quota(ranked, 16) == [e.text for e in ranked[:10]] + ["op-a", "op-b", "obo-a"]
+    assert proposer.template_quota(ranked, 16) == [e.text for e in ranked[:10]] + ["op-a", "op-b", "obo-a"]
     # K = 8: the best 5, one of each template, then the next best up to 6.
-    assert fixing.template_quota(ranked, 8) == ["s0", "s1", "s2", "obo-top", "s4", "op-a", "obo-a"]
+    assert proposer.template_quota(ranked, 8) == ["s0", "s1", "s2", "obo-top", "s4", "op-a", "obo-a"]
     plain = [E(text=f"s{i}", kind="substitute") for i in range(20)]
-    assert fixing.template_quota(plain, 16) == [f"s{i}" for i in range(12)]     # no templates: as before
-    assert fixing.template_quota([], 8) == []
+    assert proposer.template_quota(plain, 16) == [f"s{i}" for i in range(12)]     # no templates: as before
+    assert proposer.template_quota([], 8) == []
 
 
 # ---------------------------------------------------------------- the pieces
@@ -358,7 +359,7 @@ def test_gaps_for_a_called_function_try_each_line_last_first():
 
 
 def test_suspects_skip_test_frames_and_fall_back_to_called_functions(repo):
-    from infill.fixgaps import Definition, function_index
+    from infill.fix.gaps import Definition, function_index
     index = function_index(repo)
     assert index == {"add": [Definition("calc.py", 1, ())], "double": [Definition("calc.py", 5, ())]}
     only_test = Outcome("tests/test_calc.py::test_add", "failed", "assert -1 == 3",
@@ -375,7 +376,7 @@ def test_suspects_follow_calls_breadth_first(tmp_path):
                                      "def inner(x):\n    return helper(x)\n\n\ndef helper(x):\n    return x\n")
     (tmp_path / "tests" / "test_lib.py").write_text("from lib import outer\n\n\n"
                                                     "def test_outer():\n    assert outer(1) == 3\n")
-    from infill.fixgaps import function_index
+    from infill.fix.gaps import function_index
     outcome = Outcome("tests/test_lib.py::test_outer", "failed", "", [Frame("tests/test_lib.py", 5)])
     found = suspects(tmp_path, outcome, function_index(tmp_path))
     assert [s.function_line for s in found] == [1, 5, 9]

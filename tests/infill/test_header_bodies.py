@@ -1,10 +1,12 @@
 """A completion that ends in a block header with no body gets the body from a second request."""
 
+from dataclasses import replace
+
 import pytest
 
-import infill.api as api
-from conftest import Scripted
-from infill.api import _header_follow, complete
+from helpers import Scripted
+from infill.complete import complete
+from infill.rescue import header_follow as _header_follow
 from infill.config import InfillOptions
 
 BODY_GAP = "def total(xs):\n    t = 0\n    return t\n"
@@ -36,17 +38,17 @@ def test_a_dangling_header_gets_its_body():
     assert backend.requests[1].suffix.startswith("    return t")
 
 
-def test_nested_headers_get_bodies_up_to_the_limit(monkeypatch):
+def test_nested_headers_get_bodies_up_to_the_limit():
     backend = InTurn("    for x in xs:\n", "        if x:\n", "            t += x\n")
     result = complete(BODY_GAP, AT_RETURN, "python", OPTIONS, backend=backend)
     assert result.text == "    for x in xs:\n        if x:\n            t += x\n"
-    monkeypatch.setattr(api, "HEADER_BODIES", 1)      # one body, though it is a header again
     backend = InTurn("    for x in xs:\n", "        if x:\n", "            t += x\n")
-    result = complete(BODY_GAP, AT_RETURN, "python", OPTIONS, backend=backend)
+    one = replace(OPTIONS, header_bodies=1)          # one body, though it is a header again
+    result = complete(BODY_GAP, AT_RETURN, "python", one, backend=backend)
     assert result.text == "    for x in xs:\n        if x:\n" and len(backend.requests) == 2
-    monkeypatch.setattr(api, "HEADER_BODIES", 0)
     backend = InTurn("    for x in xs:\n", "        t += x\n")
-    assert complete(BODY_GAP, AT_RETURN, "python", OPTIONS, backend=backend).text == "    for x in xs:\n"
+    off = replace(OPTIONS, header_bodies=0)
+    assert complete(BODY_GAP, AT_RETURN, "python", off, backend=backend).text == "    for x in xs:\n"
 
 
 def test_a_cursor_in_a_blank_lines_indentation_gets_the_body_on_the_next_line():

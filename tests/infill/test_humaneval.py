@@ -8,7 +8,7 @@ import json
 import pytest
 
 from infill.errors import InfillError, TaskError
-from infill.humaneval import (
+from infill.eval.humaneval import (
     EvalReport,
     Task,
     check_completion,

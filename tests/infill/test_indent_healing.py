@@ -3,9 +3,9 @@ the completion is cut back to the cursor."""
 
 import pytest
 
-import infill.api as api
-from conftest import Scripted
-from infill.api import after_indent, complete, cursor_indent
+from helpers import Scripted
+from infill.candidates import after_indent, cursor_indent
+from infill.complete import complete
 from infill.config import InfillOptions
 
 TEXT = "def grow(a):\n    \n    return a\n"
@@ -50,10 +50,9 @@ def test_a_repair_sees_the_indentation_in_its_canvas():
     assert result.text == "a += (1)" and result.syntax_valid
 
 
-def test_healing_can_be_turned_off_and_leaves_other_cursors_alone(monkeypatch):
+def test_healing_can_be_turned_off_and_leaves_other_cursors_alone():
     backend = Scripted("a")
     complete("x = 1\ny = ", len("x = 1\ny = "), "python", InfillOptions(), backend=backend)
     assert backend.requests[0].prefix == "x = 1\ny = "
-    monkeypatch.setattr(api, "HEAL_INDENT", False)
-    complete(TEXT, CURSOR, "python", InfillOptions(), backend=backend)
+    complete(TEXT, CURSOR, "python", InfillOptions(heal_indent=False), backend=backend)
     assert backend.requests[1].prefix == "def grow(a):\n    "

@@ -5,8 +5,9 @@ import textwrap
 
 import pytest
 
-from infill.fix import FixSettings, Verifier
-from infill.localize import gap_score, ochiai, trace_tests
+from infill.fix import FixSettings
+from infill.fix.search import Verifier
+from infill.fix.localize import gap_score, ochiai, trace_tests
 
 SHAPES = textwrap.dedent('''\
     def area(w, h):

@@ -1,7 +1,8 @@
 """Syntax repair: the tokens inside tree-sitter errors are re-masked and denoised again."""
 
-from conftest import Scripted
-from infill.api import complete
+from helpers import Scripted
+from engine.api import Capabilities
+from infill.complete import complete
 from infill.config import InfillOptions
 from infill.syntax import completion_error_spans
 
@@ -33,7 +34,7 @@ def test_repair_is_off_when_asked_and_for_valid_or_unsupported_backends():
     assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(), backend=valid).text == "w * h"
     assert len(valid.requests) == 1
     plain = Scripted("w * (h", "never")
-    plain.supports_remask = False
+    plain.capabilities = Capabilities()          # no rewrites: nothing to repair with
     assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=3), backend=plain).text == "w * (h"
     assert len(plain.requests) == 1
 
@@ -46,7 +47,8 @@ def test_repair_rounds_stop_when_nothing_helps():
 
 def test_embedded_backend_repairs_with_kept_tokens(tiny_model_dir):
     """A real (tiny, random) model: the kept tokens stay, masks are filled, extra slots may end."""
-    from engine.backend import EmbeddedBackend, InfillRequest
+    from engine.api import InfillRequest
+    from engine.backends.embedded import EmbeddedBackend
 
     be = EmbeddedBackend(tiny_model_dir)
     body = "value = compute(items"
@@ -71,7 +73,7 @@ class Resampling(Scripted):
         self.fresh = fresh
 
     def infill(self, request):
-        from engine.backend import Candidate, InfillResult
+        from engine.api import Candidate, InfillResult
 
         if request.candidates == 1 or request.init_text is not None:
             return super().infill(request)

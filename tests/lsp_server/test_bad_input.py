@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from conftest import change_doc, inline_params, open_doc
+from lsp_helpers import change_doc, inline_params, open_doc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

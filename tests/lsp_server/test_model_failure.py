@@ -9,7 +9,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from conftest import SERVER, fast_options, inline_params, open_doc, start, wait_for
+from lsp_helpers import SERVER, fast_options, inline_params, open_doc, start, wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -24,7 +24,8 @@ def test_camel_case_settings_map_onto_the_dataclasses():
     assert problems == []
     assert (opts.infill.model, opts.infill.max_blocks, opts.infill.stable_steps) == ("/m", 2, 3)
     assert opts.infill.entropy_bound == 1.0
-    assert (opts.completion_fallback, opts.max_document_bytes, opts.rewrite_renoise) == (False, 1000, 0.25)
+    assert (opts.completion_fallback, opts.max_document_bytes, opts.infill.renoise) == (False, 1000, 0.25)
+    assert options_from_dict({"renoise": 0.75, "rewriteRenoise": 0.25})[0].infill.renoise == 0.75  # the new name wins
     opts, problems = options_from_dict({"automaticSteps": 4, "steps": 12, "repair": 0})
     assert problems == [] and (opts.automatic_steps, opts.infill.steps, opts.infill.repair) == (4, 12, 0)
     opts, problems = options_from_dict({"automaticSteps": -1})
@@ -32,9 +33,12 @@ def test_camel_case_settings_map_onto_the_dataclasses():
 
 
 def test_invalid_settings_are_reported_and_fall_back():
-    opts, problems = options_from_dict({"candidates": "3", "maxBlocks": True, "nope": 1, "rewriteRenoise": 2})
-    assert opts.infill.candidates == 1 and opts.infill.max_blocks == 4 and opts.rewrite_renoise == 0.5
+    opts, problems = options_from_dict({"candidates": "3", "maxBlocks": True, "nope": 1, "maxDocumentBytes": 0})
+    assert opts.infill.candidates == 1 and opts.infill.max_blocks == 4
+    assert opts.max_document_bytes == ServerOptions.max_document_bytes
     assert len(problems) == 4 and any("'nope'" in p for p in problems)
+    opts, problems = options_from_dict({"renoise": 2, "candidates": 2})
+    assert opts == ServerOptions() and "renoise must be in (0, 1]" in problems[0]
     opts, problems = options_from_dict({"sampler": "magic", "candidates": 2})
     assert opts == ServerOptions() and "unknown sampler" in problems[0]     # validate() failed: defaults
     assert options_from_dict(None) == (ServerOptions(), [])
@@ -87,12 +91,12 @@ def test_context_options_and_their_remote_default():
                                         "typeCheckTimeoutS": 1})
     assert problems == []
     assert (opts.infill.type_check, opts.infill.verify_types, opts.infill.junit_path) == (False, True, "out/junit.xml")
-    assert opts.infill.context_in_prompt is False and opts.type_check_timeout_s == 1.0
+    assert opts.infill.context_in_prompt is False and opts.infill.type_check_timeout_s == 1.0
     remote = {"endpoint": "http://gpu:8000", "model": "served"}
     assert options_from_dict(remote)[0].infill.context_in_prompt is True        # remote: on by default
     assert options_from_dict({**remote, "contextInPrompt": False})[0].infill.context_in_prompt is False
     opts, problems = options_from_dict({"typeCheckTimeoutS": 0})
-    assert opts.type_check_timeout_s == 3.0 and "typeCheckTimeoutS" in problems[0]
+    assert opts.infill.type_check_timeout_s == 3.0 and "type-check-timeout-s" in problems[0]
 
 
 def test_lsp_problems_from_forwarded_diagnostics():

@@ -9,7 +9,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
-from conftest import change_doc, fast_options, inline_params, open_doc
+from lsp_helpers import change_doc, fast_options, inline_params, open_doc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from conftest import (
+from lsp_helpers import (
     CALC,
     CAPABILITIES,
     SERVER,
@@ -21,7 +21,7 @@ from conftest import (
     record_applied_edits,
     wait_for,
 )
-from infill.diagnostics import mypy_available
+from infill.sources.diagnostics import mypy_available
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -1,5 +1,5 @@
 """lsp_server.sources: type checks cached per version, the syntax-error fallback, time bounds,
-ranking by type errors with real mypy, and the workspace root of a document."""
+the context gathered only when used, and the workspace root of a document."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from infill.diagnostics import CursorContext, FunctionSpan, Problem, mypy_available
-from lsp_server.options import ServerOptions
-from lsp_server.sources import Sources, TypeChecks, request_context, verified, workspace_root
+from infill.config import InfillOptions
+from infill.sources.diagnostics import mypy_available
+from lsp_server.sources import Sources, TypeChecks, request_context, workspace_root
 
 pytestmark = pytest.mark.skipif(not mypy_available(), reason="mypy is not installed")
 
@@ -33,27 +33,13 @@ async def test_checks_are_cached_per_version_and_stand_in_for_syntax_errors():
 
 
 @pytest.mark.asyncio
-async def test_verification_prefers_candidates_with_fewer_type_errors():
-    sources = Sources()
-    text = "def f() -> int:\n    return \n"
-    offset = len(text) - 1
-    context = CursorContext(1, FunctionSpan("f", 0, 1), [Problem(1, 4, "Return value expected")])
-    options = ServerOptions()
-    assert await verified(sources, "file:///v.py", text, offset, ["'a'", "1"], context, options) == ["'a'", "1"]
-    on = ServerOptions(infill=type(options.infill)(verify_types=True))
-    assert await verified(sources, "file:///v.py", text, offset, ["'a'", "1"], context, on) == ["1", "'a'"]
-    assert await verified(sources, "file:///v.py", text, offset, ["'a'", "1"], CursorContext(1), on) == ["'a'", "1"]
-
-
-@pytest.mark.asyncio
 async def test_context_is_gathered_only_when_used():
     sources = Sources()
     assert await request_context(sources, "k", "file:///r.py", 1, TYPED, 10, "python", None,
-                                 ServerOptions()) == ("", None)
-    on = ServerOptions(infill=type(ServerOptions().infill)(context_in_prompt=True))
-    extra, context = await request_context(sources, "k", "file:///r.py", 1, TYPED, len(TYPED) - 1, "python",
-                                           None, on)
-    assert context.function.name == "f" and extra.startswith("# type error: line 2 `return x`")
+                                 InfillOptions()) == (None,)
+    on = InfillOptions(context_in_prompt=True)
+    (context,) = await request_context(sources, "k", "file:///r.py", 1, TYPED, len(TYPED) - 1, "python", None, on)
+    assert context.function.name == "f" and context.prompt(TYPED).startswith("# type error: line 2 `return x`")
 
 
 def test_workspace_root_is_the_innermost_folder_holding_the_document():

@@ -8,7 +8,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from conftest import open_doc
+from lsp_helpers import open_doc
 from lsp_server.__main__ import main
 
 def status_params() -> types.ExecuteCommandParams:

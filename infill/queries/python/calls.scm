@@ -1,4 +1,4 @@
-; Names a piece of code calls, plain or as a method/attribute: infill.testcontext asks
+; Names a piece of code calls, plain or as a method/attribute: infill.sources.failing asks
 ; whether a failing test calls the function under the cursor.
 
 (call

@@ -1,5 +1,5 @@
 ; Functions by name, for the context beyond the prompt: the function under the cursor
-; (infill.diagnostics) and a failing test's function (infill.testcontext).
+; (infill.sources.diagnostics) and a failing test's function (infill.sources.failing).
 
 (function_definition
   name: (identifier) @function.name) @function

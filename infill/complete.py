@@ -1,0 +1,123 @@
+"""The completion path: a document and a cursor in, ranked candidates out.
+
+``complete`` runs, for one gap: ``context.extract`` (tree-sitter window, budgets, gap kind)
+-> the backend's ``infill`` (K candidates in one batch) -> ``Gap.score`` on each (post-
+processing, syntax check) -> the ``rescue.STEPS`` while the best one is broken (repair, then
+a fresh sampled batch) -> the best candidate by (syntax-valid, model score). A completion
+that leaves a Python block header open gets its body from a next request (``header_bodies``).
+
+``suggest.suggest`` is what the CLI and the language server call: it adds the context beyond
+the text (type errors, failing tests) and the ranking by it around this path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable
+
+from engine.api import Backend, InfillRequest
+
+from .backends import get_backend, run_backend
+from .candidates import Gap, best_first, cursor_indent
+from .config import InfillOptions
+from .context import extract
+from .rescue import STEPS, Attempt, header_follow
+from .syntax import adds_syntax_errors
+
+
+@dataclass
+class Completion:
+    text: str                       # the text to insert at the cursor
+    gap_kind: str
+    syntax_valid: bool              # the chosen text adds no syntax error
+    forward_passes: int             # canvas forward passes spent
+    tokens: int                     # tokens committed for the chosen candidate
+    latency_ms: float
+    candidates: list[str] = field(default_factory=list)   # all post-processed candidates, best first
+    votes: list[int] = field(default_factory=list)        # how many of the K rows gave each candidate
+    rejected: int = 0               # candidates rejected by syntax verification
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def complete(text: str, offset: int, language: str, options: InfillOptions,
+             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
+             extra_context: str = "") -> Completion:
+    """Fill the gap at ``offset`` (characters) of ``text``.
+
+    ``cancelled`` is polled before each forward pass; when it returns True the request
+    stops with ``Cancelled``. ``extra_context`` (e.g. a comment block of type errors and
+    failing tests, ``sources.diagnostics``) is put before the prefix the backend sees; the
+    document, post-processing and verification do not see it.
+
+    A completion that ends in a Python block header with no body after it (``for x in
+    xs:`` and then the code after the gap, not indented deeper) gets its body from a second
+    request at the start of the next line, up to ``options.header_bodies`` times, while the
+    gap's line budget allows and no pass budget (``options.steps``) is set; the joined text is
+    kept only if it adds no syntax error.
+    """
+    t0 = time.perf_counter()
+    backend = backend or get_backend(options)
+    follows = options.header_bodies if not options.steps else 0
+    done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
+                                     follows > 0)
+    before, after = text[:offset], text[offset:]
+    for _ in range(follows):
+        follow = header_follow(before, done.text, after, language)
+        lines_left = max_lines - done.text.rstrip("\n").count("\n") - 1
+        if follow is None or lines_left < 1:
+            break
+        doc, at, sep = follow
+        more, _ = _complete_once(doc, at, language, replace(options, max_lines=lines_left), backend,
+                                 cancelled, extra_context, True)
+        body = more.text.rstrip("\n") if sep else more.text
+        joined = done.text + sep + body
+        if not body.strip() or adds_syntax_errors(before, joined, after, language, open_header=True):
+            break
+        done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
+                       tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates],
+                       votes=[1, *done.votes])
+    if follows and done.syntax_valid and language == "python":   # a header left open after all
+        done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
+    done.latency_ms = (time.perf_counter() - t0) * 1000
+    return done
+
+
+def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
+                   cancelled: Callable[[], bool] | None, extra_context: str,
+                   bodies_follow: bool = False) -> tuple[Completion, int]:
+    """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
+    may next write the body of a block header that this completion leaves open."""
+    t0 = time.perf_counter()
+    caps = backend.capabilities
+    ctx = extract(text, offset, language, prefix_budget=caps.prefix_tokens, suffix_budget=caps.suffix_tokens,
+                  count_tokens=backend.count_tokens)
+    if options.max_lines >= 0:
+        ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
+    before, after = text[:offset], text[offset:]
+    lead = cursor_indent(before) if options.heal_indent else ""
+    if not ctx.prefix.endswith(lead):
+        lead = ""
+    # A header left without its block is fine here when ``complete`` may write the block next.
+    gap = Gap(ctx, before, after, language, lead, open_header=bodies_follow and ctx.max_new_lines > 1)
+    request = InfillRequest(
+        prefix=extra_context + ctx.prefix.removesuffix(lead), suffix=ctx.suffix,
+        canvas_length=options.canvas or ctx.canvas_tokens,
+        max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
+        max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
+        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
+    result = run_backend(backend, request)
+    scored = best_first([gap.score(raw) for raw in result.candidates])
+    attempt = Attempt(backend, request, gap, options, scored, result.forward_passes,
+                      sum(1 for c in scored if not c.valid))
+    for step in STEPS:
+        step(attempt)
+    best = attempt.candidates[0]
+    texts = [c.text for c in attempt.candidates]
+    distinct = list(dict.fromkeys(texts))
+    return Completion(
+        text=best.text, gap_kind=ctx.gap_kind, syntax_valid=best.valid, forward_passes=attempt.passes,
+        tokens=best.tokens, latency_ms=(time.perf_counter() - t0) * 1000,
+        candidates=distinct, votes=[texts.count(t) for t in distinct], rejected=attempt.rejected), ctx.max_new_lines

@@ -1,0 +1,1 @@
+"""Evaluation: benchmarks of completions against their tests (``humaneval``), run in the sandbox."""

@@ -1,0 +1,132 @@
+"""The server's state: one ``InfillServer`` (a pygls ``LanguageServer``) holding the options,
+the worker, the suggestion cache and the context sources, with the helpers every handler
+uses: the open document as infill sees it, its workspace root, loading the model, running
+infill on the worker under the error policy (``errors``). The handlers live in
+``completion`` and ``actions``; ``server`` registers them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any, Callable, TypeVar
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from infill.backends import get_backend
+from infill.complete import Completion
+from infill.editing import Rewrite, SuggestionCache
+from infill.errors import InfillError, PositionError, UnknownLanguageError
+
+from .convert import lsp_language
+from .errors import QUIET_ERRORS, Protocol, install_log_policy, report
+from .jobs import Jobs
+from .options import ServerOptions, options_from_dict
+from .sources import Sources, workspace_root
+
+T = TypeVar("T")
+log = logging.getLogger("lsp_server.server")
+
+
+class InfillServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("infill-lsp", "0.1.0", protocol_cls=Protocol)
+        install_log_policy()
+        self.options = ServerOptions()
+        self.jobs = Jobs()
+        self.cache = SuggestionCache()
+        self.sources = Sources()
+        self.shown_errors: set[str] = set()
+        self.pending_problems: list[str] = []   # settings problems found before the client was ready
+        self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
+        self.last_latency_ms: float | None = None   # of the last completion or rewrite, for infill.status
+
+    def report_server_error(self, error: Exception, source) -> None:
+        report(self, error, source)          # the policy of ``errors``: nothing pops up for protocol noise
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or "utf-16")
+
+    def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        """Tell the user once per distinct message."""
+        if message not in self.shown_errors:
+            self.shown_errors.add(message)
+            self.window_show_message(types.ShowMessageParams(type=kind, message=f"infill: {message}"))
+
+    def configure(self, raw: Any) -> None:
+        options, problems = options_from_dict(raw)
+        if problems:
+            self.show_once("invalid settings: " + "; ".join(problems), types.MessageType.Warning)
+        reload = options.infill.model != self.options.infill.model
+        self.options = options
+        self.cache = SuggestionCache()
+        if reload:
+            asyncio.ensure_future(self.load_model())
+
+    def document(self, uri: str) -> tuple[str, str, int | None]:
+        """(text, language, version) of an open, servable document; raises InfillError."""
+        doc = self.workspace.text_documents.get(unquote(uri))
+        if doc is None:
+            raise PositionError(f"{uri} is not open")
+        text = doc.source
+        limit = self.options.max_document_bytes
+        if len(text) > limit or (4 * len(text) > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
+            raise PositionError(f"{uri} is larger than {limit} bytes")
+        if "\x00" in text:
+            raise UnknownLanguageError(f"{uri} looks binary")
+        return text, lsp_language(doc.language_id, uri), doc.version
+
+    def root(self, uri: str) -> str | None:
+        """The workspace folder holding the document, whose test records are read."""
+        folders = [f.uri for f in self.workspace.folders.values()]
+        return workspace_root(uri, [to_fs_path(f) or "" for f in folders], self.workspace.root_path)
+
+    @staticmethod
+    def path(uri: str) -> str | None:
+        """The document's file (mypy's file name, its project), None for a URI that is no file."""
+        return (to_fs_path(uri) or None) if uri.startswith("file:") else None
+
+    async def load_model(self) -> None:
+        """Load the configured model on the worker, with $/progress when the client supports it."""
+        token = f"infill-load-{uuid.uuid4().hex[:8]}"
+        progress = bool(self.client_capabilities.window and self.client_capabilities.window.work_done_progress)
+        if progress:
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="infill", message="loading the model", cancellable=False))
+            except Exception:   # the client refused: load without progress
+                progress = False
+        options = self.options.infill
+        try:
+            backend = await self.jobs.run(None, lambda _: get_backend(options))
+            self.backend_info = backend.describe()
+        except InfillError as exc:
+            self.show_once(str(exc))
+        finally:
+            if progress:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="model ready"))
+
+    def timed(self, result: T) -> T:
+        """Remember the latency of an infill result (for infill.status) and pass it on."""
+        if isinstance(result, (Completion, Rewrite)):
+            self.last_latency_ms = round(float(result.latency_ms), 1)
+        return result
+
+    async def infill(self, key: str | None, fn: Callable[[Callable[[], bool]], T]) -> T | None:
+        """Run ``fn`` on the worker; None for bad input or a superseded request. Other infill
+        errors are shown once and give None too."""
+        try:
+            return self.timed(await self.jobs.run(key, fn))
+        except QUIET_ERRORS:
+            return None
+        except InfillError as exc:
+            self.show_once(str(exc))
+            return None
