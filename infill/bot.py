@@ -116,8 +116,12 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
         print(json.dumps({"file": shown, "start_line": first, "end_line": last,
                           "diff": unified_diff(shown, text, new), "text": result.text,
                           "syntax_valid": result.syntax_valid, "forward_passes": result.forward_passes,
-                          "latency_ms": round(result.latency_ms, 2), "applied": applied}))
-    elif args.format == "github":
+                          "latency_ms": round(result.latency_ms, 2), "applied": applied,
+                          "refused": result.refused}))
+        return 0
+    if result.refused:       # the selection stays: say why on stderr, an empty diff on stdout
+        print(f"{shown}:{first}-{last}: {result.refused}", file=sys.stderr)
+    if args.format == "github":
         sys.stdout.write(github_suggestions({shown: (text, new)}))
     else:
         sys.stdout.write(unified_diff(shown, text, new))

@@ -52,7 +52,7 @@ def cmd_complete(args, opts: InfillOptions) -> int:
     if args.json:
         print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict(),
                           "load_ms": round(load_ms, 1)}))
-    else:
+    elif result.shown:     # below --min-confidence, or rejected by the checks: nothing is printed
         sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
     return 0
 
@@ -74,7 +74,8 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
     res = suggest(Request(prefix + suffix, len(prefix), language, path=path), opts)
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
-            "syntax_valid": res.syntax_valid, "candidates": res.candidates}
+            "syntax_valid": res.syntax_valid, "candidates": res.candidates, "confidence": res.confidence,
+            "shown": res.shown}
 
 
 def cmd_batch(args, opts: InfillOptions) -> int:

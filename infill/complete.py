@@ -20,10 +20,15 @@ from engine.api import Backend, InfillRequest
 
 from .backends import get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
+from .checks import passed, run_checks
+from .confidence import confidence
 from .config import InfillOptions
 from .context import extract
 from .rescue import STEPS, Attempt, header_follow
 from .syntax import adds_syntax_errors
+
+
+JUDGED = 4        # distinct candidates checked and given a confidence, best first
 
 
 @dataclass
@@ -37,6 +42,11 @@ class Completion:
     candidates: list[str] = field(default_factory=list)   # all post-processed candidates, best first
     votes: list[int] = field(default_factory=list)        # how many of the K rows gave each candidate
     rejected: int = 0               # candidates rejected by syntax verification
+    scores: list[float] = field(default_factory=list)      # the model's mean log-probability of each
+    confidence: float = 0.0         # how likely the text is right, in [0, 1] (``confidence``)
+    confidences: list[float] = field(default_factory=list)  # of each candidate (those judged; 0 beyond)
+    shown: bool = False             # the confidence reaches ``min_confidence``: an editor shows it
+    checks: list[dict] = field(default_factory=list)       # the checks of ``text`` (``checks``)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,11 +88,38 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
             break
         done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
                        tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates],
-                       votes=[1, *done.votes])
+                       votes=[done.votes[0] if done.votes else 1, *done.votes],
+                       scores=[min(done.scores[:1] + more.scores[:1]), *done.scores])
     if follows and done.syntax_valid and language == "python":   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
+    done = judge(done, before, after, language, options)
     done.latency_ms = (time.perf_counter() - t0) * 1000
     return done
+
+
+def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions) -> Completion:
+    """Check the first ``JUDGED`` distinct candidates (``checks``), give each a confidence,
+    put those no check rejects first (in their order) and say whether the best is shown."""
+    rows = max(1, sum(done.votes) if done.votes else 1)
+    whole_line = not before[before.rfind("\n") + 1:].strip()
+    judged = []
+    for i, text in enumerate(done.candidates[:JUDGED]):
+        checks = run_checks(before, text, after, language) if options.checks else []
+        votes = done.votes[i] if i < len(done.votes) else 1
+        score = done.scores[i] if i < len(done.scores) else -10.0
+        tokens = done.tokens if i == 0 else max(1, len(text) // 3)
+        judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line)))
+    order = sorted(judged, key=lambda j: not passed(j[1]))          # stable: rejected ones last
+    order += [(i, [], 0.0) for i in range(len(judged), len(done.candidates))]
+    pick = lambda seq: [seq[i] for i, _, _ in order if i < len(seq)]   # noqa: E731
+    best_i, best_checks, best_conf = order[0] if order else (0, [], 0.0)
+    text = done.candidates[best_i] if done.candidates else done.text
+    valid = done.syntax_valid if best_i == 0 else not adds_syntax_errors(before, text, after, language)
+    valid = valid and not any(c.name == "compiles" and c.verdict == "reject" for c in best_checks)
+    return replace(done, text=text, syntax_valid=valid, candidates=pick(done.candidates), votes=pick(done.votes),
+                   scores=pick(done.scores), confidences=[c for _, _, c in order], confidence=best_conf,
+                   checks=[c.to_dict() for c in best_checks],
+                   shown=bool(text.strip()) and passed(best_checks) and best_conf >= options.min_confidence)
 
 
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
@@ -120,4 +157,5 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
     return Completion(
         text=best.text, gap_kind=ctx.gap_kind, syntax_valid=best.valid, forward_passes=attempt.passes,
         tokens=best.tokens, latency_ms=(time.perf_counter() - t0) * 1000,
-        candidates=distinct, votes=[texts.count(t) for t in distinct], rejected=attempt.rejected), ctx.max_new_lines
+        candidates=distinct, votes=[texts.count(t) for t in distinct], rejected=attempt.rejected,
+        scores=[max(c.score for c in attempt.candidates if c.text == t) for t in distinct]), ctx.max_new_lines

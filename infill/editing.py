@@ -19,6 +19,7 @@ from typing import Callable
 from engine.api import Backend, InfillRequest
 
 from .backends import get_backend, run_backend
+from .checks import run_checks
 from .config import InfillOptions
 from .errors import InfillError, PositionError
 from .languages import get_language
@@ -66,6 +67,7 @@ class Rewrite:
     forward_passes: int
     latency_ms: float
     candidates: list[str] = field(default_factory=list)   # best first
+    refused: str = ""               # why the selection is kept as it is ("no better rewrite: ...")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,7 +77,10 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
             extra_context: str = "") -> Rewrite:
     """Rewrite ``text[start:end]``: a share ``options.renoise`` of its tokens is re-masked and
-    denoised again in the context of the text around it. The token count is kept.
+    denoised again in the context of the text around it. The token count is kept. With
+    ``options.checks``, only a rewrite that adds no syntax error, leaves no name unbound and
+    that the model prefers to the selection is returned (``better_rewrites``); else the
+    selection stays and ``refused`` says why.
     ``extra_context`` (a comment block, as for ``complete``) is put before the prefix the
     backend sees."""
     t0 = time.perf_counter()
@@ -94,8 +99,42 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
     before, after = text[:start], text[end:]
     scored = sorted(((not adds_syntax_errors(before, c.text, after, language), c.score, c.text)
                      for c in result.candidates), reverse=True)
-    return Rewrite(text=scored[0][2], syntax_valid=scored[0][0], forward_passes=result.forward_passes,
-                   latency_ms=(time.perf_counter() - t0) * 1000, candidates=[s[2] for s in scored])
+    latency = (time.perf_counter() - t0) * 1000
+    if not options.checks:   # --no-checks: the best candidate, as the model ranks it
+        return Rewrite(text=scored[0][2], syntax_valid=scored[0][0], forward_passes=result.forward_passes,
+                       latency_ms=latency, candidates=[s[2] for s in scored])
+    kept, why = better_rewrites(before, text[start:end], after, language, [s[2] for s in scored if s[0]], backend)
+    latency = (time.perf_counter() - t0) * 1000
+    if not kept:
+        return Rewrite(text=text[start:end], syntax_valid=True, forward_passes=result.forward_passes,
+                       latency_ms=latency, candidates=[], refused=f"no better rewrite: {why}")
+    return Rewrite(text=kept[0], syntax_valid=True, forward_passes=result.forward_passes, latency_ms=latency,
+                   candidates=kept)
+
+
+def better_rewrites(before: str, original: str, after: str, language: str, candidates: list[str],
+                    backend: Backend) -> tuple[list[str], str]:
+    """The candidates (best first) worth offering instead of ``original``: they add no syntax
+    error (the caller filtered), leave no name unbound that the original bound, change
+    something, and, where the backend scores tokens, the model likes them more than the
+    original. Also the reason when none is left."""
+    if not candidates:
+        return [], "every candidate adds a syntax error"
+    known = {c.reason for c in run_checks(before, original, after, language) if c.verdict == "reject"}
+    distinct = [c for c in dict.fromkeys(candidates) if c.strip() != original.strip()]
+    if not distinct:
+        return [], "the model wrote the selection again"
+    checked = [c for c in distinct if all(ch.reason in known for ch in run_checks(before, c, after, language)
+                                          if ch.verdict == "reject" and ch.name in ("names", "compiles"))]
+    if not checked:
+        return [], "every candidate reads a name bound nowhere or does not compile"
+    if not backend.capabilities.token_scoring:
+        return checked, ""
+    scores = backend.likelihood(before, after, [original, *checked])
+    if scores[0] == float("-inf"):           # too long to score: the model's preference is unknown
+        return checked, ""
+    better = [c for c, s in sorted(zip(checked, scores[1:]), key=lambda p: -p[1]) if s > scores[0]]
+    return better, ("" if better else "the model prefers the selection as it is")
 
 
 # ---------------------------------------------------------------- suggestion cache

@@ -70,7 +70,7 @@ def error_spans(text: str, language: str) -> list[tuple[int, int]]:
     return sorted({(to_char[s], to_char[e]) for s, e in byte_spans})
 
 
-def _window(prefix: str, suffix: str) -> tuple[str, str]:
+def top_level_window(prefix: str, suffix: str) -> tuple[str, str]:
     """The end of prefix and the start of suffix that hold the top-level statements
     around the gap (a cheap text scan; at most WINDOW_LINES lines on each side)."""
     if len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
@@ -238,7 +238,7 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     top-level statements around the gap are parsed, the same window for both texts so
     the comparison stays fair.
     """
-    before, after = _window(prefix, suffix)
+    before, after = top_level_window(prefix, suffix)
     old_text, new_text = before + after, before + completion + after
     old, new = parse(old_text, language), parse(new_text, language)
     new_errors, old_count = _error_starts(new), len(_error_starts(old))
@@ -262,7 +262,7 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
     prefix + completion + suffix (parsed in the same window ``adds_syntax_errors`` uses),
     widened by ``widen`` characters each side so that a MISSING node (empty) covers the
     characters around the place where the parser wanted a token."""
-    before, after = _window(prefix, suffix)
+    before, after = top_level_window(prefix, suffix)
     start, end = len(before), len(before) + len(completion)
     spans = []
     for s, e in error_spans(before + completion + after, language):

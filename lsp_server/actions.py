@@ -99,6 +99,9 @@ async def _rewrite_edit(ls: InfillServer, uri: str, rng: types.Range) -> types.W
         raise JsonRpcInvalidParams(str(exc)) from exc
     options = ls.options.infill
     result = await _strict(ls, lambda cancelled: rewrite(text, start, end, language, options, cancelled=cancelled))
+    if result.refused:       # nothing better than the selection: say so, change nothing
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"infill: {result.refused}"))
+        return types.WorkspaceEdit(changes={})
     review = REWRITE_TITLE if _annotation_support(ls) else None
     return lsp_workspace_edit(uri, version, text, Edit(start, end, result.text), ls.encoding, review=review)
 
@@ -141,6 +144,9 @@ async def fill_gap(ls: InfillServer, *args):
     request = Request(text, offset, language, path=ls.path(uri), root=ls.root(uri))
     result = await _strict(ls, lambda cancelled: suggest(replace(request, cancelled=cancelled), options,
                                                          context=(gathered or (None,))[0]))
+    if not result.shown:
+        raise JsonRpcServerError(f"no suggestion is likely right here (confidence {result.confidence:.2f}, "
+                                 f"minConfidence {options.min_confidence:.2f})", -32001)
     edit = lsp_workspace_edit(uri, version, text, Edit(offset, offset, result.text), ls.encoding)
     return await _apply(ls, edit, "Fill the gap")
 

@@ -53,9 +53,13 @@ async def suggested(ls: InfillServer, key: str | None, uri: str, version: int | 
                                                           context=gathered[0]))
 
 
-def shown(result: Completion) -> list[str]:
-    """The distinct non-blank candidates, best first: what an editor may show."""
-    return [s for s in dict.fromkeys(result.candidates) if s.strip()]
+def shown(result: Completion, min_confidence: float) -> list[str]:
+    """What an editor may show, best first: the distinct non-blank candidates that no check
+    rejected and whose confidence reaches ``min_confidence`` (none when the best does not)."""
+    if not result.shown:
+        return []
+    pairs = zip(result.candidates, result.confidences)
+    return list(dict.fromkeys(s for s, c in pairs if s.strip() and c > 0 and c >= min_confidence))
 
 
 async def inline_completion(ls: InfillServer, params: types.InlineCompletionParams):
@@ -73,7 +77,7 @@ async def inline_completion(ls: InfillServer, params: types.InlineCompletionPara
         result = await suggested(ls, uri, uri, version, filled, cursor, language, automatic=not invoked)
         if result is None:
             return None
-        suggestions = shown(result)
+        suggestions = shown(result, ls.options.infill.min_confidence)
         ls.cache.remember(uri, filled, cursor, suggestions)
     suggestions = suggestions if invoked else suggestions[:1]
     return lsp_inline_items(text, start, [selected + s for s in suggestions], ls.encoding, end)
@@ -94,6 +98,6 @@ async def completion(ls: InfillServer, params: types.CompletionParams):
     result = await suggested(ls, uri + "#completion", uri, version, text, offset, language)
     if result is None:
         return None
-    suggestions = shown(result)
+    suggestions = shown(result, ls.options.infill.min_confidence)
     ls.cache.remember(uri, text, offset, suggestions)
-    return lsp_completion_list(text, offset, suggestions[0] if suggestions else result.text, ls.encoding)
+    return lsp_completion_list(text, offset, suggestions[0], ls.encoding) if suggestions else None

@@ -83,8 +83,11 @@ def test_rewrite_ranks_and_reports(tiny_model_dir):
     text = "def add(a, b):\n    return a + b\n"
     start = text.index("a + b")
     out = rewrite(text, start, start + 5, "python", opts)
-    assert out.text == out.candidates[0] and len(out.candidates) == 3
     assert out.forward_passes >= 1
+    if out.refused:     # the random model rarely beats the selection: then it stays, with the reason
+        assert out.text == "a + b" and out.candidates == [] and out.refused.startswith("no better rewrite")
+    else:
+        assert out.text == out.candidates[0] and 1 <= len(out.candidates) <= 3
 
 
 def test_rewrite_bad_input(tiny_model_dir):

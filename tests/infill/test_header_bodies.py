@@ -85,7 +85,7 @@ def test_a_header_that_cannot_get_a_body_is_broken_and_resampled():
     tree-sitter lets through), so the repair and then a fresh batch are tried."""
     backend = InTurn("    for x in xs:\n", "    t = sum(xs)\n")
     backend.fix = "    for x in xs:\n"                                     # the repair changes nothing
-    options = InfillOptions(max_lines=1, repair=1, resample=4)
+    options = InfillOptions(candidates=1, max_lines=1, repair=1, resample=4)
     result = complete(BODY_GAP, AT_RETURN, "python", options, backend=backend)
     assert result.text == "    t = sum(xs)\n" and result.syntax_valid
     assert [r.candidates for r in backend.requests] == [1, 1, 4]
@@ -106,6 +106,6 @@ def test_a_header_that_gets_its_body_next_is_not_resampled():
     """With header bodies to come, ``for x in xs:`` alone is not broken: no repair, no
     fresh batch, only the body's request."""
     backend = InTurn("    for x in xs:\n", "        t += x\n")
-    result = complete(BODY_GAP, AT_RETURN, "python", InfillOptions(max_lines=0), backend=backend)
+    result = complete(BODY_GAP, AT_RETURN, "python", InfillOptions(candidates=1, max_lines=0), backend=backend)
     assert result.text == "    for x in xs:\n        t += x\n" and result.syntax_valid
     assert [r.candidates for r in backend.requests] == [1, 1] and backend.requests[1].init_text is None

@@ -83,7 +83,7 @@ class Resampling(Scripted):
 
 def test_a_still_broken_candidate_is_replaced_by_the_best_valid_fresh_one():
     backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("w + h", -2.0), ("w * h", -0.5), ("", 0.0)])
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=4, seed=3), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=4, seed=3), backend=backend)
     assert result.text == "w * h" and result.syntax_valid
     fresh = backend.requests[2]
     assert fresh.candidates == 4 and fresh.init_text is None and fresh.seed == 4
@@ -95,13 +95,13 @@ def test_a_still_broken_candidate_is_replaced_by_the_best_valid_fresh_one():
 
 def test_resampling_keeps_the_repaired_candidate_when_nothing_fresh_is_valid():
     backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("  ", 0.0)])
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=2), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=2), backend=backend)
     assert result.text == "w * ((h" and not result.syntax_valid and len(backend.requests) == 3
     off = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(resample=0), backend=off).text == "w * ((h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=0), backend=off).text == "w * ((h"
     assert len(off.requests) == 2
     budget = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])        # a pass budget: latency first
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(steps=4), backend=budget).text == "w * ((h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, steps=4), backend=budget).text == "w * ((h"
     assert len(budget.requests) == 2
 
 

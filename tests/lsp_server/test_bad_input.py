@@ -98,7 +98,8 @@ async def test_invalid_settings_are_reported_once_and_defaults_used(client: Lang
     before = len(client.messages)
     for _ in range(2):
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"infill": {
-            "model": str(tiny_model_dir), "canvas": 8, "maxBlocks": 1, "candidates": "three", "bogus": 1}}))
+            "model": str(tiny_model_dir), "canvas": 8, "maxBlocks": 1, "candidates": "three", "bogus": 1,
+            "checks": False, "minConfidence": 0}}))   # the random model is never sure
     await asyncio.sleep(0.3)
     new = client.messages[before:]
     assert len(new) == 1 and "candidates" in new[0].message and "bogus" in new[0].message

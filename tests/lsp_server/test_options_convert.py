@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
+from infill.config import InfillOptions
 from infill.errors import PositionError, UnknownLanguageError
 from lsp_server.convert import (
     lsp_completion_list,
@@ -34,7 +35,7 @@ def test_camel_case_settings_map_onto_the_dataclasses():
 
 def test_invalid_settings_are_reported_and_fall_back():
     opts, problems = options_from_dict({"candidates": "3", "maxBlocks": True, "nope": 1, "maxDocumentBytes": 0})
-    assert opts.infill.candidates == 1 and opts.infill.max_blocks == 4
+    assert opts.infill.candidates == InfillOptions.candidates and opts.infill.max_blocks == 4
     assert opts.max_document_bytes == ServerOptions.max_document_bytes
     assert len(problems) == 4 and any("'nope'" in p for p in problems)
     opts, problems = options_from_dict({"renoise": 2, "candidates": 2})

@@ -33,7 +33,7 @@ async def same_client(lsp_client: LanguageClient, tiny_model_dir):
 
 def cli_answer(path, tiny_model_dir, capsys) -> dict:
     flags = ["--model", str(tiny_model_dir), "--canvas", "8", "--max-blocks", "1", "--candidates", "3",
-             "--threads", "1", "--verify-types", "--type-check-timeout-s", "60"]
+             "--threads", "1", "--no-checks", "--min-confidence", "0", "--verify-types", "--type-check-timeout-s", "60"]
     assert main(["complete", f"{path}:{LINE + 1}:{COL + 1}", "--json", *flags]) == 0
     return json.loads(capsys.readouterr().out)
 

@@ -145,3 +145,23 @@ async def test_cancel_request_is_honoured(client: LanguageClient, tiny_model_dir
     # the worker is free again quickly: a normal request answers
     result = await asyncio.wait_for(client.text_document_inline_completion_async(inline_params(uri, 1, 11)), 10)
     assert result is not None
+
+
+async def test_nothing_is_shown_below_min_confidence_or_when_the_checks_reject(client: LanguageClient,
+                                                                               tiny_model_dir):
+    uri = "file:///unsure.py"
+    open_doc(client, uri, CODE)
+    col = CODE.split("\n")[1].index("a)")
+    completion = types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri),
+                                        position=types.Position(line=1, character=col))
+    for settings in ({"minConfidence": 1.0}, {"checks": True, "minConfidence": 1.0}):
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"infill": {**fast_options(tiny_model_dir), **settings}}))
+        assert await client.text_document_inline_completion_async(inline_params(uri, 1, col)) is None
+        assert await client.text_document_completion_async(completion) is None
+        with pytest.raises(Exception, match="no suggestion is likely right"):
+            await client.workspace_execute_command_async(types.ExecuteCommandParams(
+                command="infill.fillGap", arguments=[uri, {"line": 1, "character": col}]))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": fast_options(tiny_model_dir)}))
+    assert await client.text_document_inline_completion_async(inline_params(uri, 1, col)) is not None

@@ -52,7 +52,8 @@ const progress: string[] = [];
 
 /** What a user would put in settings.json: only the keys they set (plus one client-only key). */
 function userSettings(): Record<string, unknown> {
-  const fast = { canvas: 8, maxBlocks: 1, candidates: 2, threads: 1, "server.maxRestarts": 3 };
+  // checks off: the random tiny model writes what they reject, and this tests the protocol path
+  const fast = { canvas: 8, maxBlocks: 1, candidates: 2, threads: 1, checks: false, minConfidence: 0, "server.maxRestarts": 3 };
   return MODEL ? { ...fast, model: MODEL } : fast;
 }
 

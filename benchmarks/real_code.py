@@ -1,0 +1,416 @@
+"""Real-code benchmark: gaps cut where an editor leaves the cursor, in permissively licensed
+Python the training corpus never saw; precision of what is shown against coverage.
+
+    python benchmarks/real_code.py build        # the tasks (committed): benchmarks/real_code/
+    python benchmarks/real_code.py run          # complete every task, print the table, write JSON
+    python benchmarks/real_code.py calibrate    # fit the confidence on the dev split -> infill/data
+    python benchmarks/real_code.py humaneval    # the same figures for HumanEval single-line (pass)
+    python benchmarks/real_code.py rewrites     # rewrite 50 working function bodies: what comes back
+
+Sources: installed distributions whose licence is MIT, BSD, Apache, PSF or ISC and that are not
+in the embedded model's corpus (``engine/model/corpus_manifest.json``); each file's package,
+version and licence is in ``benchmarks/real_code/manifest.json``. Positions: the rest of a line
+after ``=``, ``return ``, ``(``, ``.`` and ``if ``; a whole line on a blank line inside a
+block (the cursor after its indentation); 2-5 line runs of statements in a function body.
+Files are split into dev (calibration) and test by a hash of their path.
+
+Scores per task: exact match, edit similarity, whether the first name written is the right
+one; for the run: coverage (the share shown) and precision (the share of shown that are
+exact; for HumanEval, that pass), over a sweep of the confidence threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import gzip
+import hashlib
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+TASKS = HERE / "real_code" / "tasks.jsonl"
+FILES = HERE / "real_code" / "files.jsonl.gz"     # the source files the tasks cut, once each
+MANIFEST = HERE / "real_code" / "manifest.json"
+PACKAGES = ("requests", "werkzeug", "flask", "itsdangerous", "urllib3", "jedi", "parso", "pyparsing",
+            "dateutil", "charset_normalizer", "jsonschema", "referencing", "docker", "trio", "graphql",
+            "joserfc", "pexpect", "prompt_toolkit", "wcwidth", "cloudpickle", "jmespath", "asttokens",
+            "executing", "rsa", "pyasn1", "dotenv", "wrapt", "s3transfer", "boto3", "stack_data")
+KINDS = ("after_eq", "after_return", "after_paren", "after_dot", "after_if", "blank_line", "body")
+THRESHOLDS = [round(0.01 * i, 2) for i in range(13)] + [round(0.05 * i, 2) for i in range(3, 20)]
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the tasks.
+
+def corpus_sources() -> set[str]:
+    data = json.loads((ROOT / "engine" / "model" / "corpus_manifest.json").read_text())
+    return {n.lower().replace("_", "-") for n in data["sources"]}
+
+
+def site_folders() -> list[str]:
+    """This interpreter's path and the base installation's site-packages (outside a venv)."""
+    import sysconfig
+    base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})["purelib"]
+    return [p for p in sys.path if p] + [base, "/usr/lib/python3/dist-packages"]
+
+
+def held_out_distributions() -> list[tuple[str, object]]:
+    """(top-level package, distribution) of each PACKAGES entry installed, permissive, unseen."""
+    import importlib.metadata as md
+
+    from training.corpus import _dist_licence, is_permissive
+
+    seen = corpus_sources()
+    by_top: dict[str, object] = {}
+    for dist in md.distributions(path=site_folders()):
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if not name or name in seen or not is_permissive(_dist_licence(dist)):
+            continue
+        for f in dist.files or []:
+            top = str(f).split("/", 1)[0]
+            if top in PACKAGES and str(f).endswith(".py"):
+                by_top.setdefault(top, dist)
+    return [(top, by_top[top]) for top in PACKAGES if top in by_top]
+
+
+def _segment(line: str, col: int) -> int:
+    """A character column from an ast (UTF-8 byte) column of an ASCII line."""
+    return len(line.encode()[:col].decode("utf-8", "ignore"))
+
+
+def cuts(text: str) -> dict[str, list[dict]]:
+    """Every position of each kind in one file: {kind: [{prefix, suffix, answer}]}."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return {}
+    lines = text.split("\n")
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln) + 1)
+    out: dict[str, list[dict]] = {k: [] for k in KINDS}
+
+    def rest_of_line(kind: str, lineno: int, col: int) -> None:
+        line = lines[lineno - 1]
+        if not line.isascii() or "#" in line[col:]:
+            return
+        answer = line[col:].rstrip()
+        if len(answer) < 2:
+            return
+        at = starts[lineno - 1] + col
+        end = starts[lineno - 1] + len(line)
+        out[kind].append({"cut": [at, end], "answer": answer})
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and node.test.lineno == node.test.end_lineno == node.lineno:
+            line = lines[node.lineno - 1]
+            if line.lstrip().startswith("if ") and line.rstrip().endswith(":"):
+                rest_of_line("after_if", node.lineno, _segment(line, node.test.col_offset))
+            continue
+        if getattr(node, "lineno", None) is None or node.lineno != getattr(node, "end_lineno", None):
+            continue
+        line = lines[node.lineno - 1]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            rest_of_line("after_eq", node.lineno, _segment(line, node.value.col_offset))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            rest_of_line("after_return", node.lineno, _segment(line, node.value.col_offset))
+        elif isinstance(node, ast.Call) and node.args and _segment(line, node.end_col_offset) == len(line.rstrip()):
+            col = _segment(line, node.func.end_col_offset)
+            if line[col:col + 1] == "(":
+                rest_of_line("after_paren", node.lineno, col + 1)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            col = _segment(line, node.value.end_col_offset)
+            if line[col:col + 1] == ".":
+                rest_of_line("after_dot", node.lineno, col + 1)
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        simple = [s for s in fn.body if s.lineno == s.end_lineno and not isinstance(s, ast.Expr)
+                  or isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and s.lineno == s.end_lineno]
+        for s in simple:
+            line = lines[s.lineno - 1]
+            indent = line[:len(line) - len(line.lstrip())]
+            if line.isascii() and "#" not in line and len(line.strip()) > 3:
+                at = starts[s.lineno - 1]
+                out["blank_line"].append({"cut": [at, starts[s.lineno]], "before": indent, "after": "\n",
+                                          "answer": line.strip()})
+        body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) \
+            and isinstance(fn.body[0].value, ast.Constant) and isinstance(fn.body[0].value.value, str) else fn.body
+        for i in range(len(body)):
+            n = 2 + (hash((fn.lineno, i)) % 4)
+            run = body[i:i + n]
+            if len(run) == n and all(s.lineno == s.end_lineno for s in run) \
+                    and run[-1].lineno - run[0].lineno == n - 1:
+                seg = lines[run[0].lineno - 1:run[-1].lineno]
+                if all(ln.isascii() and "#" not in ln for ln in seg):
+                    a, b = starts[run[0].lineno - 1], starts[run[-1].lineno]
+                    out["body"].append({"cut": [a, b], "answer": "\n".join(seg) + "\n"})
+    return out
+
+
+def split_of(key: str) -> str:
+    return "dev" if int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 10 < 4 else "test"
+
+
+def build(per_file: int, files_per_package: int, seed: int) -> None:
+    rng = random.Random(seed)
+    tasks, manifest = [], {"seed": seed, "kinds": list(KINDS), "packages": {}}
+    sources: list[dict] = []
+    for top, dist in held_out_distributions():
+        files = sorted(str(f) for f in dist.files or [] if str(f).startswith(top + "/") and str(f).endswith(".py")
+                       and "/tests/" not in str(f) and "/test_" not in str(f) and "vendor" not in str(f))
+        rng.shuffle(files)
+        used = []
+        for rel in files:
+            if len(used) >= files_per_package:
+                break
+            path = Path(dist.locate_file(rel))
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not 40 <= text.count("\n") <= 3000:
+                continue
+            by_kind = cuts(text)
+            picked = []
+            for kind in KINDS:
+                if by_kind.get(kind):
+                    picked.append((kind, rng.choice(by_kind[kind])))
+            rng.shuffle(picked)
+            if not picked:
+                continue
+            used.append(rel)
+            sources.append({"path": rel, "package": dist.metadata["Name"], "text": text})
+            for kind, cut in picked[:per_file]:
+                tasks.append({"task_id": f"{rel}:{kind}", "kind": kind, "package": dist.metadata["Name"],
+                              "path": rel, "split": split_of(rel), **cut})
+        from training.corpus import _dist_licence
+        manifest["packages"][dist.metadata["Name"]] = {"version": dist.version, "licence": _dist_licence(dist),
+                                                       "files": used}
+    manifest["tasks"] = len(tasks)
+    manifest["by_kind"] = {k: sum(t["kind"] == k for t in tasks) for k in KINDS}
+    manifest["by_split"] = {s: sum(t["split"] == s for t in tasks) for s in ("dev", "test")}
+    TASKS.parent.mkdir(parents=True, exist_ok=True)
+    TASKS.write_text("".join(json.dumps(t) + "\n" for t in tasks))
+    with gzip.GzipFile(FILES, "wb", compresslevel=9, mtime=0) as f:    # mtime 0: the same bytes each build
+        f.write("".join(json.dumps(src) + "\n" for src in sources).encode("utf-8"))
+    MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"{len(tasks)} tasks from {len(manifest['packages'])} packages: {manifest['by_kind']}, {manifest['by_split']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring.
+
+def normal(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n")).strip()
+
+
+def first_name(text: str) -> str | None:
+    m = _NAME.search(text)
+    return m.group(0) if m else None
+
+
+def score_task(task: dict, completion: str) -> dict:
+    got, want = normal(completion), normal(task["answer"])
+    return {"exact": got == want, "similarity": round(difflib.SequenceMatcher(None, got, want).ratio(), 4),
+            "first_name": first_name(got) == first_name(want) and first_name(want) is not None}
+
+
+def curve(rows: list[dict], right: str) -> list[dict]:
+    """Coverage and precision of what is shown at each confidence threshold."""
+    out = []
+    for t in THRESHOLDS:
+        shown = [r for r in rows if r["passed_checks"] and r["confidence"] >= t and r["completion"].strip()]
+        out.append({"threshold": t, "coverage": round(len(shown) / max(1, len(rows)), 4),
+                    "precision": round(sum(r[right] for r in shown) / max(1, len(shown)), 4), "shown": len(shown)})
+    return out
+
+
+def everything(rows: list[dict], right: str) -> float:
+    """Precision when every non-empty suggestion is shown."""
+    shown = [r for r in rows if r["completion"].strip()]
+    return round(sum(r[right] for r in shown) / max(1, len(shown)), 4)
+
+
+def complete_row(prefix: str, suffix: str, opts) -> dict:
+    from infill.checks import passed, run_checks
+    from infill.confidence import features
+    from infill.suggest import Request, suggest
+
+    res = suggest(Request(prefix + suffix, len(prefix), "python"), opts)
+    checks = run_checks(prefix, res.text, suffix, "python")
+    rows_k = max(1, sum(res.votes) if res.votes else 1)
+    agreement = (res.votes[0] / rows_k) if res.votes else 1.0
+    score = res.scores[0] if res.scores else -10.0
+    return {"completion": res.text, "confidence": res.confidence, "shown": res.shown,
+            "passed_checks": passed(checks), "rejected_by": [c.name for c in checks if c.verdict == "reject"],
+            "features": features(score, agreement, res.tokens, res.text, checks,
+                                 whole_line=not prefix[prefix.rfind("\n") + 1:].strip()),
+            "latency_ms": round(res.latency_ms, 1), "syntax_valid": res.syntax_valid}
+
+
+def print_curve(title: str, rows: list[dict], right: str) -> dict:
+    base = everything(rows, right)
+    c = curve(rows, right)
+    print(f"{title}: {len(rows)} tasks; everything shown: precision {base:.3f}, "
+          f"coverage {sum(bool(r['completion'].strip()) for r in rows) / max(1, len(rows)):.3f}")
+    print(f"{'threshold':>9} {'coverage':>9} {'precision':>9} {'x all':>6} {'shown':>6}")
+    for p in c:
+        print(f"{p['threshold']:>9.2f} {p['coverage']:>9.3f} {p['precision']:>9.3f} "
+              f"{p['precision'] / base if base else 0:>6.2f} {p['shown']:>6}")
+    return {"precision_all": base, "curve": c}
+
+
+def load(split: str | None = None) -> list[dict]:
+    """The tasks of a split, each with its ``prefix`` and ``suffix`` cut from its file."""
+    with gzip.open(FILES, "rt", encoding="utf-8") as f:
+        texts = {src["path"]: src["text"] for src in map(json.loads, f)}
+    tasks = [json.loads(line) for line in TASKS.read_text().splitlines() if line.strip()]
+    out = []
+    for t in tasks:
+        if split in (None, "all") or t["split"] == split:
+            text, (a, b) = texts[t["path"]], t["cut"]
+            out.append({**t, "prefix": text[:a] + t.get("before", ""), "suffix": t.get("after", "") + text[b:]})
+    return out
+
+
+def run(args) -> None:
+    from infill.backends import get_backend
+    from infill.config import InfillOptions
+
+    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0)
+    get_backend(opts)
+    tasks = load(args.split)[: args.limit or None]
+    rows = []
+    t0 = time.time()
+    for task in tasks:
+        row = {"task_id": task["task_id"], "kind": task["kind"], "split": task["split"],
+               **complete_row(task["prefix"], task["suffix"], opts)}
+        row.update(score_task(task, row["completion"]))
+        rows.append(row)
+    lat = sorted(r["latency_ms"] for r in rows)
+    print(f"real code, split {args.split}, candidates {args.candidates}, model {args.model or 'embedded'}, "
+          f"{time.time() - t0:.0f} s; latency p50 {lat[len(lat) // 2]:.0f} ms")
+    n = max(1, len(rows))
+    print(f"exact {sum(r['exact'] for r in rows) / n:.3f}, edit similarity "
+          f"{sum(r['similarity'] for r in rows) / n:.3f}, first name {sum(r['first_name'] for r in rows) / n:.3f}, "
+          f"rejected by checks {sum(not r['passed_checks'] for r in rows) / n:.3f}")
+    for kind in KINDS:
+        kr = [r for r in rows if r["kind"] == kind]
+        if kr:
+            print(f"  {kind:<13} {len(kr):>4} tasks  exact {sum(r['exact'] for r in kr) / len(kr):.3f}  "
+                  f"first name {sum(r['first_name'] for r in kr) / len(kr):.3f}")
+    summary = print_curve("precision/coverage", rows, "exact")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"split": args.split, "candidates": args.candidates, **summary, "rows": rows}, indent=1))
+    print(f"wrote {out}")
+
+
+def calibrate(args) -> None:
+    from infill.confidence import CALIBRATION, FEATURES, fit
+
+    rows = json.loads(Path(args.input).read_text())["rows"]
+    dev = [r for r in rows if r["split"] == "dev" and r["passed_checks"] and r["completion"].strip()]
+    weights = fit([(r["features"], r["exact"]) for r in dev])
+    CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
+    CALIBRATION.write_text(json.dumps({"features": list(FEATURES), "weights": weights,
+                                       "fitted_on": f"benchmarks/real_code.py dev split, {len(dev)} tasks shown",
+                                       "label": "exact match", "candidates": json.loads(Path(args.input)
+                                                                                       .read_text())["candidates"]},
+                                      indent=1) + "\n")
+    print(f"fitted on {len(dev)} dev rows: {dict(zip(FEATURES, weights))}; wrote {CALIBRATION}")
+
+
+def humaneval(args) -> None:
+    from infill.backends import get_backend
+    from infill.config import InfillOptions
+    from infill.eval.humaneval import find_data_dir, load_tasks, run_check
+
+    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0)
+    get_backend(opts)
+    tasks = load_tasks("single-line", find_data_dir(None), limit=args.limit or None, seed=0)
+    rows = []
+    for task in tasks:
+        row = {"task_id": task.task_id, **complete_row(task.prompt, task.suffix, opts)}
+        row["pass"] = bool(run_check(task, row["completion"]).passed)
+        rows.append(row)
+    n = max(1, len(rows))
+    print(f"HumanEval single-line, {len(rows)} tasks, candidates {args.candidates}: pass@1 of the best "
+          f"{sum(r['pass'] for r in rows) / n:.3f}")
+    summary = print_curve("precision/coverage", rows, "pass")
+    Path(args.out).write_text(json.dumps({"candidates": args.candidates, "pass@1": sum(r["pass"] for r in rows) / n,
+                                          **summary, "rows": rows}, indent=1))
+    print(f"wrote {args.out}")
+
+
+def rewrites(args) -> None:
+    """Rewrite 50 runs of working function-body lines of the benchmark's files: how many come
+    back as edits, and whether any returned edit breaks compilation or leaves a name unbound."""
+    from infill.backends import get_backend
+    from infill.checks import run_checks
+    from infill.config import InfillOptions
+    from infill.editing import rewrite
+
+    opts = InfillOptions(model=args.model, threads=args.threads)
+    get_backend(opts)
+    tasks = [t for t in load("all") if t["kind"] == "body"][: args.limit or 50]
+    rows = []
+    for t in tasks:
+        text = t["prefix"] + t["answer"] + t["suffix"]
+        start, end = len(t["prefix"]), len(t["prefix"]) + len(t["answer"].rstrip("\n"))
+        res = rewrite(text, start, end, "python", opts)
+        bad = [] if res.refused else [c.name for c in run_checks(text[:start], res.text, text[end:], "python")
+                                      if c.verdict == "reject" and c.name in ("compiles", "names")]
+        rows.append({"task_id": t["task_id"], "refused": res.refused, "broken_by": bad,
+                     "changed": not res.refused and res.text != t["answer"].rstrip("\n")})
+    n = len(rows)
+    print(f"rewrites of {n} working function-body runs: {sum(bool(r['refused']) for r in rows)} refused "
+          f"(no better rewrite), {sum(r['changed'] for r in rows)} returned, "
+          f"{sum(bool(r['broken_by']) for r in rows)} of those break compilation or leave a name unbound")
+    Path(args.out).write_text(json.dumps({"rows": rows}, indent=1))
+    print(f"wrote {args.out}")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("what", choices=("build", "run", "calibrate", "humaneval", "rewrites"))
+    p.add_argument("--split", default="test", choices=("dev", "test", "all"))
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--model", default=None)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--candidates", type=int, default=4)
+    p.add_argument("--per-file", type=int, default=7, help="build: tasks per file at most")
+    p.add_argument("--files", type=int, default=12, help="build: files per package at most")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--input", default=str(HERE / "results" / "real_code-all.json"), help="calibrate: a run's JSON")
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    if args.what == "build":
+        build(args.per_file, args.files, args.seed)
+    elif args.what == "run":
+        args.out = args.out or str(HERE / "results" / f"real_code-{args.split}.json")
+        run(args)
+    elif args.what == "calibrate":
+        calibrate(args)
+    elif args.what == "rewrites":
+        args.out = args.out or str(HERE / "results" / "real_code-rewrites.json")
+        rewrites(args)
+    else:
+        args.out = args.out or str(HERE / "results" / "real_code-humaneval.json")
+        humaneval(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,230 @@
+"""Checks beyond syntax, run on every candidate before it is shown: what a reader would reject
+at a glance.
+
+Each check is a small function of (text before the gap, the candidate, text after it) that
+returns a ``Check``: ``ok``, ``reject`` (with the reason) or ``unknown`` (the check cannot
+tell; it never rejects then):
+
+- ``names``: the candidate reads no name that is bound nowhere in its scope (parameters,
+  locals, globals, imports, builtins, comprehension variables). Scope analysis is pyflakes'
+  (MIT), run on the completed file; only the names the candidate itself wrote count. A star
+  import, ``exec``, ``globals()`` or a file that does not parse make it ``unknown``.
+- ``cut_off``: the candidate does not end inside a name (a name the next character of the
+  suffix continues), nor in a name that is only the start of one bound in the file
+  (``start_`` where ``start_idx`` is bound).
+- ``echo``: no ``x = x``, no line that copies the line just above or below it, no empty text.
+- ``compiles``: the completed file compiles; an error of the file's own away from the
+  candidate makes it ``unknown`` (Python only). ``syntax_valid`` reads it.
+
+In a large file the checks read the top-level statements around the gap (the window the
+syntax check uses), with every name the rest of the file may bind taken as bound: they stay
+within the latency budget, and a name bound far away is never rejected.
+
+``run_checks`` runs them all (Python; other languages get ``unknown``) and ``passed`` says
+whether a candidate may be shown.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .syntax import WINDOW_THRESHOLD, top_level_window
+
+OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
+_SELF_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\1\s*(?:#.*)?$")
+_DYNAMIC = re.compile(r"\bexec\s*\(|\bglobals\s*\(\s*\)|\blocals\s*\(\s*\)\s*\[|__builtins__")
+# Lines that may stand twice in a row in real code: punctuation, bare keywords.
+_REPEATABLE = re.compile(r"^[\s)\]}(\[{,:;]*$|^(?:pass|break|continue|return|else:|try:|finally:|"
+                         r"yield|raise|\.\.\.)\s*$")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str             # ok | reject | unknown
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"check": self.name, "verdict": self.verdict, **({"reason": self.reason} if self.reason else {})}
+
+
+def _span(before: str, text: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(line, column) of the candidate's first and one-past-last character, 1-based lines."""
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1)
+    end_line = line + text.count("\n")
+    end_col = (col + len(text)) if "\n" not in text else len(text) - (text.rfind("\n") + 1)
+    return (line, col), (end_line, end_col)
+
+
+def _parse(doc: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(doc)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+_BINDS = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)|\bglobal\s+([\w, ]+)"
+                    r"|^\s*(?:from\s+\S+\s+)?import\s+\(?([\w, .]+)|^\s*([\w, ()\[\]*.]+?)\s*(?::[^=\n]+)?=(?!=)"
+                    r"|\bfor\s+([\w, ()]+?)\s+in\b|^\s+([A-Za-z_]\w*),?\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=16)
+def bound_anywhere(text: str) -> frozenset[str]:
+    """Every name ``text`` may bind, at any depth (def, class, import, assignment, for, as,
+    global): a generous stand-in for the module scope of the code outside a window."""
+    out: set[str] = set()
+    for m in _BINDS.finditer(text):
+        for group in m.groups():
+            if group:
+                out.update(n for n in _NAME.findall(group) if n not in ("import", "as"))
+    return frozenset(out)
+
+
+def scope(before: str, text: str, after: str) -> tuple[str, str, frozenset[str]]:
+    """What the checks read: all of a small file; in a large one the top-level statements
+    around the gap (``syntax.top_level_window``), with the names the rest may bind."""
+    if len(before) + len(after) <= WINDOW_THRESHOLD:
+        return before, after, frozenset()
+    wb, wa = top_level_window(before, after)
+    outside = bound_anywhere(before[:len(before) - len(wb)]) | bound_anywhere(after[len(wa):])
+    return wb, wa, outside
+
+
+def names(before: str, text: str, after: str, tree: ast.Module | None = None,
+          outside: frozenset[str] = frozenset()) -> Check:
+    """No name the candidate reads is unbound in its scope (pyflakes on the completed code;
+    ``outside``: names bound beyond it, as builtins)."""
+    if not _NAME.search(text):
+        return Check("names", OK)
+    doc = before + text + after
+    tree = tree if tree is not None else _parse(doc)
+    if tree is None:
+        return Check("names", UNKNOWN, "the completed file does not parse")
+    if _DYNAMIC.search(doc):
+        return Check("names", UNKNOWN, "the file binds names dynamically (exec, globals())")
+    try:
+        from pyflakes import checker, messages
+    except ImportError:         # pragma: no cover - a dependency; checked by the architecture of the install
+        return Check("names", UNKNOWN, "pyflakes is not installed")
+    try:
+        found = checker.Checker(tree, filename="<completion>", builtins=set(outside) or None).messages
+    except (RecursionError, MemoryError, Exception):   # pyflakes on odd trees: never a traceback
+        return Check("names", UNKNOWN, "the scope analysis failed")
+    (line, col), (end_line, end_col) = _span(before, text)
+
+    def inside(m) -> bool:
+        at = (m.lineno, getattr(m, "col", 0))
+        return (line, col) <= at < (end_line, end_col)
+
+    if any(isinstance(m, (messages.ImportStarUsage, messages.ImportStarUsed)) for m in found):
+        if any(isinstance(m, messages.ImportStarUsage) and inside(m) for m in found):
+            return Check("names", UNKNOWN, "a star import may bind it")
+    unbound = [m.message_args[0] for m in found if isinstance(m, messages.UndefinedName) and inside(m)]
+    if unbound:
+        return Check("names", REJECT, f"`{unbound[0]}` is bound nowhere in its scope")
+    return Check("names", OK)
+
+
+def cut_off(before: str, text: str, after: str) -> Check:
+    """The candidate does not stop inside a name, nor at the start of a longer bound name."""
+    stripped = text.rstrip()
+    if not stripped or not _IDENT_CHAR.match(stripped[-1]):
+        return Check("cut_off", OK)
+    if stripped == text and after[:1] and _IDENT_CHAR.match(after[0]):
+        tail = _NAME.findall(text)[-1] if _NAME.findall(text) else text
+        head = re.match(r"[A-Za-z_0-9]*", after).group(0)
+        return Check("cut_off", REJECT, f"`{tail}` runs on into `{head}`: a name cut in two")
+    last = re.search(r"[A-Za-z_][A-Za-z_0-9]*$", stripped)
+    if last is None or last.start() > 0 and stripped[last.start() - 1] == ".":
+        return Check("cut_off", OK)          # an attribute: pyflakes does not know them either
+    word = last.group(0)
+    doc_names = set(_NAME.findall(before)) | set(_NAME.findall(after))
+    if word not in doc_names and word not in dir(__builtins__) \
+            and any(n.startswith(word) and n != word for n in doc_names):
+        longer = sorted(n for n in doc_names if n.startswith(word) and n != word)[0]
+        return Check("cut_off", REJECT, f"`{word}` is only the start of `{longer}`")
+    return Check("cut_off", OK)
+
+
+def _line_at(text: str, at: int) -> tuple[int, int]:
+    """(start, end) of the line holding offset ``at``."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, (len(text) if end < 0 else end)
+
+
+def echo(before: str, text: str, after: str) -> Check:
+    """Not empty, no ``x = x``, no line that copies its neighbour above or below."""
+    if not text.strip():
+        return Check("echo", REJECT, "empty")
+    doc = before + text + after
+    first, _ = _line_at(doc, len(before))
+    _, last = _line_at(doc, len(before) + len(text.rstrip("\n")))
+    lines = doc[first:last].split("\n")
+    for line in lines:
+        if _SELF_ASSIGN.match(line):
+            return Check("echo", REJECT, f"`{line.strip()}` assigns a name to itself")
+    above = [ln for ln in doc[:first].split("\n")[-3:] if ln.strip()]
+    below = [ln for ln in doc[last:].split("\n")[:3] if ln.strip()]
+    neighbours = {above[-1].strip() if above else None, below[0].strip() if below else None}
+    for line in lines:
+        if line.strip() and line.strip() in neighbours and not _REPEATABLE.match(line.strip()):
+            return Check("echo", REJECT, f"`{line.strip()}` copies the line beside it")
+    return Check("echo", OK)
+
+
+def compiles(before: str, text: str, after: str, tree: ast.Module | None = None) -> Check:
+    """The completed file compiles. An error away from the candidate's lines that the file had
+    without it too makes this ``unknown`` (the user is editing elsewhere)."""
+    error = _compile_error(tree if tree is not None else before + text + after)
+    if error is None:
+        return Check("compiles", OK)
+    (line, _), (end_line, _) = _span(before, text)
+    if line <= error <= end_line + 1:
+        return Check("compiles", REJECT, "the completed code does not compile")
+    shift = text.count("\n")
+    before_error = _compile_error(before + after)
+    if before_error is not None and before_error + (shift if before_error > line else 0) == error:
+        return Check("compiles", UNKNOWN, f"the file has an error of its own at line {before_error}")
+    return Check("compiles", REJECT, f"the completed code does not compile (line {error})")
+
+
+def _compile_error(source: str | ast.Module) -> int | None:
+    """The line of the first compile error, None when it compiles."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<completion>", "exec", dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        return exc.lineno or 1
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return 1
+
+
+def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
+    """Every check on one candidate (Python; other languages: the language-free ones)."""
+    if language != "python":
+        return [echo(before, text, after)]
+    wb, wa, outside = scope(before, text, after)
+    tree = _parse(wb + text + wa)
+    return [compiles(wb, text, wa, tree), names(wb, text, wa, tree, outside),
+            cut_off(wb, text, wa), echo(wb, text, wa)]
+
+
+def passed(checks: list[Check]) -> bool:
+    """A candidate may be shown: no check rejects it."""
+    return not any(c.verdict == REJECT for c in checks)
+
+
+def reasons(checks: list[Check]) -> list[str]:
+    return [f"{c.name}: {c.reason}" for c in checks if c.verdict == REJECT]

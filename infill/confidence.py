@@ -1,0 +1,85 @@
+"""How sure a suggestion is: one number in [0, 1] from signals the path already has.
+
+Signals of a candidate (``features``): the model's mean log-probability per token, the share
+of the K rows of its batch that wrote the same text (rows share the context cache, so the
+agreement costs little), its length, whether it spans lines, and the checks (``checks``:
+a rejected candidate gets 0; ``unknown`` verdicts count as a feature of their own).
+
+A logistic model maps them to a probability that the suggestion is right. Its weights are
+fitted on the dev split of the real-code benchmark (``benchmarks/real_code.py calibrate``)
+and shipped as data (``infill/data/confidence.json``); a missing or corrupt file falls back to
+an uncalibrated score (the geometric-mean token probability times the agreement) with one
+warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from .checks import REJECT, UNKNOWN, Check
+
+CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
+FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "bias")
+log = logging.getLogger(__name__)
+
+
+def features(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
+             whole_line: bool = False) -> list[float]:
+    """The signals of one candidate; ``whole_line``: the gap starts at a line's start or in its
+    indentation (a line to write, not the rest of one)."""
+    return [max(-10.0, score), agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
+            float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)), 1.0]
+
+
+@lru_cache(maxsize=4)
+def load_calibration(path: str = str(CALIBRATION)) -> dict | None:
+    """The shipped weights, or None (with one warning) when the file is missing or corrupt."""
+    try:
+        data = json.loads(Path(path).read_text())
+        weights = [float(w) for w in data["weights"]]
+        if data["features"] != list(FEATURES) or len(weights) != len(FEATURES):
+            raise ValueError("its features are not this version's")
+        return {**data, "weights": weights}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("confidence calibration %s unusable (%s); using the uncalibrated score", path, exc)
+        return None
+
+
+def uncalibrated(x: list[float]) -> float:
+    return math.exp(x[0]) * x[1]
+
+
+def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
+               calibration: dict | None = None, whole_line: bool = False) -> float:
+    """The probability that the candidate is right (0 when a check rejects it)."""
+    if any(c.verdict == REJECT for c in checks) or not text.strip():
+        return 0.0
+    x = features(score, agreement, tokens, text, checks, whole_line)
+    cal = calibration if calibration is not None else load_calibration()
+    if cal is None:
+        return round(min(1.0, max(0.0, uncalibrated(x))), 4)
+    z = sum(w * v for w, v in zip(cal["weights"], x))
+    return round(1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z)))), 4)
+
+
+def fit(rows: list[tuple[list[float], bool]], l2: float = 1.0, steps: int = 200) -> list[float]:
+    """Logistic-regression weights for (features, right) rows, by Newton's method (torch)."""
+    import torch
+
+    X = torch.tensor([r[0] for r in rows], dtype=torch.float64)
+    y = torch.tensor([float(r[1]) for r in rows], dtype=torch.float64)
+    w = torch.zeros(X.shape[1], dtype=torch.float64)
+    eye = torch.eye(X.shape[1], dtype=torch.float64) * l2
+    for _ in range(steps):
+        p = torch.sigmoid(X @ w)
+        grad = X.T @ (p - y) + l2 * w
+        hess = (X * (p * (1 - p)).unsqueeze(1)).T @ X + eye
+        step = torch.linalg.solve(hess, grad)
+        w = w - step
+        if float(step.abs().max()) < 1e-8:
+            break
+    return [round(float(v), 6) for v in w]

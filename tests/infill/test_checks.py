@@ -1,0 +1,113 @@
+"""infill.checks: golden cases for each check beyond syntax, and what they do to a completion."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import Scripted
+from infill.checks import REJECT, UNKNOWN, compiles, cut_off, echo, names, passed, run_checks
+from infill.complete import complete
+from infill.config import InfillOptions
+
+FN = "def f(start_idx, end):\n    total = 0\n    x = "
+AFTER = "\n    return x\n"
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("start_idx + 1", "ok"),
+    ("m", REJECT),                                   # bound nowhere (the issue's `m = m`)
+    ("total + end", "ok"),
+    ("len(range(end))", "ok"),                       # builtins
+    ("[y for y in range(end) if y]", "ok"),          # comprehension variables
+    ("[y for y in range(end)] + [y]", REJECT),       # ... only inside the comprehension
+    ("self.items", REJECT),
+    ("end.real", "ok"),                              # attributes are not judged
+])
+def test_names(text, verdict):
+    assert names(FN, text, AFTER).verdict == verdict
+
+
+def test_names_knows_imports_globals_and_class_scopes():
+    before = "import os\nLIMIT = 3\n\nclass A:\n    def m(self, q):\n        return "
+    assert names(before, "os.path.join(LIMIT, q, self)", "\n").verdict == "ok"
+    assert names(before, "popleft(q)", "\n").verdict == REJECT
+    assert names("def f():\n    return ", "g()", "\n\ndef g():\n    return 1\n").verdict == "ok"   # defined later
+
+
+@pytest.mark.parametrize("before, text, after, why", [
+    ("from os.path import *\ndef f():\n    return ", "join", "\n", "star import"),
+    ("def f():\n    exec('y = 1')\n    return ", "y", "\n", "dynamically"),
+    ("def f(:\n    return ", "y", "\n", "does not parse"),
+])
+def test_names_says_unknown_where_it_cannot_tell(before, text, after, why):
+    check = names(before, text, after)
+    assert check.verdict == UNKNOWN and why in check.reason
+
+
+@pytest.mark.parametrize("text, after, verdict", [
+    ("start_", "\n", REJECT),                        # only the start of start_idx
+    ("rt", "_idx\n", REJECT),                        # the suffix continues the name
+    ("start_idx", "\n", "ok"),
+    ("end.re", "\n", "ok"),                          # an attribute: unknown to the check, not rejected
+    ("end + 1", "\n", "ok"),
+])
+def test_cut_off(text, after, verdict):
+    assert cut_off(FN, text, after).verdict == verdict
+
+
+@pytest.mark.parametrize("before, text, after, verdict", [
+    ("def f(a):\n    x = ", "x", "\n", REJECT),                         # x = x
+    ("def f(a):\n    self.v = ", "self.v", "\n", REJECT),
+    ("def f(a):\n    y = a\n", "    y = a\n", "    return y\n", REJECT),  # a copy of the line above
+    ("def f(a):\n", "    return a\n", "    return a\n", REJECT),           # ... or below
+    ("def f(a):\n    if a:\n        pass\n", "    pass\n", "", "ok"),          # a bare keyword may repeat
+    ("def f(a):\n    x = ", "", "\n", REJECT),                           # empty
+    ("def f(a):\n    x = ", "a + 1", "\n", "ok"),
+])
+def test_echo(before, text, after, verdict):
+    assert echo(before, text, after).verdict == verdict
+
+
+def test_compiles_is_true_only_when_the_file_compiles():
+    assert compiles("def f(a):\n    for j in a:\n        ", "if j in range", "\n            pass\n").verdict == REJECT
+    assert compiles("def f(a):\n    for j in a:\n        ", "if j in range(3):", "\n            pass\n").verdict == "ok"
+    assert compiles("def f(a):\n    ", "return", " a\n").verdict == "ok"
+    # An error of the file's own, away from the candidate, is not the candidate's.
+    broken_elsewhere = compiles("def f(a):\n    return ", "a", "\n\ndef g(:\n    pass\n")
+    assert broken_elsewhere.verdict == UNKNOWN and "line 4" in broken_elsewhere.reason
+    assert compiles("def f(a):\n    return ", "a +", "\n\ndef g(:\n    pass\n").verdict == REJECT
+
+
+def test_run_checks_and_passed():
+    assert passed(run_checks(FN, "start_idx", AFTER, "python"))
+    assert not passed(run_checks(FN, "m", AFTER, "python"))
+    assert [c.name for c in run_checks(FN, "m", AFTER, "python")] == ["compiles", "names", "cut_off", "echo"]
+
+
+def test_a_rejected_best_candidate_gives_way_and_is_not_shown():
+    result = complete(FN + AFTER, len(FN), "python", InfillOptions(repair=0, resample=0), backend=Scripted("m"))
+    assert result.text == "m" and not result.shown and result.confidence == 0.0
+    assert {c["check"]: c["verdict"] for c in result.checks}["names"] == REJECT
+
+    class Two(Scripted):
+        def infill(self, request):
+            from engine.api import Candidate, InfillResult
+            self.requests.append(request)
+            return InfillResult([Candidate("m", -0.1, 1), Candidate("end", -2.0, 1)], 1, 1.0)
+
+    result = complete(FN + AFTER, len(FN), "python", InfillOptions(candidates=2, repair=0, resample=0,
+                                                                   min_confidence=0.0), backend=Two("m"))
+    assert result.text == "end" and result.shown and result.candidates == ["end", "m"]
+    assert result.confidences[0] > 0 and result.confidences[1] == 0.0
+    high = InfillOptions(candidates=2, repair=0, resample=0, min_confidence=0.999)
+    assert not complete(FN + AFTER, len(FN), "python", high, backend=Two("m")).shown
+
+
+def test_in_a_large_file_names_bound_far_away_count_as_bound():
+    far = "import json\n\n\ndef helper(x):\n    return x\n\n\n" + "".join(
+        f"def filler_{i}(a):\n    return a + {i}\n\n\n" for i in range(400))
+    before = far + "def f(value):\n    return "
+    assert len(before) > 8_000
+    assert names(before, "helper(json.dumps(value))", "\n", None).verdict in ("ok", UNKNOWN)
+    assert passed(run_checks(before, "helper(json.dumps(value))", "\n", "python"))
+    assert not passed(run_checks(before, "helpr(value)", "\n", "python"))      # bound nowhere in the file

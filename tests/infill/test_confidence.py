@@ -1,0 +1,123 @@
+"""infill.confidence: the calibrated score, its fallback, the fit; ``shown`` in the CLI, batch
+and the rewrite refusal."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+
+import pytest
+
+from helpers import Scripted
+from infill import confidence as conf
+from infill.checks import Check
+from infill.cli import main
+from infill.config import InfillOptions
+from infill.editing import rewrite
+
+OK = [Check("names", "ok")]
+
+
+def test_a_rejected_or_empty_candidate_has_no_confidence():
+    assert conf.confidence(-0.1, 1.0, 3, "x + 1", [Check("names", "reject", "`m`")]) == 0.0
+    assert conf.confidence(-0.1, 1.0, 3, "  ", OK) == 0.0
+
+
+def test_calibrated_scores_follow_the_shipped_weights(tmp_path):
+    cal = {"features": list(conf.FEATURES), "weights": [1.0, 2.0, 0.0, 0.0, -1.0, -1.0]}
+    sure = conf.confidence(-0.05, 1.0, 3, "x", OK, calibration=cal)
+    unsure = conf.confidence(-3.0, 0.25, 3, "x", OK, calibration=cal)
+    assert 0.0 < unsure < sure < 1.0
+
+
+@pytest.mark.parametrize("content", [None, "not json", json.dumps({"features": ["old"], "weights": [1]})])
+def test_a_missing_or_corrupt_calibration_falls_back_with_one_warning(tmp_path, caplog, content):
+    path = tmp_path / "confidence.json"
+    if content is not None:
+        path.write_text(content)
+    conf.load_calibration.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="infill.confidence"):
+        assert conf.load_calibration(str(path)) is None
+        assert conf.load_calibration(str(path)) is None
+    assert len([r for r in caplog.records if "uncalibrated" in r.getMessage()]) == 1
+    x = conf.features(-0.5, 0.5, 3, "x", OK)
+    assert conf.uncalibrated(x) == pytest.approx(0.5 * 2.718281828 ** -0.5, rel=1e-6)
+    conf.load_calibration.cache_clear()
+
+
+def test_the_shipped_calibration_loads():
+    conf.load_calibration.cache_clear()
+    cal = conf.load_calibration()
+    assert cal is not None and cal["features"] == list(conf.FEATURES) and "fitted_on" in cal
+
+
+def test_fit_recovers_which_signal_predicts_rightness():
+    rows = [([lp, 1.0, 1.0, 0.0, 0.0, 1.0], lp > -1.0) for lp in [-0.1 * i for i in range(40)]]
+    rows += [([-0.5, 1.0, 1.0, 0.0, 0.0, 1.0], False), ([-1.5, 1.0, 1.0, 0.0, 0.0, 1.0], True)]
+    weights = conf.fit(rows)
+    assert weights[0] > 0          # a higher log-probability: more often right
+
+
+def run_cli(argv, capsys, monkeypatch=None, stdin=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_below_min_confidence_complete_prints_nothing_and_json_says_so(tmp_path, tiny_model_dir, capsys):
+    src = tmp_path / "m.py"
+    src.write_text("def f(a):\n    return \n")
+    flags = ["--model", str(tiny_model_dir), "--canvas", "4", "--max-blocks", "1", "--min-confidence", "1"]
+    code, out, err = run_cli(["complete", f"{src}:2:12", *flags], capsys)
+    assert (code, out) == (0, "")
+    code, out, _ = run_cli(["complete", f"{src}:2:12", "--json", *flags], capsys)
+    row = json.loads(out)
+    assert code == 0 and row["shown"] is False and 0.0 <= row["confidence"] < 1.0 and "text" in row
+    code, _, err = run_cli(["complete", f"{src}:2:12", "--min-confidence", "1.5"], capsys)
+    assert code == 2 and "min-confidence must be in [0, 1]" in err
+
+
+def test_batch_writes_the_best_candidate_its_confidence_and_whether_it_is_shown(tiny_model_dir, capsys,
+                                                                               monkeypatch):
+    tasks = "\n".join(json.dumps({"task_id": i, "prefix": "def f(a):\n    return ", "suffix": "\n"}) for i in range(2))
+    code, out, _ = run_cli(["batch", "--model", str(tiny_model_dir), "--canvas", "4", "--max-blocks", "1",
+                            "--min-confidence", "1"], capsys, monkeypatch, tasks + "\n")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 2
+    for row in rows:
+        assert set(row) >= {"completion", "confidence", "shown"} and row["shown"] is False
+
+
+class Rewriter(Scripted):
+    """Answers a rewrite with ``fix``, and likes ``liked`` best."""
+
+    def __init__(self, fix: str):
+        from engine.api import Capabilities
+        super().__init__("unused", fix)
+        self.capabilities = Capabilities(rewrite=True, token_scoring=True)
+        self.liked = fix
+
+    def likelihood(self, prefix, suffix, texts):
+        return [0.0 if t == self.liked else -5.0 for t in texts]
+
+
+DOC = "def area(w, h):\n    return w * h\n"
+SEL = (DOC.index("w * h"), DOC.index("w * h") + len("w * h"))
+
+
+def test_a_rewrite_that_reads_an_unbound_name_or_scores_worse_is_refused():
+    opts = InfillOptions(repair=0, resample=0)
+    unbound = rewrite(DOC, *SEL, "python", opts, backend=Rewriter("w * hh"))
+    assert unbound.refused.startswith("no better rewrite") and unbound.text == "w * h" and unbound.candidates == []
+    worse = Rewriter("h * w")
+    worse.liked = "w * h"
+    assert "prefers the selection" in rewrite(DOC, *SEL, "python", opts, backend=worse).refused
+    assert "syntax error" in rewrite(DOC, *SEL, "python", opts, backend=Rewriter("w * (h")).refused
+    same = rewrite(DOC, *SEL, "python", opts, backend=Rewriter("w * h"))
+    assert "wrote the selection again" in same.refused
+    better = rewrite(DOC, *SEL, "python", opts, backend=Rewriter("h * w"))
+    assert better.refused == "" and better.text == "h * w"
