@@ -163,6 +163,8 @@ def split_of(key: str) -> str:
 
 
 def build(per_file: int, files_per_package: int, seed: int) -> None:
+    from training.corpus import _dist_licence
+
     rng = random.Random(seed)
     tasks, manifest = [], {"seed": seed, "kinds": list(KINDS), "packages": {}}
     sources: list[dict] = []
@@ -194,7 +196,6 @@ def build(per_file: int, files_per_package: int, seed: int) -> None:
             for kind, cut in picked[:per_file]:
                 tasks.append({"task_id": f"{rel}:{kind}", "kind": kind, "package": dist.metadata["Name"],
                               "path": rel, "split": split_of(rel), **cut})
-        from training.corpus import _dist_licence
         manifest["packages"][dist.metadata["Name"]] = {"version": dist.version, "licence": _dist_licence(dist),
                                                        "files": used}
     manifest["tasks"] = len(tasks)
@@ -243,12 +244,12 @@ def everything(rows: list[dict], right: str) -> float:
 
 
 def complete_row(prefix: str, suffix: str, opts) -> dict:
-    from infill.checks import passed, run_checks
+    from infill.checks import Check, passed
     from infill.confidence import features
     from infill.suggest import Request, suggest
 
     res = suggest(Request(prefix + suffix, len(prefix), "python"), opts)
-    checks = run_checks(prefix, res.text, suffix, "python")
+    checks = [Check(c["check"], c["verdict"], c.get("reason", "")) for c in res.checks]   # of res.text
     rows_k = max(1, sum(res.votes) if res.votes else 1)
     agreement = (res.votes[0] / rows_k) if res.votes else 1.0
     score = res.scores[0] if res.scores else -10.0

@@ -117,7 +117,7 @@ def names(before: str, text: str, after: str, tree: ast.Module | None = None,
         return Check("names", UNKNOWN, "pyflakes is not installed")
     try:
         found = checker.Checker(tree, filename="<completion>", builtins=set(outside) or None).messages
-    except (RecursionError, MemoryError, Exception):   # pyflakes on odd trees: never a traceback
+    except Exception:           # pyflakes on odd trees (recursion, memory): never a traceback
         return Check("names", UNKNOWN, "the scope analysis failed")
     (line, col), (end_line, end_col) = _span(before, text)
 
@@ -125,9 +125,8 @@ def names(before: str, text: str, after: str, tree: ast.Module | None = None,
         at = (m.lineno, getattr(m, "col", 0))
         return (line, col) <= at < (end_line, end_col)
 
-    if any(isinstance(m, (messages.ImportStarUsage, messages.ImportStarUsed)) for m in found):
-        if any(isinstance(m, messages.ImportStarUsage) and inside(m) for m in found):
-            return Check("names", UNKNOWN, "a star import may bind it")
+    if any(isinstance(m, messages.ImportStarUsage) and inside(m) for m in found):
+        return Check("names", UNKNOWN, "a star import may bind it")
     unbound = [m.message_args[0] for m in found if isinstance(m, messages.UndefinedName) and inside(m)]
     if unbound:
         return Check("names", REJECT, f"`{unbound[0]}` is bound nowhere in its scope")
@@ -140,7 +139,7 @@ def cut_off(before: str, text: str, after: str) -> Check:
     if not stripped or not _IDENT_CHAR.match(stripped[-1]):
         return Check("cut_off", OK)
     if stripped == text and after[:1] and _IDENT_CHAR.match(after[0]):
-        tail = _NAME.findall(text)[-1] if _NAME.findall(text) else text
+        tail = (_NAME.findall(text) or [text])[-1]
         head = re.match(r"[A-Za-z_0-9]*", after).group(0)
         return Check("cut_off", REJECT, f"`{tail}` runs on into `{head}`: a name cut in two")
     last = re.search(r"[A-Za-z_][A-Za-z_0-9]*$", stripped)

@@ -169,15 +169,13 @@ def camel_case(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def option_rows(cls: type = None, flags: bool = True) -> list[tuple[str, str, str, str]]:
-    """(flag, setting, default, meaning) for every field of ``cls`` (``InfillOptions``)."""
+def option_rows() -> list[tuple[str, str, str, str]]:
+    """(flag, setting, default, meaning) for every field of ``InfillOptions``."""
     rows = []
-    for f in fields(cls or InfillOptions):
-        if f.name == "infill":
-            continue
+    for f in fields(InfillOptions):
         default = "embedded" if f.name == "model" else ("none" if f.default is None else repr(f.default))
         default = default.replace("'", "").replace("True", "true").replace("False", "false")
-        flag = f"`--{f.name.replace('_', '-')}`" if flags else ""
+        flag = f"`--{f.name.replace('_', '-')}`"
         rows.append((flag, f"`{camel_case(f.name)}`", f"`{default}`", _HELP.get(f.name, "")))
     return rows
 

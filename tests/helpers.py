@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 import textwrap
 
 
@@ -50,3 +52,15 @@ SAMPLE_CODE = textwrap.dedent('''
                 raise IndexError("pop from empty stack")
             return self.items.pop()
 ''')
+
+
+def run_cli(argv, capsys, stdin=None, monkeypatch=None):
+    """``infill ARGV`` in this process: (exit code, stdout, stderr); ``stdin`` fed through
+    ``monkeypatch``."""
+    from infill.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err

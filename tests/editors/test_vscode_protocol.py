@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infill.config import InfillOptions
+from infill.config import InfillOptions, camel_case
 from lsp_server.options import ServerOptions
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
@@ -26,18 +26,13 @@ CLIENT_ONLY = {"infill.server.path", "infill.server.args", "infill.server.maxRes
                "infill.forwardDiagnostics", "infill.trace.server"}
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def test_settings_mirror_the_server_configuration():
     contributed = json.loads((EXTENSION / "package.json").read_text())["contributes"]["configuration"]["properties"]
-    server = {f"infill.{camel(f.name)}" for cls in (InfillOptions, ServerOptions) for f in fields(cls)
+    server = {f"infill.{camel_case(f.name)}" for cls in (InfillOptions, ServerOptions) for f in fields(cls)
               if f.name != "infill"}
     assert set(contributed) - CLIENT_ONLY == server
     for f in fields(InfillOptions):
-        default = contributed[f"infill.{camel(f.name)}"]["default"]
+        default = contributed[f"infill.{camel_case(f.name)}"]["default"]
         assert default == f.default, f.name
 
 

@@ -1,6 +1,5 @@
 """The infill command line: complete, batch, and every bad input named in the issue."""
 
-import io
 import json
 import shutil
 import subprocess
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infill.cli import main
+from helpers import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,12 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("fresh_backends")
 
 
-def run(argv, capsys, stdin=None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@ and the rewrite refusal."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import sys
 
 import pytest
 
-from helpers import Scripted
+from helpers import Scripted, run_cli
 from infill import confidence as conf
 from infill.checks import Check
-from infill.cli import main
 from infill.config import InfillOptions
 from infill.editing import rewrite
 
@@ -60,14 +57,6 @@ def test_fit_recovers_which_signal_predicts_rightness():
     assert weights[0] > 0          # a higher log-probability: more often right
 
 
-def run_cli(argv, capsys, monkeypatch=None, stdin=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_below_min_confidence_complete_prints_nothing_and_json_says_so(tmp_path, tiny_model_dir, capsys):
     src = tmp_path / "m.py"
     src.write_text("def f(a):\n    return \n")
@@ -85,7 +74,7 @@ def test_batch_writes_the_best_candidate_its_confidence_and_whether_it_is_shown(
                                                                                monkeypatch):
     tasks = "\n".join(json.dumps({"task_id": i, "prefix": "def f(a):\n    return ", "suffix": "\n"}) for i in range(2))
     code, out, _ = run_cli(["batch", "--model", str(tiny_model_dir), "--canvas", "4", "--max-blocks", "1",
-                            "--min-confidence", "1"], capsys, monkeypatch, tasks + "\n")
+                            "--min-confidence", "1"], capsys, stdin=tasks + "\n", monkeypatch=monkeypatch)
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(rows) == 2
     for row in rows:
