@@ -12,7 +12,15 @@ client (so stdio framing is included):
   keys and values are mostly reused from the previous request): one other character typed;
 - a burst of requests one every 30 ms, each after one typed character, as an editor without
   debounce would send them: how many were answered / superseded / failed, how long after
-  the burst's end the last one was answered, and the server's resident memory growth.
+  the burst's end the last one was answered, and the server's resident memory growth;
+- ``--edits`` edits (one typed character each, spread over the file) with no request: the
+  resident memory before and after, with the chunk index of the open documents and the ring
+  of recent edits updated on every one.
+
+``--open-docs`` other generated modules (different names, same shapes) are open the whole
+time, so drafts and the chunk index of open documents are part of every request. The server
+runs with ``minConfidence`` 0 (``--min-confidence``): every suggestion is shown, so typing into
+one can be timed; the work per request is the same at any threshold.
 
 Prints a table and writes ``benchmarks/results/lsp_latency.json``.
 """
@@ -34,16 +42,17 @@ HERE = Path(__file__).resolve().parent
 URI = "file:///bench/big.py"
 
 
-def generate_file(lines: int = 2000) -> str:
-    """A plausible Python module of about ``lines`` lines: small classes and functions."""
+def generate_file(lines: int = 2000, tag: str = "") -> str:
+    """A plausible Python module of about ``lines`` lines: small classes and functions
+    (``tag`` changes its names: another module of the same project)."""
     out, i = ["import os", "import sys", "from dataclasses import dataclass", "", ""], 0
     while len(out) < lines:
         out += [
-            "@dataclass", f"class Record{i}:", f"    name: str", f"    size: int = {i}", "",
+            "@dataclass", f"class Record{tag}{i}:", f"    name: str", f"    size: int = {i}", "",
             f"    def total(self, items: list[int]) -> int:", "        result = 0",
             "        for item in items:", f"            result += item * {i % 7 + 1}",
             "        return result + self.size", "", "",
-            f"def load_{i}(path: str) -> list[str]:", "    with open(path) as handle:",
+            f"def load{tag}_{i}(path: str) -> list[str]:", "    with open(path) as handle:",
             "        lines = [line.strip() for line in handle]", "    return [l for l in lines if l]", "", "",
         ]
         i += 1
@@ -94,7 +103,7 @@ async def measure(args) -> dict:
     client = LanguageClient("lsp-latency-bench", "0")
     await client.start_io(sys.executable, "-m", "lsp_server")
     pid = client._server.pid
-    init = {"threads": args.threads, **({"model": args.model} if args.model else {})}
+    init = {"threads": args.threads, "minConfidence": args.min_confidence, **({"model": args.model} if args.model else {})}
     t0 = time.perf_counter()
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
                                                          initialization_options=init))
@@ -102,9 +111,14 @@ async def measure(args) -> dict:
     text = generate_file()
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=URI, language_id="python", version=1, text=text)))
+    for k in range(args.open_docs):
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=f"file:///bench/other_{k}.py", language_id="python", version=1,
+            text=generate_file(tag=f"_m{k}"))))
     s = Session(client, text)
     await s.ask(3, 0)   # waits for the model load (queued behind it on the worker)
     load_s = time.perf_counter() - t0
+    await asyncio.sleep(1.0)   # the chunk index of the open documents is built in the background
 
     # 1. cache misses at spread-out positions: a blank line opened under a statement
     lines = body_lines(text)
@@ -170,11 +184,31 @@ async def measure(args) -> dict:
     last = outcomes[-1]
     last_ms = last[1] if not isinstance(last, BaseException) else float("nan")
 
+    # 4. many edits, no requests: what the chunk index and the ring of edits keep
+    await asyncio.sleep(1.0)
+    rss_edits_before = rss_mb(pid)
+    current = text
+    for k in range(args.edits):
+        rows = current.split("\n")
+        row = (k * 37) % (len(rows) - 1)
+        rows[row] = rows[row] + ("x" if k % 2 == 0 else "")
+        current = "\n".join(rows)
+        s.set_text(current)
+        if k % 50 == 49:
+            await asyncio.sleep(0.05)
+    result, _ = await s.ask(lines[0] + 1, 0)      # the server has taken in every edit
+    await asyncio.sleep(1.0)
+    rss_edits_after = rss_mb(pid)
+
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
     return {
         "model": args.model or "embedded", "threads": args.threads, "file_lines": len(text.split("\n")) - 1,
+        "open_docs": args.open_docs,
+        "edits": {"count": args.edits, "rss_before_mb": round(rss_edits_before, 1),
+                  "rss_after_mb": round(rss_edits_after, 1),
+                  "rss_growth_mb": round(rss_edits_after - rss_edits_before, 1)},
         "startup_and_load_s": round(load_s, 2),
         "inline": {"requests": len(latencies), "answered": answered,
                    "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1)},
@@ -203,8 +237,10 @@ def print_table(r: dict) -> None:
          "errors 0"),
         ("burst: last answered after end (ms)", r["burst"]["last_answered_after_burst_end_ms"], "<= 300"),
         ("burst: RSS growth (MB)", r["burst"]["rss_growth_mb"], "< 50"),
+        (f'RSS after {r["edits"]["count"]} edits (MB)', r["edits"]["rss_after_mb"], "-"),
+        ("RSS growth over those edits (MB)", r["edits"]["rss_growth_mb"], "bounded"),
     ]
-    print(f'model={r["model"]} threads={r["threads"]} file={r["file_lines"]} lines '
+    print(f'model={r["model"]} threads={r["threads"]} file={r["file_lines"]} lines open-docs={r["open_docs"]} '
           f'inline n={r["inline"]["requests"]} cache-hit n={r["cache_hit"]["requests"]}')
     print(f'{"metric":40} {"value":>16} {"target":>10}')
     for name, value, target in rows:
@@ -217,6 +253,11 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--requests", type=int, default=40, help="cache-miss inline requests")
     p.add_argument("--burst", type=int, default=300)
+    p.add_argument("--min-confidence", type=float, default=0.0,
+                   help="the server's minConfidence: 0 (default) shows every suggestion, so that typing into "
+                        "one can be timed; latency does not depend on it")
+    p.add_argument("--open-docs", type=int, default=10, help="other open documents (drafts come from them)")
+    p.add_argument("--edits", type=int, default=1000, help="edits with no request, for the memory figure")
     p.add_argument("--out", default=str(HERE / "results" / "lsp_latency.json"))
     args = p.parse_args()
     result = asyncio.run(measure(args))

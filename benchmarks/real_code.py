@@ -243,21 +243,33 @@ def everything(rows: list[dict], right: str) -> float:
     return round(sum(r[right] for r in shown) / max(1, len(shown)), 4)
 
 
-def complete_row(prefix: str, suffix: str, opts) -> dict:
+def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | None = None) -> dict:
     from infill.checks import Check, passed
-    from infill.confidence import features
     from infill.suggest import Request, suggest
 
-    res = suggest(Request(prefix + suffix, len(prefix), "python"), opts)
+    res = suggest(Request(prefix + suffix, len(prefix), "python", path=path, neighbours=neighbours), opts)
     checks = [Check(c["check"], c["verdict"], c.get("reason", "")) for c in res.checks]   # of res.text
-    rows_k = max(1, sum(res.votes) if res.votes else 1)
-    agreement = (res.votes[0] / rows_k) if res.votes else 1.0
-    score = res.scores[0] if res.scores else -10.0
+    judged = res.candidates[:len(res.features)]
     return {"completion": res.text, "confidence": res.confidence, "shown": res.shown,
             "passed_checks": passed(checks), "rejected_by": [c.name for c in checks if c.verdict == "reject"],
-            "features": features(score, agreement, res.tokens, res.text, checks,
-                                 whole_line=not prefix[prefix.rfind("\n") + 1:].strip()),
+            "features": res.features[0] if res.features else [], "drafted": bool(res.retrieved and res.retrieved[0]),
+            "judged": [{"text": t, "features": f, "confidence": c} for t, f, c in
+                       zip(judged, res.features, res.confidences)],
             "latency_ms": round(res.latency_ms, 1), "syntax_valid": res.syntax_valid}
+
+
+def package_neighbours() -> dict:
+    """A chunk index per package of the other benchmark files of that package (the workspace
+    an editor would have open beside the file)."""
+    from infill.retrieval import ChunkIndex
+
+    out: dict = {}
+    with gzip.open(FILES, "rt", encoding="utf-8") as f:
+        for src in map(json.loads, f):
+            out.setdefault(src["package"], ChunkIndex()).set_source(src["path"], src["text"])
+    for index in out.values():
+        index.refresh()
+    return out
 
 
 def print_curve(title: str, rows: list[dict], right: str) -> dict:
@@ -289,23 +301,30 @@ def run(args) -> None:
     from infill.backends import get_backend
     from infill.config import InfillOptions
 
-    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0)
+    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
+                         retrieval=args.retrieval != "none", references=args.references,
+                         prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens)
     get_backend(opts)
     tasks = load(args.split)[: args.limit or None]
+    neighbours = package_neighbours() if args.retrieval == "workspace" else {}
     rows = []
     t0 = time.time()
     for task in tasks:
         row = {"task_id": task["task_id"], "kind": task["kind"], "split": task["split"],
-               **complete_row(task["prefix"], task["suffix"], opts)}
+               **complete_row(task["prefix"], task["suffix"], opts, neighbours.get(task["package"]), task["path"])}
         row.update(score_task(task, row["completion"]))
+        for j in row["judged"]:
+            j["exact"] = score_task(task, j["text"])["exact"]
         rows.append(row)
     lat = sorted(r["latency_ms"] for r in rows)
     print(f"real code, split {args.split}, candidates {args.candidates}, model {args.model or 'embedded'}, "
-          f"{time.time() - t0:.0f} s; latency p50 {lat[len(lat) // 2]:.0f} ms")
+          f"retrieval {args.retrieval}, {time.time() - t0:.0f} s; latency p50 {lat[len(lat) // 2]:.0f} ms")
     n = max(1, len(rows))
     print(f"exact {sum(r['exact'] for r in rows) / n:.3f}, edit similarity "
           f"{sum(r['similarity'] for r in rows) / n:.3f}, first name {sum(r['first_name'] for r in rows) / n:.3f}, "
-          f"rejected by checks {sum(not r['passed_checks'] for r in rows) / n:.3f}")
+          f"rejected by checks {sum(not r['passed_checks'] for r in rows) / n:.3f}, "
+          f"a draft chosen {sum(r['drafted'] for r in rows) / n:.3f}, right among the judged "
+          f"{sum(any(j['exact'] for j in r['judged']) for r in rows) / n:.3f}")
     for kind in KINDS:
         kr = [r for r in rows if r["kind"] == kind]
         if kr:
@@ -314,23 +333,32 @@ def run(args) -> None:
     summary = print_curve("precision/coverage", rows, "exact")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"split": args.split, "candidates": args.candidates, **summary, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"split": args.split, "candidates": args.candidates, "retrieval": args.retrieval,
+                               **summary, "rows": rows}, indent=1))
     print(f"wrote {out}")
 
 
 def calibrate(args) -> None:
+    """Fit the ranking weights on every judged dev candidate the checks pass, then the scale
+    that makes the best candidate's score the probability it is right (Platt scaling)."""
     from infill.confidence import CALIBRATION, FEATURES, fit
 
-    rows = json.loads(Path(args.input).read_text())["rows"]
-    dev = [r for r in rows if r["split"] == "dev" and r["passed_checks"] and r["completion"].strip()]
-    weights = fit([(r["features"], r["exact"]) for r in dev])
+    data = json.loads(Path(args.input).read_text())
+    rows = [r for r in data["rows"] if r["split"] == "dev"]
+    judged = lambda r: [j for j in r["judged"] if j["confidence"] > 0 and j["text"].strip()]   # noqa: E731
+    dev = [j for r in rows for j in judged(r)]
+    weights = fit([(j["features"], j["exact"]) for j in dev])
+    z = lambda f: sum(w * v for w, v in zip(weights, f))   # noqa: E731
+    tops = [max(judged(r), key=lambda j: z(j["features"])) for r in rows if judged(r)]
+    slope, intercept = fit([([z(j["features"]), 1.0], j["exact"]) for j in tops], l2=0.01)
     CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
-    CALIBRATION.write_text(json.dumps({"features": list(FEATURES), "weights": weights,
-                                       "fitted_on": f"benchmarks/real_code.py dev split, {len(dev)} tasks shown",
-                                       "label": "exact match", "candidates": json.loads(Path(args.input)
-                                                                                       .read_text())["candidates"]},
-                                      indent=1) + "\n")
-    print(f"fitted on {len(dev)} dev rows: {dict(zip(FEATURES, weights))}; wrote {CALIBRATION}")
+    CALIBRATION.write_text(json.dumps({
+        "features": list(FEATURES), "weights": weights, "scale": [slope, intercept],
+        "fitted_on": f"benchmarks/real_code.py dev split: weights on {len(dev)} judged candidates the checks "
+                     f"pass, scale on the best of {len(tops)} tasks",
+        "label": "exact match", "candidates": data["candidates"]}, indent=1) + "\n")
+    print(f"fitted on {len(dev)} dev candidates: {dict(zip(FEATURES, weights))}; scale {slope:.3f}, "
+          f"{intercept:.3f} on {len(tops)} tasks; wrote {CALIBRATION}")
 
 
 def humaneval(args) -> None:
@@ -396,6 +424,11 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--input", default=str(HERE / "results" / "real_code-all.json"), help="calibrate: a run's JSON")
     p.add_argument("--out", default=None)
+    p.add_argument("--retrieval", default="workspace", choices=("none", "file", "workspace"),
+                   help="run: drafts from nothing, the task's file, or it and the other files of its package")
+    p.add_argument("--references", action="store_true", help="run: retrieved chunks before the prefix")
+    p.add_argument("--prefix-tokens", type=int, default=0)
+    p.add_argument("--suffix-tokens", type=int, default=0)
     args = p.parse_args()
     if args.what == "build":
         build(args.per_file, args.files, args.seed)

@@ -16,6 +16,15 @@ from .sampling import SamplerConfig
 
 
 @dataclass(frozen=True)
+class Seed:
+    """A starting canvas: ``text``'s tokens, those overlapping ``remask_spans`` (character spans)
+    masked and denoised again, the rest kept."""
+
+    text: str
+    remask_spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class InfillRequest:
     prefix: str
     suffix: str
@@ -32,6 +41,8 @@ class InfillRequest:
     #                                   character spans of init_text instead (syntax repair)
     extra_tokens: int = 0             # rewrite: masks appended after init_text; the middle may end
     #                                   (pad_end) only after its last kept token
+    seeds: tuple[Seed, ...] = ()      # several starting canvases, one row each of one batch over the
+    #                                   shared context: one candidate per seed, in order (``rewrite``)
     cancelled: Callable[[], bool] | None = field(default=None, compare=False)  # polled before each
     #                                   forward pass; True stops the request with RequestCancelled
 
@@ -56,8 +67,8 @@ class InfillResult:
 class Capabilities:
     """What a backend can do, declared by the backend."""
 
-    rewrite: bool = False             # init_text with renoise / remask_spans / extra_tokens: rewrites,
-    #                                   syntax repair, and redrawing a request's candidates
+    rewrite: bool = False             # init_text with renoise / remask_spans / extra_tokens, and seeds:
+    #                                   rewrites, syntax repair, drafts, redrawing a request's candidates
     token_scoring: bool = False       # it is also a ``TokenScoring`` (small edits, likelihoods)
     prefix_tokens: int = 224          # context budgets the caller should trim the text to
     suffix_tokens: int = 48

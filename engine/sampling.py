@@ -156,8 +156,9 @@ def _fix_length(x: torch.Tensor, logits: torch.Tensor, special: SpecialTokens, m
 
 
 def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: SamplerConfig,
-            gen: torch.Generator) -> DenoiseResult:
-    """Fill every ``special.mask`` position of ``canvas`` (B, N); other positions are kept."""
+            gen: torch.Generator, min_len: torch.Tensor | None = None) -> DenoiseResult:
+    """Fill every ``special.mask`` position of ``canvas`` (B, N); other positions are kept.
+    ``min_len`` (B,): no pad_end before this position of each row (its kept tokens stay)."""
     if cfg.name not in STRATEGIES:
         raise ValueError(f"unknown sampler {cfg.name!r} (choose from {', '.join(STRATEGIES)})")
     strategy = STRATEGIES[cfg.name]
@@ -182,6 +183,9 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
                     tail, x, masked, logits = x[:, width:], x[:, :width], masked[:, :width], logits[:, :width]
         if cfg.min_tokens:
             logits[:, : cfg.min_tokens, special.pad_end] = float("-inf")
+        if min_len is not None:
+            early = torch.arange(x.shape[1])[None] < min_len[:, None]
+            logits[..., special.pad_end].masked_fill_(early, float("-inf"))
         if cfg.require_content:
             logits[..., special.pad_end].masked_fill_(~_content_before(x, special), float("-inf"))
         tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)

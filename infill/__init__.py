@@ -8,12 +8,17 @@ Protocol (that is ``lsp_server``) and nothing about how tokens are denoised (tha
 One request, one path (``suggest.suggest``, called by the CLI and the language server alike):
 ``sources`` (type errors, failing tests) -> ``context.extract`` (window, budgets, gap kind)
 -> the backend's ``infill`` -> ``candidates.Gap.score`` (``postprocess``, ``syntax``) ->
-``rescue.STEPS`` (repair, resample) -> header bodies -> ranking by type errors.
+``rescue.STEPS`` (repair, resample) -> ``drafting`` (drafts from the code around the gap:
+``retrieval``) -> header bodies -> ``checks`` and ``confidence`` on every candidate, best first
+-> ranking by type errors.
 
 - ``suggest``: the ``Request`` value and ``suggest()``; ``complete``: the completion path;
   ``candidates``: the one candidate dataclass; ``rescue``: repair and resampling as steps;
   ``backends``: loading and calling a backend; ``config``: ``InfillOptions``, every option;
 - ``context``, ``gaps``, ``postprocess``, ``syntax``, ``languages``: the gap and its text;
+- ``retrieval/``: chunks of other sources, their BM25 index, the ring of recent edits, the
+  bounded workspace read and the drafts; ``drafting``: drafts as candidates and seeds;
+  ``checks``, ``confidence``: what is shown;
 - ``editing``: rewrite selection and the suggestion cache; ``patch``, ``sandbox``: diffs and
   sandboxed runs;
 - ``sources/``: context beyond the text (``diagnostics``: mypy; ``failing``: failing tests;

@@ -25,6 +25,7 @@ class Candidate:
     score: float                    # the model's mean log-probability per token
     tokens: int                     # tokens the model committed for it
     valid: bool                     # it adds no syntax error
+    retrieved: float = 0.0          # a draft's similarity to the gap's surroundings (0: sampled)
 
     @property
     def rank(self) -> tuple[bool, float]:

@@ -38,6 +38,7 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 def cmd_complete(args, opts: InfillOptions) -> int:
     from .backends import get_backend
     from .context import position_to_offset
+    from .drafting import workspace_neighbours
     from .languages import language_for_path
     from .suggest import Request, suggest
 
@@ -48,7 +49,8 @@ def cmd_complete(args, opts: InfillOptions) -> int:
     t0 = time.perf_counter()
     backend = get_backend(opts)          # loaded once: latency_ms is the request alone
     load_ms = (time.perf_counter() - t0) * 1000
-    result = suggest(Request(text, offset, language, path=path), opts, backend=backend)
+    neighbours = workspace_neighbours(opts, path, language)
+    result = suggest(Request(text, offset, language, path=path, neighbours=neighbours), opts, backend=backend)
     if args.json:
         print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict(),
                           "load_ms": round(load_ms, 1)}))
@@ -58,6 +60,7 @@ def cmd_complete(args, opts: InfillOptions) -> int:
 
 
 def run_task(task: dict, opts: InfillOptions) -> dict:
+    from .drafting import workspace_neighbours
     from .suggest import Request, suggest
 
     if not isinstance(task, dict):
@@ -71,7 +74,8 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
         language = language_for_path(task["path"]) if task.get("path") else "python"
     t0 = time.perf_counter()
     path = task.get("path") if isinstance(task.get("path"), str) else None
-    res = suggest(Request(prefix + suffix, len(prefix), language, path=path), opts)
+    neighbours = workspace_neighbours(opts, path, language)
+    res = suggest(Request(prefix + suffix, len(prefix), language, path=path, neighbours=neighbours), opts)
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
             "syntax_valid": res.syntax_valid, "candidates": res.candidates, "confidence": res.confidence,

@@ -21,14 +21,16 @@ from engine.api import Backend, InfillRequest
 from .backends import get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
-from .confidence import confidence
+from .confidence import confidence, features
 from .config import InfillOptions
 from .context import extract
+from .drafting import draft_candidates, likelihoods, neighbour_chunks, reference_block
 from .rescue import STEPS, Attempt, header_follow
+from .retrieval import ChunkIndex
 from .syntax import adds_syntax_errors
 
 
-JUDGED = 4        # distinct candidates checked and given a confidence, best first
+JUDGED = 4        # distinct sampled candidates checked and given a confidence (drafts are all judged)
 
 
 @dataclass
@@ -47,6 +49,9 @@ class Completion:
     confidences: list[float] = field(default_factory=list)  # of each candidate (those judged; 0 beyond)
     shown: bool = False             # the confidence reaches ``min_confidence``: an editor shows it
     checks: list[dict] = field(default_factory=list)       # the checks of ``text`` (``checks``)
+    retrieved: list[float] = field(default_factory=list)   # of each candidate: its draft's similarity (0: sampled)
+    likelihoods: list[float | None] = field(default_factory=list)  # of each: mean pseudo-log-likelihood
+    features: list[list[float]] = field(default_factory=list)      # of each judged: confidence's signals
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,7 +59,7 @@ class Completion:
 
 def complete(text: str, offset: int, language: str, options: InfillOptions,
              backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
-             extra_context: str = "") -> Completion:
+             extra_context: str = "", neighbours: ChunkIndex | None = None, source: str | None = None) -> Completion:
     """Fill the gap at ``offset`` (characters) of ``text``.
 
     ``cancelled`` is polled before each forward pass; when it returns True the request
@@ -67,12 +72,19 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     request at the start of the next line, up to ``options.header_bodies`` times, while the
     gap's line budget allows and no pass budget (``options.steps``) is set; the joined text is
     kept only if it adds no syntax error.
+
+    With ``options.retrieval``, drafts copied from the document and from chunks of
+    ``neighbours`` (other sources; ``source`` names the document's own) join the candidates
+    (``drafting``); with ``options.references`` those chunks also go before the prefix.
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
     follows = options.header_bodies if not options.steps else 0
+    chunks = neighbour_chunks(text, offset, neighbours, source) if options.retrieval else None
+    if chunks and options.references:
+        extra_context = reference_block(chunks) + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
-                                     follows > 0)
+                                     follows > 0, chunks)
     before, after = text[:offset], text[offset:]
     for _ in range(follows):
         follow = header_follow(before, done.text, after, language)
@@ -89,7 +101,8 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
         done = replace(done, text=joined, syntax_valid=True, forward_passes=done.forward_passes + more.forward_passes,
                        tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates],
                        votes=[done.votes[0] if done.votes else 1, *done.votes],
-                       scores=[min(done.scores[:1] + more.scores[:1]), *done.scores])
+                       scores=[min(done.scores[:1] + more.scores[:1]), *done.scores],
+                       retrieved=[0.0, *done.retrieved], likelihoods=[None, *done.likelihoods])
     if follows and done.syntax_valid and language == "python":   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done = judge(done, before, after, language, options)
@@ -98,19 +111,30 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
 
 
 def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions) -> Completion:
-    """Check the first ``JUDGED`` distinct candidates (``checks``), give each a confidence,
-    put those no check rejects first (in their order) and say whether the best is shown."""
+    """Check every drafted candidate and the first ``JUDGED`` sampled ones (``checks``), give
+    each a confidence, order them by it (those a check rejects last, then those not judged)
+    and say whether the best is shown."""
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()
-    judged = []
-    for i, text in enumerate(done.candidates[:JUDGED]):
+    judged, signals = [], []
+    drafted = [i for i, r in enumerate(done.retrieved) if r > 0]
+    sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
+    for i in sorted(drafted + sampled):
+        text = done.candidates[i]
         checks = run_checks(before, text, after, language) if options.checks else []
         votes = done.votes[i] if i < len(done.votes) else 1
+        pll = done.likelihoods[i] if i < len(done.likelihoods) else None
         score = done.scores[i] if i < len(done.scores) else -10.0
+        score = pll if votes == 0 and pll is not None else score        # a draft the model did not sample
         tokens = done.tokens if i == 0 else max(1, len(text) // 3)
-        judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line)))
-    order = sorted(judged, key=lambda j: not passed(j[1]))          # stable: rejected ones last
-    order += [(i, [], 0.0) for i in range(len(judged), len(done.candidates))]
+        found = done.retrieved[i] if i < len(done.retrieved) else 0.0
+        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found))
+        judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
+                                             likelihood=pll, retrieved=found), len(signals) - 1))
+    # Best first by confidence (one score for samples and drafts); rejected ones last.
+    judged.sort(key=lambda j: (not passed(j[1]), -j[2]))
+    seen = {j[0] for j in judged}
+    order = [j[:3] for j in judged] + [(i, [], 0.0) for i in range(len(done.candidates)) if i not in seen]
     pick = lambda seq: [seq[i] for i, _, _ in order if i < len(seq)]   # noqa: E731
     best_i, best_checks, best_conf = order[0] if order else (0, [], 0.0)
     text = done.candidates[best_i] if done.candidates else done.text
@@ -118,19 +142,22 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     valid = valid and not any(c.name == "compiles" and c.verdict == "reject" for c in best_checks)
     return replace(done, text=text, syntax_valid=valid, candidates=pick(done.candidates), votes=pick(done.votes),
                    scores=pick(done.scores), confidences=[c for _, _, c in order], confidence=best_conf,
+                   retrieved=pick(done.retrieved), likelihoods=pick(done.likelihoods),
+                   features=[signals[j[3]] for j in judged],
                    checks=[c.to_dict() for c in best_checks],
                    shown=bool(text.strip()) and passed(best_checks) and best_conf >= options.min_confidence)
 
 
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
                    cancelled: Callable[[], bool] | None, extra_context: str,
-                   bodies_follow: bool = False) -> tuple[Completion, int]:
+                   bodies_follow: bool = False, chunks: list | None = None) -> tuple[Completion, int]:
     """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
-    may next write the body of a block header that this completion leaves open."""
+    may next write the body of a block header that this completion leaves open. ``chunks``:
+    drafts are looked for in the document and these chunks (None: no drafts)."""
     t0 = time.perf_counter()
     caps = backend.capabilities
-    ctx = extract(text, offset, language, prefix_budget=caps.prefix_tokens, suffix_budget=caps.suffix_tokens,
-                  count_tokens=backend.count_tokens)
+    ctx = extract(text, offset, language, prefix_budget=options.prefix_tokens or caps.prefix_tokens,
+                  suffix_budget=options.suffix_tokens or caps.suffix_tokens, count_tokens=backend.count_tokens)
     if options.max_lines >= 0:
         ctx = replace(ctx, max_new_lines=options.max_lines or 10_000)
     before, after = text[:offset], text[offset:]
@@ -151,11 +178,22 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
                       sum(1 for c in scored if not c.valid))
     for step in STEPS:
         step(attempt)
+    sampled = [c.text for c in attempt.candidates]
+    everyone = list(attempt.candidates)
+    if chunks is not None:
+        drafted, spent = draft_candidates(backend, request, gap, text, offset, options, chunks)
+        everyone += drafted
+        attempt.passes += spent
+    distinct = list(dict.fromkeys(c.text for c in everyone))
+    of = lambda t: [c for c in everyone if c.text == t]   # noqa: E731
+    # The model's likelihood of the drafts it did not sample (sampled texts have their score).
+    unsampled = [t for t in distinct if t not in sampled and any(c.retrieved for c in of(t))]
+    plls = dict(zip(unsampled, likelihoods(backend, request, lead, unsampled)))
     best = attempt.candidates[0]
-    texts = [c.text for c in attempt.candidates]
-    distinct = list(dict.fromkeys(texts))
     return Completion(
         text=best.text, gap_kind=ctx.gap_kind, syntax_valid=best.valid, forward_passes=attempt.passes,
         tokens=best.tokens, latency_ms=(time.perf_counter() - t0) * 1000,
-        candidates=distinct, votes=[texts.count(t) for t in distinct], rejected=attempt.rejected,
-        scores=[max(c.score for c in attempt.candidates if c.text == t) for t in distinct]), ctx.max_new_lines
+        candidates=distinct, votes=[sampled.count(t) for t in distinct], rejected=attempt.rejected,
+        scores=[max(c.score for c in of(t)) for t in distinct],
+        retrieved=[max(c.retrieved for c in of(t)) for t in distinct],
+        likelihoods=[plls.get(t) for t in distinct]), ctx.max_new_lines

@@ -5,11 +5,15 @@ of the K rows of its batch that wrote the same text (rows share the context cach
 agreement costs little), its length, whether it spans lines, and the checks (``checks``:
 a rejected candidate gets 0; ``unknown`` verdicts count as a feature of their own).
 
-A logistic model maps them to a probability that the suggestion is right. Its weights are
-fitted on the dev split of the real-code benchmark (``benchmarks/real_code.py calibrate``)
-and shipped as data (``infill/data/confidence.json``); a missing or corrupt file falls back to
-an uncalibrated score (the geometric-mean token probability times the agreement) with one
-warning.
+A logistic model maps them to a score that orders the candidates of a request, fitted on
+every candidate judged on the dev split of the real-code benchmark; a second, one-variable
+logistic fit (Platt scaling, ``scale``) on the best candidate of each dev task turns that
+score into the probability that the suggestion shown is right. The ordering is unchanged by
+the second fit (its slope is positive), and ``min_confidence`` reads as that probability. Both
+are fitted by ``benchmarks/real_code.py calibrate`` and shipped as data
+(``infill/data/confidence.json``); a missing or corrupt file falls back to an uncalibrated
+score (the geometric-mean token probability times the agreement or the draft's similarity)
+with one warning.
 """
 
 from __future__ import annotations
@@ -23,16 +27,21 @@ from pathlib import Path
 from .checks import REJECT, UNKNOWN, Check
 
 CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
-FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "bias")
+FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "likelihood",
+            "retrieved", "bias")
 log = logging.getLogger(__name__)
 
 
 def features(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
-             whole_line: bool = False) -> list[float]:
+             whole_line: bool = False, likelihood: float | None = None, retrieved: float = 0.0) -> list[float]:
     """The signals of one candidate; ``whole_line``: the gap starts at a line's start or in its
-    indentation (a line to write, not the rest of one)."""
-    return [max(-10.0, score), agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
-            float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)), 1.0]
+    indentation (a line to write, not the rest of one); ``likelihood``: the model's mean
+    pseudo-log-likelihood per token of it as the middle (``drafting.likelihoods``; the
+    sampling score where there is none); ``retrieved``: a draft's similarity (0: sampled)."""
+    score = max(-10.0, score)
+    return [score, agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
+            float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)),
+            max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0]
 
 
 @lru_cache(maxsize=4)
@@ -43,26 +52,31 @@ def load_calibration(path: str = str(CALIBRATION)) -> dict | None:
         weights = [float(w) for w in data["weights"]]
         if data["features"] != list(FEATURES) or len(weights) != len(FEATURES):
             raise ValueError("its features are not this version's")
-        return {**data, "weights": weights}
+        scale = [float(v) for v in data.get("scale", (1.0, 0.0))]
+        if len(scale) != 2 or scale[0] <= 0:
+            raise ValueError("its scale is not a positive slope and an intercept")
+        return {**data, "weights": weights, "scale": scale}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("confidence calibration %s unusable (%s); using the uncalibrated score", path, exc)
         return None
 
 
 def uncalibrated(x: list[float]) -> float:
-    return math.exp(x[0]) * x[1]
+    return math.exp(x[0]) * max(x[1], x[7])
 
 
 def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
-               calibration: dict | None = None, whole_line: bool = False) -> float:
+               calibration: dict | None = None, whole_line: bool = False, likelihood: float | None = None,
+               retrieved: float = 0.0) -> float:
     """The probability that the candidate is right (0 when a check rejects it)."""
     if any(c.verdict == REJECT for c in checks) or not text.strip():
         return 0.0
-    x = features(score, agreement, tokens, text, checks, whole_line)
+    x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved)
     cal = calibration if calibration is not None else load_calibration()
     if cal is None:
         return round(min(1.0, max(0.0, uncalibrated(x))), 4)
-    z = sum(w * v for w, v in zip(cal["weights"], x))
+    slope, intercept = cal.get("scale", (1.0, 0.0))
+    z = slope * sum(w * v for w, v in zip(cal["weights"], x)) + intercept
     return round(1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z)))), 4)
 
 

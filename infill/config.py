@@ -43,10 +43,19 @@ class InfillOptions:
     seed: int = 0
     threads: int = 2                # torch CPU threads
     renoise: float = 0.5            # rewrite: share of the selection's tokens re-masked
-    min_confidence: float = 0.06    # below it a suggestion is not shown (null in the editor, nothing
-    #                                 printed); the checks reject on their own. 0.06: the real-code
-    #                                 benchmark's test split shows 18% at 3.3x the precision of all
+    min_confidence: float = 0.25    # below it a suggestion is not shown (null in the editor, nothing
+    #                                 printed); the checks reject on their own. The confidence is the
+    #                                 probability it is right: at 0.25 the real-code benchmark's test
+    #                                 split shows 24% of gaps, 38% of them exactly right
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
+    # The code around the gap (infill.retrieval, infill.drafting).
+    retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
+    drafts: int = 4                 # drafts per request at most
+    workspace: str | None = None    # folder whose files are the neighbours (CLI default: the file's folder,
+    #                                 "" for none; the server adds it to its open documents and edits)
+    references: bool = False        # put the neighbours' chunks most like the gap before the prefix
+    prefix_tokens: int = 0          # context budget before the cursor in tokens (0: the backend's)
+    suffix_tokens: int = 0          # context budget after the cursor in tokens (0: the backend's)
     # Backends other than the embedded model (engine.backends).
     endpoint: str | None = None     # OpenAI-compatible server URL; then --model is the served model's name
     api: str = "completions"        # remote request shape: completions | chat | fim (Mercury-style)
@@ -99,6 +108,10 @@ class InfillOptions:
             raise InfillError("threads must be between 1 and 256 (torch CPU threads)")
         if self.max_blocks < 1:
             raise InfillError("max-blocks must be at least 1")
+        if self.drafts < 0 or self.drafts > 16:
+            raise InfillError("drafts must be between 0 (none) and 16")
+        if not 0 <= self.prefix_tokens <= 4000 or not 0 <= self.suffix_tokens <= 4000:
+            raise InfillError("prefix-tokens and suffix-tokens must be between 0 (the backend's) and 4000")
         if self.api not in REMOTE_APIS:
             raise InfillError(f"unknown api {self.api!r} (choose from {', '.join(REMOTE_APIS)})")
         if not self.timeout_s > 0:
@@ -144,6 +157,17 @@ _HELP = {
               "reject (`--no-checks`: show it anyway)",
     "min_confidence": "a suggestion whose confidence (in [0, 1], calibrated on real code) is below this is "
                       "not shown: null in the editor, nothing printed (`--json` says `\"shown\": false`)",
+    "retrieval": "drafts copied from lines of the document and of its neighbours whose surroundings look "
+                 "like the gap's join the candidates, ranked with the model's by one confidence",
+    "drafts": "drafts per request at most (0: none)",
+    "workspace": "folder whose files are the neighbours: for `infill complete`/`batch` (default: the "
+                 "file's folder; `\"\"`: none); for the server, indexed beside its open documents and "
+                 "recent edits (default: none). Bounded in files and bytes",
+    "references": "put the neighbours' chunks most like the gap before the prefix as a marked block",
+    "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's, 1,024 for the "
+                     "embedded model)",
+    "suffix_tokens": "context budget after the cursor, in tokens (0: the backend's, 256 for the embedded "
+                     "model)",
     "endpoint": "OpenAI-compatible server URL, e.g. `http://gpu-box:8000` (vLLM, SGLang, Mercury)",
     "api": "remote request shape: `completions` (FIM prompt), `chat`, or `fim` (`/v1/fim/completions`)",
     "api_key_env": "environment variable holding the remote API key",

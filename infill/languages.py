@@ -53,6 +53,24 @@ def supported_languages() -> list[str]:
     return sorted(LANGUAGES)
 
 
+def reserved_names(name: str) -> frozenset[str]:
+    """Keywords and built-in names of a language: bound in every file."""
+    if name not in _RESERVED:
+        _spec(name)
+        import builtins
+        import keyword
+        _RESERVED[name] = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins))
+    return _RESERVED[name]
+
+
+_RESERVED: dict[str, frozenset[str]] = {}
+
+
+def file_suffixes(name: str) -> tuple[str, ...]:
+    """The file suffixes of a language (``.py``, ``.pyi``); raises UnknownLanguageError."""
+    return _spec(name).extensions
+
+
 def _spec(name: str) -> LanguageSpec:
     spec = LANGUAGES.get(name)
     if spec is None:

@@ -25,6 +25,7 @@ from engine.api import Backend
 
 from .complete import Completion, complete
 from .config import InfillOptions
+from .retrieval import ChunkIndex
 from .sources import CursorContext, cursor_context
 from .sources.diagnostics import Problem, rank_by_type_errors, run_mypy
 from .syntax import adds_syntax_errors
@@ -42,6 +43,8 @@ class Request:
     problems: tuple[Problem, ...] = ()   # diagnostics known beforehand (an editor's)
     type_checked: bool = False      # ``problems`` hold this text's mypy results already: do not run it
     cancelled: Callable[[], bool] | None = None
+    neighbours: ChunkIndex | None = None   # chunks of other sources drafts may come from (``retrieval``)
+    source: str | None = None       # the document's own name among the neighbours (default: path)
 
     @property
     def file_name(self) -> str:
@@ -82,7 +85,8 @@ def suggest(request: Request, options: InfillOptions, backend: Backend | None = 
     if uses_context and context is None:
         context = gather(request, options)
     extra = context.prompt(request.text) if options.context_in_prompt and context is not None else ""
-    result = complete(request.text, request.offset, request.language, options, backend, request.cancelled, extra)
+    result = complete(request.text, request.offset, request.language, options, backend, request.cancelled, extra,
+                      request.neighbours, request.source or request.path)
     if options.verify_types and options.type_check and context is not None and context.problems:
         result = _rank_by_types(request, options, context, result)
     return result

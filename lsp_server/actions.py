@@ -141,7 +141,8 @@ async def fill_gap(ls: InfillServer, *args):
     uri, text, language, version, offset = _document_at(ls, args)
     options = ls.options.infill
     gathered = await request_context(ls.sources, None, uri, version, text, offset, language, ls.root(uri), options)
-    request = Request(text, offset, language, path=ls.path(uri), root=ls.root(uri))
+    request = Request(text, offset, language, path=ls.path(uri), root=ls.root(uri), neighbours=ls.neighbours,
+                      source=ls.source_name(uri))
     result = await _strict(ls, lambda cancelled: suggest(replace(request, cancelled=cancelled), options,
                                                          context=(gathered or (None,))[0]))
     if not result.shown:
@@ -156,7 +157,7 @@ def status(ls: InfillServer, *args) -> dict:
     info = ls.backend_info or {}
     return {"model": info.get("model", ls.options.infill.model), "backend": info.get("backend"),
             "loaded": ls.backend_info is not None, "last_latency_ms": ls.last_latency_ms,
-            "busy": bool(ls.jobs.latest)}
+            "busy": bool(ls.jobs.latest), "neighbours": ls.neighbours.stats(), "recent_edits": len(ls.ring)}
 
 
 async def show_context(ls: InfillServer, *args) -> dict:

@@ -48,18 +48,20 @@ async def suggested(ls: InfillServer, key: str | None, uri: str, version: int | 
     gathered = await request_context(ls.sources, key, uri, version, text, offset, language, ls.root(uri), options)
     if gathered is None:   # a newer request came while the context was gathered
         return None
-    request = Request(text, offset, language, path=ls.path(uri), root=ls.root(uri))
+    request = Request(text, offset, language, path=ls.path(uri), root=ls.root(uri), neighbours=ls.neighbours,
+                      source=ls.source_name(uri))
     return await ls.infill(key, lambda cancelled: suggest(replace(request, cancelled=cancelled), options,
                                                           context=gathered[0]))
 
 
-def shown(result: Completion, min_confidence: float) -> list[str]:
-    """What an editor may show, best first: the distinct non-blank candidates that no check
-    rejected and whose confidence reaches ``min_confidence`` (none when the best does not)."""
+def shown(result: Completion, min_confidence: float, limit: int) -> list[str]:
+    """What an editor may show, best first: at most ``limit`` distinct non-blank candidates
+    that no check rejected and whose confidence reaches ``min_confidence`` (none when the best
+    does not)."""
     if not result.shown:
         return []
     pairs = zip(result.candidates, result.confidences)
-    return list(dict.fromkeys(s for s, c in pairs if s.strip() and c > 0 and c >= min_confidence))
+    return list(dict.fromkeys(s for s, c in pairs if s.strip() and c > 0 and c >= min_confidence))[:limit]
 
 
 async def inline_completion(ls: InfillServer, params: types.InlineCompletionParams):
@@ -77,7 +79,7 @@ async def inline_completion(ls: InfillServer, params: types.InlineCompletionPara
         result = await suggested(ls, uri, uri, version, filled, cursor, language, automatic=not invoked)
         if result is None:
             return None
-        suggestions = shown(result, ls.options.infill.min_confidence)
+        suggestions = shown(result, ls.options.infill.min_confidence, ls.options.infill.candidates)
         ls.cache.remember(uri, filled, cursor, suggestions)
     suggestions = suggestions if invoked else suggestions[:1]
     return lsp_inline_items(text, start, [selected + s for s in suggestions], ls.encoding, end)
@@ -98,6 +100,6 @@ async def completion(ls: InfillServer, params: types.CompletionParams):
     result = await suggested(ls, uri + "#completion", uri, version, text, offset, language)
     if result is None:
         return None
-    suggestions = shown(result, ls.options.infill.min_confidence)
+    suggestions = shown(result, ls.options.infill.min_confidence, ls.options.infill.candidates)
     ls.cache.remember(uri, text, offset, suggestions)
     return lsp_completion_list(text, offset, suggestions[0], ls.encoding) if suggestions else None

@@ -63,6 +63,7 @@ def initialize(ls: InfillServer, params: types.InitializeParams) -> None:
 async def initialized(ls: InfillServer, params: types.InitializedParams) -> None:
     if problems := ls.pending_problems:
         ls.show_once("invalid settings: " + "; ".join(problems), types.MessageType.Warning)
+    ls.index_workspace()
     await ls.load_model()
     workspace = ls.client_capabilities.workspace
     if workspace and workspace.configuration:
@@ -84,10 +85,23 @@ def did_change_configuration(ls: InfillServer, params: types.DidChangeConfigurat
         ls.configure(settings)
 
 
+@SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: InfillServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.remember(params.text_document.uri)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: InfillServer, params: types.DidChangeTextDocumentParams) -> None:
+    changes = params.content_changes
+    edited = getattr(changes[-1], "range", None) if changes else None
+    ls.remember(params.text_document.uri, True, edited.start.line if edited is not None else None)
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: InfillServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.cache.forget(params.text_document.uri)
     ls.sources.forget(params.text_document.uri)
+    ls.forget(params.text_document.uri)
 
 
 @SERVER.feature(DIAGNOSTICS_NOTIFICATION)

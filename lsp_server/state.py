@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
 from typing import Any, Callable, TypeVar
 from urllib.parse import unquote
@@ -21,6 +22,8 @@ from infill.backends import get_backend
 from infill.complete import Completion
 from infill.editing import Rewrite, SuggestionCache
 from infill.errors import InfillError, PositionError, UnknownLanguageError
+from infill.languages import file_suffixes, supported_languages
+from infill.retrieval import ChunkIndex, ChunkRing, read_workspace
 
 from .convert import lsp_language
 from .errors import QUIET_ERRORS, Protocol, install_log_policy, report
@@ -40,6 +43,10 @@ class InfillServer(LanguageServer):
         self.jobs = Jobs()
         self.cache = SuggestionCache()
         self.sources = Sources()
+        self.neighbours = ChunkIndex()       # open documents and recent edits, where drafts come from
+        self.ring = ChunkRing()              # chunks around the recent edits (kept after a close)
+        self.previous: dict[str, str] = {}   # each open document's text before its last change
+        self._indexed_folder: str | None = None
         self.shown_errors: set[str] = set()
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
         self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
@@ -67,8 +74,28 @@ class InfillServer(LanguageServer):
         reload = options.infill.model != self.options.infill.model
         self.options = options
         self.cache = SuggestionCache()
+        self.index_workspace()
         if reload:
             asyncio.ensure_future(self.load_model())
+
+    def index_workspace(self) -> None:
+        """The files of the ``workspace`` setting, read and indexed on a background thread
+        (bounded: ``infill.retrieval.read_workspace``); nothing when it is not set."""
+        folder = self.options.infill.workspace
+        if not folder or not self.options.infill.retrieval or folder == self._indexed_folder:
+            return
+        self._indexed_folder = folder
+        threading.Thread(target=self._read_workspace, args=(folder,), name="infill-workspace", daemon=True).start()
+
+    def _read_workspace(self, folder: str) -> None:
+        try:
+            files = read_workspace(folder, tuple(s for name in supported_languages() for s in file_suffixes(name)))
+        except OSError as exc:
+            log.warning("workspace %s not indexed: %s", folder, exc)
+            return
+        for path, text in files:
+            self.neighbours.update(path, text)
+        self.neighbours.refresh(wait=False)
 
     def document(self, uri: str) -> tuple[str, str, int | None]:
         """(text, language, version) of an open, servable document; raises InfillError."""
@@ -87,6 +114,32 @@ class InfillServer(LanguageServer):
         """The workspace folder holding the document, whose test records are read."""
         folders = [f.uri for f in self.workspace.folders.values()]
         return workspace_root(uri, [to_fs_path(f) or "" for f in folders], self.workspace.root_path)
+
+    def source_name(self, uri: str) -> str:
+        """The name a document's chunks go under: its file, else its URI (``Request.path``)."""
+        return self.path(uri) or unquote(uri)
+
+    def remember(self, uri: str, edited: bool = False, line: int | None = None) -> None:
+        """An open document was opened or ``edited`` (at ``line``, else where its text first
+        differs from before): its chunks and the ring of edits are updated off the request
+        path (the index rebuilds in the background)."""
+        doc = self.workspace.text_documents.get(unquote(uri))
+        if doc is None or len(doc.source) > self.options.max_document_bytes:
+            return
+        name, text = self.source_name(uri), doc.source
+        before = self.previous.get(uri)
+        self.previous[uri] = text
+        self.neighbours.update(name, text)
+        if edited and line is None and before is not None:
+            line = _first_difference(before, text)
+        if line is not None and self.ring.add(name, text, line) is not None:
+            self.neighbours.set_chunks("(recent edits)", self.ring.chunks)
+        self.neighbours.refresh(wait=False)
+
+    def forget(self, uri: str) -> None:
+        """A document closed: its chunks go (what was edited in it stays in the ring)."""
+        self.previous.pop(uri, None)
+        self.neighbours.drop_source(self.source_name(uri))
 
     @staticmethod
     def path(uri: str) -> str | None:
@@ -130,3 +183,13 @@ class InfillServer(LanguageServer):
         except InfillError as exc:
             self.show_once(str(exc))
             return None
+
+
+def _first_difference(old: str, new: str) -> int | None:
+    """The first line where two texts differ (None: the same)."""
+    if old == new:
+        return None
+    for row, (a, b) in enumerate(zip(old.split("\n"), new.split("\n"))):
+        if a != b:
+            return row
+    return min(old.count("\n"), new.count("\n"))

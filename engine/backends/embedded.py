@@ -170,7 +170,9 @@ class EmbeddedBackend:
         ctx = self.encode_text(request.prefix, request.suffix)
         model = Cancellable(self.model, request.cancelled) if request.cancelled else self.model
         cache, reused = self.encode_cached(ctx)
-        cache = cache.expand(request.candidates)
+        cache = cache.expand(len(request.seeds) if request.seeds else request.candidates)
+        if request.seeds:
+            return self._seeded(request, model, cache, gen, len(ctx), t0, reused)
         if request.init_text is not None:
             return self._rewrite(request, model, cache, gen, len(ctx), t0, reused)
         blocks = fill_blocks(model, cache, lambda c, tokens: self.model.encode_context(tokens, cache=c),
@@ -215,6 +217,40 @@ class EmbeddedBackend:
             if self.special.pad_end in row:
                 row = row[: row.index(self.special.pad_end)]
             n = max(1, int(remask[i].sum()))
+            candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
+        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
+                            reused)
+
+    def _seeded(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
+                t0: float, reused: int = 0) -> InfillResult:
+        """One batch, one row per seed: the seed's tokens, those overlapping its ``remask_spans``
+        masked, the row ended with pad_end; only masked positions are denoised, and no row may
+        end before its last kept token."""
+        rows, masks = [], []
+        for seed in request.seeds:
+            enc = self.tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
+            ids = enc["input_ids"][:MAX_INIT_TOKENS]
+            hit = [any(a < e and s < b for s, e in seed.remask_spans) for a, b in enc["offset_mapping"][:len(ids)]]
+            rows.append(ids)
+            masks.append(hit)
+        if not any(rows):
+            raise BackendError("every seed is empty")
+        N = max(len(r) for r in rows) + 1
+        canvas = torch.full((len(rows), N), self.special.pad_end)
+        min_len = torch.zeros(len(rows), dtype=torch.long)
+        for i, (ids, hit) in enumerate(zip(rows, masks)):
+            canvas[i, :len(ids)] = torch.tensor([self.special.mask if h else t for t, h in zip(ids, hit)],
+                                                dtype=torch.long)
+            kept = [k + 1 for k, h in enumerate(hit) if not h]
+            min_len[i] = max(kept) if kept else 1
+        cfg = replace(request.sampler, min_tokens=1, length_first=False, require_content=False)
+        res = denoise(model, cache, canvas, self.sampler_special, cfg, gen, min_len=min_len)
+        candidates = []
+        for i, hit in enumerate(masks):
+            row = res.tokens[i].tolist()
+            if self.special.pad_end in row:
+                row = row[: row.index(self.special.pad_end)]
+            n = max(1, sum(hit))
             candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
         return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
                             reused)

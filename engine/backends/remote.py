@@ -115,7 +115,7 @@ class RemoteBackend:
     def infill(self, request: InfillRequest, cancel=None) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if request.init_text is not None:
+        if request.init_text is not None or request.seeds:
             raise BackendError("the remote backend cannot rewrite a selection (init_text)")
         t0 = time.perf_counter()
         polls = [f for f in (request.cancelled, cancel.is_set if cancel is not None else None) if f is not None]

@@ -239,7 +239,7 @@ class TransformersBackend:
     def infill(self, request: InfillRequest) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if request.init_text is not None:
+        if request.init_text is not None or request.seeds:
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
         try:
             return self._infill(self.canvas_for(request))

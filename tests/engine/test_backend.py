@@ -178,3 +178,17 @@ def test_replace_all_edits_change_every_occurrence_of_an_operator_token(tiny_mod
         assert "a" in e.text and "b" in e.text and "c" in e.text     # names are never replaced everywhere
 
 
+
+
+def test_seeds_are_rows_of_one_batch_that_keep_their_unmasked_tokens(tiny_model_dir):
+    from engine.api import InfillRequest, Seed
+
+    be = EmbeddedBackend(tiny_model_dir)
+    seeds = (Seed("total = compute(items)"), Seed("count = len(rows)", ((8, 11),)), Seed("x"))
+    res = be.infill(InfillRequest(prefix="def f(items, rows):\n    ", suffix="\n", seeds=seeds))
+    assert len(res.candidates) == 3
+    assert res.candidates[0].text == "total = compute(items)"     # nothing masked: kept as it is
+    assert res.candidates[2].text == "x"
+    masked = res.candidates[1].text
+    assert masked.startswith("count = ") and masked.endswith("(rows)")   # only "len" was written again
+    assert res.forward_passes >= 1

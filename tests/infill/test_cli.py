@@ -188,4 +188,22 @@ def test_console_script_with_the_shipped_model_prints_no_traceback():
     bad = subprocess.run([sys.executable, "-m", "infill.cli", "complete", "examples/stats.py:500:1"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.strip() == \
-        "infill: error: line 500 is past the end of the file (15 lines)"
+        "infill: error: line 500 is past the end of the file (23 lines)"
+
+
+def test_complete_drafts_from_the_files_of_its_folder(tmp_path, tiny_model_dir, capsys):
+    (tmp_path / "table.py").write_text("def read_table(path):\n    with open(path) as f:\n"
+                                       "        rows = decode_rows(f.read(), limit=3)\n    return rows\n")
+    app = tmp_path / "app.py"
+    app.write_text("def read_other(path):\n    with open(path) as f:\n        rows = \n    return rows\n")
+    base = ["complete", f"{app}:3:16", "--json", "--model", str(tiny_model_dir), "--canvas", "8",
+            "--no-checks", "--min-confidence", "0"]
+    code, out, _ = run(base, capsys)
+    got = json.loads(out)
+    assert code == 0 and "decode_rows(f.read(), limit=3)" in got["candidates"]
+    at = got["candidates"].index("decode_rows(f.read(), limit=3)")
+    assert got["retrieved"][at] > 0.5 and got["votes"][at] == 0       # drafted, not sampled
+    code, out, _ = run(base + ["--workspace", ""], capsys)
+    assert code == 0 and "decode_rows(f.read(), limit=3)" not in json.loads(out)["candidates"]
+    code, out, _ = run(base + ["--no-retrieval"], capsys)
+    assert code == 0 and not any(json.loads(out)["retrieved"])

@@ -114,8 +114,10 @@ def test_a_header_without_its_block_is_repaired_on_the_header_line():
 
 
 def test_votes_count_the_rows_behind_each_distinct_candidate():
-    """K candidates come back distinct, best first, with how many rows wrote each one."""
+    """K candidates come back distinct, best first by their confidence (of which the rows that
+    agree are a signal), with how many rows wrote each one."""
     backend = Resampling("unused", "unused", [("w * h", -0.5), ("w + h", -0.1), ("w * h", -0.7), ("w - h", -2.0)])
     result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=4), backend=backend)
-    assert result.candidates == ["w + h", "w * h", "w - h"] and result.votes == [1, 2, 1]
-    assert result.text == "w + h" and len(backend.requests) == 1
+    assert dict(zip(result.candidates, result.votes)) == {"w + h": 1, "w * h": 2, "w - h": 1}
+    assert result.confidences == sorted(result.confidences, reverse=True)
+    assert result.text == result.candidates[0] == "w * h" and len(backend.requests) == 1

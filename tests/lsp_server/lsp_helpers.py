@@ -90,3 +90,8 @@ def make_failing_workspace(root):
     subprocess.run([sys.executable, "-m", "pytest", "-q", "--junitxml=junit.xml", "tests"], cwd=root, env=env,
                    capture_output=True, timeout=60)
     return root
+
+
+def close_doc(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))

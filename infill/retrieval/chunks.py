@@ -1,0 +1,277 @@
+"""Chunks of code from other sources, the index that finds those like a gap's surroundings,
+the ring of recently edited chunks, and a bounded read of a workspace folder.
+
+A source (an open document, a file of the workspace) is cut into ``CHUNK_LINES``-line chunks
+every ``CHUNK_STEP`` lines. ``ChunkIndex.search`` scores them with BM25 (``rank_bm25``) over
+their identifiers against the identifiers around the gap. The BM25 tables are rebuilt in a
+background thread after the sources change (``refresh(wait=False)``), so a request reads the
+last snapshot and never pays for the rebuild; callers that need the new state now (the CLI,
+a benchmark) call ``refresh()``.
+
+Everything is bounded: characters kept per source, chunks in the index (the oldest sources
+go first), chunks in the ring, files, bytes and directory entries read from a workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHUNK_LINES = 16            # lines per chunk
+CHUNK_STEP = 8              # a chunk starts every this many lines (chunks overlap by half)
+MAX_SOURCE_CHARS = 400_000  # characters of one source that are chunked (the rest is not indexed)
+MAX_CHUNKS = 20_000         # chunks in an index; beyond it the least recently updated sources go
+RING_CHUNKS = 64            # chunks the ring of recent edits keeps
+NEAR_DUPLICATE = 0.9        # a new ring chunk this alike (Jaccard of identifiers) replaces the old
+WORKSPACE_FILES = 2_000     # files read from a workspace at most
+WORKSPACE_BYTES = 8_000_000  # bytes read from a workspace at most
+WORKSPACE_ENTRIES = 50_000  # directory entries looked at at most (a huge tree stops here)
+FILE_BYTES = 256_000        # a larger file is skipped
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
+             ".pytest_cache", "build", "dist", "site-packages", ".eggs"}
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def identifiers(text: str) -> list[str]:
+    return IDENTIFIER.findall(text)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    source: str                     # where it comes from: a path or a document's name
+    line: int                       # 0-based line of its first line in the source
+    lines: tuple[str, ...]
+    terms: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def chunk_text(source: str, text: str, lines: int = CHUNK_LINES, step: int = CHUNK_STEP) -> list[Chunk]:
+    """The chunks of one source: ``lines`` lines every ``step`` lines, blank ones dropped."""
+    rows = text[:MAX_SOURCE_CHARS].split("\n")
+    out = []
+    for start in range(0, max(1, len(rows) - lines + step), step):
+        part = tuple(rows[start:start + lines])
+        if any(r.strip() for r in part):
+            out.append(Chunk(source, start, part, frozenset(identifiers("\n".join(part)))))
+    return out
+
+
+class ChunkIndex:
+    """Chunks of several sources, found by BM25 over identifiers. Thread-safe: sources change
+    on the editor's thread, searches read the last built snapshot."""
+
+    def __init__(self, max_chunks: int = MAX_CHUNKS):
+        self.max_chunks = max_chunks
+        self._sources: OrderedDict[str, list[Chunk]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._snapshot: tuple[list[Chunk], object] | None = None   # (chunks, BM25 over them)
+        self._version = 0                  # bumped by every change
+        self._built = -1                   # the version the snapshot was built from
+        self._worker: threading.Thread | None = None
+        self._pending: dict[str, str] = {}  # texts given to ``update``, chunked by the next rebuild
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(c) for c in self._sources.values())
+
+    def stats(self) -> dict:
+        """How much is indexed: sources and chunks given, chunks searchable now, edits pending."""
+        with self._lock:
+            return {"sources": len(self._sources), "chunks": sum(len(c) for c in self._sources.values()),
+                    "searchable": len(self._snapshot[0]) if self._snapshot else 0, "pending": len(self._pending),
+                    "current": self._built == self._version}
+
+    def sources(self) -> list[str]:
+        with self._lock:
+            return list(self._sources)
+
+    def set_source(self, name: str, text: str) -> None:
+        self.set_chunks(name, chunk_text(name, text))
+
+    def update(self, name: str, text: str) -> None:
+        """A source's new text, chunked by the next rebuild (costs nothing now: for every
+        keystroke of an open document)."""
+        with self._lock:
+            self._pending[name] = text
+            self._version += 1
+
+    def set_chunks(self, name: str, chunks: list[Chunk]) -> None:
+        with self._lock:
+            self._sources.pop(name, None)
+            self._sources[name] = list(chunks)[: self.max_chunks]
+            total = sum(len(c) for c in self._sources.values())
+            while total > self.max_chunks and len(self._sources) > 1:
+                _, dropped = self._sources.popitem(last=False)       # the least recently updated
+                total -= len(dropped)
+            self._version += 1
+
+    def drop_source(self, name: str) -> None:
+        with self._lock:
+            self._pending.pop(name, None)
+            if self._sources.pop(name, None) is not None:
+                self._version += 1
+
+    def refresh(self, wait: bool = True) -> None:
+        """Rebuild the BM25 tables if the sources changed: now (``wait``), or in a background
+        thread while searches go on reading the previous snapshot."""
+        if wait:
+            self._rebuild()
+            return
+        with self._lock:
+            if self._built == self._version or (self._worker is not None and self._worker.is_alive()):
+                return
+            self._worker = threading.Thread(target=self._rebuild_soon, name="infill-chunk-index", daemon=True)
+            self._worker.start()
+
+    def _rebuild_soon(self) -> None:
+        time.sleep(0.05)                   # let a burst of edits land first
+        self._rebuild()
+        with self._lock:
+            stale = self._built != self._version
+        if stale:                          # edits came in during the rebuild: once more
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for name, text in pending.items():
+            self.set_chunks(name, chunk_text(name, text))
+        with self._lock:
+            version = self._version
+            chunks = [c for part in self._sources.values() for c in part]
+        snapshot = (chunks, _bm25([list(c.terms) for c in chunks])) if chunks else None
+        with self._lock:
+            if version >= self._built:
+                self._snapshot, self._built = snapshot, version
+
+    def search(self, terms: list[str], k: int = 4, exclude: str | None = None) -> list[Chunk]:
+        """The ``k`` chunks most like ``terms`` (BM25) that share a term with them, none from
+        ``exclude``."""
+        with self._lock:
+            snapshot = self._snapshot
+        if snapshot is None or not terms:
+            return []
+        chunks, bm25 = snapshot
+        skip = {exclude, os.path.realpath(exclude)} if exclude else set()
+        query = sorted(set(terms))
+        scores = bm25.get_scores(query)
+        order = sorted(range(len(chunks)), key=lambda i: -scores[i])
+        out, wanted = [], set(query)
+        for i in order:
+            if len(out) == k:
+                break
+            if chunks[i].source not in skip and not wanted.isdisjoint(chunks[i].terms):
+                out.append(chunks[i])
+        return out
+
+
+def _bm25(corpus: list[list[str]]):
+    # BM25+ (its idf stays positive in an index of one or two sources, where Okapi's goes negative).
+    from rank_bm25 import BM25Plus
+
+    return BM25Plus(corpus)
+
+
+def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+class ChunkRing:
+    """The chunks around the user's recent edits (llama.vim's ring): at most ``size``, the
+    oldest evicted first, and a new chunk replaces any older one nearly the same."""
+
+    def __init__(self, size: int = RING_CHUNKS, lines: int = CHUNK_LINES):
+        self.size, self.lines = size, lines
+        self._chunks: list[Chunk] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        with self._lock:
+            return list(self._chunks)
+
+    def add(self, source: str, text: str, line: int) -> Chunk | None:
+        """Keep the ``lines`` lines of ``text`` centred on ``line`` (0-based) of ``source``."""
+        rows = text[:MAX_SOURCE_CHARS].split("\n")
+        start = max(0, min(line - self.lines // 2, len(rows) - self.lines))
+        part = tuple(rows[start:start + self.lines])
+        if not any(r.strip() for r in part):
+            return None
+        chunk = Chunk(source, start, part, frozenset(identifiers("\n".join(part))))
+        with self._lock:
+            self._chunks = [c for c in self._chunks
+                            if not (c.source == source and jaccard(c.terms, chunk.terms) >= NEAR_DUPLICATE)]
+            self._chunks.append(chunk)
+            del self._chunks[:-self.size]
+        return chunk
+
+
+def workspace_index(folder: str | Path, suffixes: tuple[str, ...], skip: str | Path | None = None) -> ChunkIndex:
+    """A built index of a folder's files (``read_workspace``)."""
+    index = ChunkIndex()
+    for path, text in read_workspace(folder, suffixes, skip):
+        index.set_source(path, text)
+    index.refresh()
+    return index
+
+
+def read_workspace(folder: str | Path, suffixes: tuple[str, ...], skip: str | Path | None = None,
+                   max_files: int = WORKSPACE_FILES, max_bytes: int = WORKSPACE_BYTES,
+                   max_entries: int = WORKSPACE_ENTRIES) -> list[tuple[str, str]]:
+    """(path, text) of the files under ``folder`` whose name ends in one of ``suffixes``.
+
+    Bounded: at most ``max_files`` files and ``max_bytes`` bytes read, ``max_entries``
+    directory entries looked at; files over ``FILE_BYTES``, binary files (a NUL byte), files
+    that are not UTF-8 and unreadable folders are skipped; links are not followed, so nothing
+    outside the folder is read. ``skip``: a file left out (the document itself).
+    """
+    root = Path(folder).resolve()
+    skip_path = Path(skip).resolve() if skip else None
+    out: list[tuple[str, str]] = []
+    read = entries = 0
+    for dirpath, dirnames, filenames in os.walk(root, onerror=lambda _: None, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            entries += 1
+            if entries > max_entries or len(out) >= max_files or read >= max_bytes:
+                return out
+            if not name.endswith(suffixes):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink() or path == skip_path:
+                continue
+            text = _read_text(path, min(FILE_BYTES, max_bytes - read))
+            if text is not None:
+                out.append((str(path), text))
+                read += len(text)
+    return out
+
+
+def _read_text(path: Path, limit: int) -> str | None:
+    """The file's text, or None: larger than ``limit`` bytes, binary, not UTF-8, unreadable."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit or b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

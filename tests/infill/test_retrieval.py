@@ -1,0 +1,187 @@
+"""Drafts from the code around the gap, the chunk index, the ring of edits and the bounded
+workspace read (infill.retrieval)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+
+import pytest
+
+from infill.retrieval import ChunkIndex, ChunkRing, find_drafts, prompt_block, read_workspace
+from infill.retrieval.chunks import Chunk, chunk_text, identifiers
+
+DOC = textwrap.dedent('''
+    def load(path):
+        with open(path) as f:
+            rows = parse_rows(f.read(), strict=True)
+        return rows
+
+
+    def save(path, rows):
+        text = render(rows)
+        with open(path, "w") as f:
+            f.write(text)
+
+
+    def reload(path):
+        with open(path) as f:
+            rows = GAP
+        return rows
+''')
+
+
+def gap(doc: str, marker: str = "GAP") -> tuple[str, int]:
+    at = doc.index(marker)
+    return doc[:at] + doc[at + len(marker):], at
+
+
+def test_rest_of_a_line_comes_from_a_line_that_starts_the_same():
+    text, at = gap(DOC)
+    drafts = find_drafts(text, at, "    ", 1)
+    assert drafts[0].text == "parse_rows(f.read(), strict=True)"
+    assert drafts[0].source == "" and drafts[0].line == 3 and drafts[0].remask == ()
+    assert 0 < drafts[0].score <= 1
+
+
+def test_a_draft_starts_at_a_token_boundary():
+    text, at = gap("def f(x):\n    returned = x + 1\n    return GAP\n")
+    assert [d.text for d in find_drafts(text, at, "    ")] == []      # not "d = x + 1"
+
+
+def test_the_rest_of_the_line_after_the_cursor_is_cut_from_the_draft():
+    text, at = gap("total = 0\na = run(items, 3)\nprint(a)\ntotal = 0\nc = run(GAP)\nprint(c)\n")
+    assert find_drafts(text, at, "")[0].text == "items, 3"
+
+
+def test_whole_lines_come_from_between_lines_like_those_around_the_gap():
+    doc = textwrap.dedent('''
+        def first(self):
+            start = self.clock()
+            self.events.append(("first", start))
+            return self.finish(start)
+
+
+        def second(self):
+            start = self.clock()
+        GAP
+            return self.finish(start)
+    ''').replace("GAP", "    ")
+    at = doc.index("\n    \n") + 5
+    drafts = find_drafts(doc, at, "    ", 1)
+    assert drafts[0].text == 'self.events.append(("first", start))'
+    # At column 0 of an empty line the draft brings its indentation and ends the line.
+    col0 = doc[:at - 4] + doc[at:]
+    assert find_drafts(col0, at - 4, "    ", 3)[0].text == '    self.events.append(("first", start))\n'
+
+
+def test_drafts_from_other_sources_mark_names_the_document_lacks():
+    other = Chunk("lib/other.py", 10, ("def helper(path):", "    with open(path) as f:",
+                                        "        rows = decode_rows(f.read(), limit)", "    return rows"))
+    text, at = gap(DOC.replace("parse_rows(f.read(), strict=True)", "[]"))
+    drafts = find_drafts(text, at, "    ", 1, chunks=[other])
+    got = next(d for d in drafts if d.source == "lib/other.py")
+    assert got.text == "decode_rows(f.read(), limit)" and got.line == 12
+    assert [got.text[a:b] for a, b in got.remask] == ["decode_rows", "limit"]
+
+
+def test_no_drafts_before_text_on_the_cursor_line():
+    text = DOC
+    at = text.index("text = render")
+    assert find_drafts(text, at, "    ") == []
+
+
+def test_the_index_finds_chunks_by_their_names_and_leaves_out_the_document():
+    index = ChunkIndex()
+    index.set_source("a.py", "def parse_header(line):\n    return line.split(':')\n")
+    index.set_source("b.py", "def render_page(page):\n    return page.title\n")
+    index.set_source("self.py", "def parse_header(x):\n    pass\n")
+    assert index.search(["parse_header"]) == []          # nothing until the tables are built
+    index.refresh()
+    found = index.search(identifiers("value = parse_header(line)"), exclude="self.py")
+    assert [c.source for c in found] == ["a.py"]
+
+
+def test_updates_are_chunked_off_the_request_path():
+    index = ChunkIndex()
+    index.update("doc.py", "alpha = beta_gamma()\n")
+    assert len(index) == 0                                # not chunked yet: the update cost nothing
+    index.refresh(wait=False)
+    deadline = time.time() + 5
+    while not index.search(["beta_gamma"]) and time.time() < deadline:
+        time.sleep(0.01)
+    assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
+
+
+def test_the_index_is_bounded_and_drops_the_oldest_source():
+    index = ChunkIndex(max_chunks=10)
+    index.set_source("old.py", "x = 1\n" * 80)        # 10 chunks
+    index.set_source("new.py", "y = 2\n" * 40)        # 5 more: old.py goes
+    assert index.sources() == ["new.py"] and len(index) <= 10
+
+
+def test_the_ring_keeps_the_newest_chunks_and_replaces_near_duplicates():
+    ring = ChunkRing(size=3, lines=4)
+    text = "\n".join(f"value_{i} = compute_{i}(arg_{i})" for i in range(40))
+    for line in (0, 10, 20, 30):
+        ring.add("doc.py", text, line)
+    assert len(ring) == 3 and [c.line for c in ring.chunks] == [8, 18, 28]
+    ring.add("doc.py", text, 30)                         # the same place again: replaced, not added
+    assert [c.line for c in ring.chunks] == [8, 18, 28]
+    assert ring.add("doc.py", "\n\n\n", 1) is None        # blank: nothing kept
+
+
+def test_chunks_overlap_and_skip_blank_runs():
+    chunks = chunk_text("f.py", "\n".join(f"line_{i}" for i in range(40)) + "\n" * 40)
+    assert [c.line for c in chunks][:3] == [0, 8, 16]
+    assert all(any(r.strip() for r in c.lines) for c in chunks)
+
+
+def test_the_workspace_read_skips_what_it_must(tmp_path):
+    (tmp_path / "good.py").write_text("def good():\n    return 1\n")
+    (tmp_path / "binary.py").write_bytes(b"x = 1\0\0\0")
+    (tmp_path / "latin.py").write_bytes("x = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "huge.py").write_text("x = 1\n" * 60_000)
+    (tmp_path / "notes.txt").write_text("not python")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "dep.py").write_text("y = 2\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "inner.py").write_text("z = 3\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.py"
+    outside.write_text("secret = 1\n")
+    (tmp_path / "link.py").symlink_to(outside)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "hidden.py").write_text("w = 4\n")
+    locked.chmod(0)
+    try:
+        got = {os.path.relpath(p, tmp_path) for p, _ in read_workspace(tmp_path, (".py",))}
+    finally:
+        locked.chmod(0o755)
+    assert "good.py" in got and os.path.join("sub", "inner.py") in got
+    assert not got & {"binary.py", "latin.py", "huge.py", "notes.txt", "link.py", "node_modules/dep.py"}
+    skipped = read_workspace(tmp_path, (".py",), skip=tmp_path / "good.py")
+    assert all(not p.endswith("good.py") for p, _ in skipped)
+
+
+def test_a_huge_workspace_is_cut_off_by_the_entry_budget(tmp_path):
+    for i in range(300):
+        (tmp_path / f"f{i:03}.py").write_text(f"v{i} = {i}\n")
+    assert len(read_workspace(tmp_path, (".py",), max_entries=50)) == 50
+    assert len(read_workspace(tmp_path, (".py",), max_files=7)) == 7
+    assert len(read_workspace(tmp_path, (".py",), max_bytes=40)) <= 5
+
+
+def test_the_reference_block_is_marked_and_bounded():
+    block = prompt_block([Chunk("pkg/a.py", 0, ("x = 1",)), Chunk("pkg/b.py", 0, ("y" * 2000,))])
+    assert block.startswith("# Code from other files of this project:\n# --- a.py ---\nx = 1\n")
+    assert "b.py" not in block and block.endswith("# --- end ---\n\n")
+    assert prompt_block([]) == ""
+
+
+@pytest.mark.parametrize("junk", ["", "\n\n", "GAP", "\x00\x01", "é" * 50])
+def test_odd_documents_give_no_drafts_and_no_error(junk):
+    text = junk
+    assert isinstance(find_drafts(text, len(text), "", 3), list)
