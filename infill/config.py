@@ -163,11 +163,12 @@ _HELP = {
     "workspace": "folder whose files are the neighbours: for `infill complete`/`batch` (default: the "
                  "file's folder; `\"\"`: none); for the server, indexed beside its open documents and "
                  "recent edits (default: none). Bounded in files and bytes",
-    "references": "put the neighbours' chunks most like the gap before the prefix as a marked block",
-    "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's, 1,024 for the "
-                     "embedded model)",
-    "suffix_tokens": "context budget after the cursor, in tokens (0: the backend's, 256 for the embedded "
-                     "model)",
+    "references": "put the neighbours' chunks most like the gap before the prefix as a marked block "
+                  "(for a backend with a long context: the embedded model reads 224 tokens before the cursor)",
+    "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's; the embedded model "
+                     "reads at most the 224 it was trained with)",
+    "suffix_tokens": "context budget after the cursor, in tokens (0: the backend's; the embedded model "
+                     "reads at most the 48 it was trained with)",
     "endpoint": "OpenAI-compatible server URL, e.g. `http://gpu-box:8000` (vLLM, SGLang, Mercury)",
     "api": "remote request shape: `completions` (FIM prompt), `chat`, or `fim` (`/v1/fim/completions`)",
     "api_key_env": "environment variable holding the remote API key",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import uuid
 from typing import Any, Callable, TypeVar
@@ -24,6 +25,7 @@ from infill.editing import Rewrite, SuggestionCache
 from infill.errors import InfillError, PositionError, UnknownLanguageError
 from infill.languages import file_suffixes, supported_languages
 from infill.retrieval import ChunkIndex, ChunkRing, read_workspace
+from infill.retrieval.chunks import read_file
 
 from .convert import lsp_language
 from .errors import QUIET_ERRORS, Protocol, install_log_policy, report
@@ -47,6 +49,7 @@ class InfillServer(LanguageServer):
         self.ring = ChunkRing()              # chunks around the recent edits (kept after a close)
         self.previous: dict[str, str] = {}   # each open document's text before its last change
         self._indexed_folder: str | None = None
+        self._workspace_files: set[str] = set()   # sources read from the workspace setting's folder
         self.shown_errors: set[str] = set()
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
         self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
@@ -79,21 +82,31 @@ class InfillServer(LanguageServer):
             asyncio.ensure_future(self.load_model())
 
     def index_workspace(self) -> None:
-        """The files of the ``workspace`` setting, read and indexed on a background thread
-        (bounded: ``infill.retrieval.read_workspace``); nothing when it is not set."""
-        folder = self.options.infill.workspace
-        if not folder or not self.options.infill.retrieval or folder == self._indexed_folder:
+        """The files of the ``workspace`` setting (a folder; ``~`` expanded, a relative one read
+        from the server's working directory), read and indexed on a background thread, bounded
+        (``infill.retrieval.read_workspace``); a folder set before is dropped first."""
+        folder = self.options.infill.workspace if self.options.infill.retrieval else None
+        folder = os.path.expanduser(folder) if folder else None
+        if folder == self._indexed_folder:
             return
-        self._indexed_folder = folder
-        threading.Thread(target=self._read_workspace, args=(folder,), name="infill-workspace", daemon=True).start()
+        for name in self._workspace_files:
+            self.neighbours.drop_source(name)
+        self.neighbours.refresh(wait=False)
+        self._indexed_folder, self._workspace_files = folder, set()
+        if folder:
+            threading.Thread(target=self._read_workspace, args=(folder,), name="infill-workspace",
+                             daemon=True).start()
 
     def _read_workspace(self, folder: str) -> None:
         try:
             files = read_workspace(folder, tuple(s for name in supported_languages() for s in file_suffixes(name)))
-        except OSError as exc:
+        except (OSError, ValueError) as exc:          # a NUL byte in the path is a ValueError
             log.warning("workspace %s not indexed: %s", folder, exc)
             return
+        if folder != self._indexed_folder:           # the setting changed while this read
+            return
         for path, text in files:
+            self._workspace_files.add(path)
             self.neighbours.update(path, text)
         self.neighbours.refresh(wait=False)
 
@@ -122,13 +135,15 @@ class InfillServer(LanguageServer):
     def remember(self, uri: str, edited: bool = False, line: int | None = None) -> None:
         """An open document was opened or ``edited`` (at ``line``, else where its text first
         differs from before): its chunks and the ring of edits are updated off the request
-        path (the index rebuilds in the background)."""
-        doc = self.workspace.text_documents.get(unquote(uri))
-        if doc is None or len(doc.source) > self.options.max_document_bytes:
+        path (the index rebuilds in the background). Documents the server does not serve
+        (too large, binary, another language) are left out."""
+        try:
+            text, _, _ = self.document(uri)
+        except InfillError:
             return
-        name, text = self.source_name(uri), doc.source
+        name = self.source_name(uri)
         before = self.previous.get(uri)
-        self.previous[uri] = text
+        self.previous[uri] = text            # the same string the workspace holds: no copy
         self.neighbours.update(name, text)
         if edited and line is None and before is not None:
             line = _first_difference(before, text)
@@ -137,9 +152,18 @@ class InfillServer(LanguageServer):
         self.neighbours.refresh(wait=False)
 
     def forget(self, uri: str) -> None:
-        """A document closed: its chunks go (what was edited in it stays in the ring)."""
+        """A document closed: its chunks go (what was edited in it stays in the ring); a file
+        of the workspace folder goes back to its text on disk."""
         self.previous.pop(uri, None)
-        self.neighbours.drop_source(self.source_name(uri))
+        name = self.source_name(uri)
+        if name in self._workspace_files:
+            text = read_file(name)
+            if text is not None:
+                self.neighbours.update(name, text)
+                self.neighbours.refresh(wait=False)
+                return
+        self.neighbours.drop_source(name)
+        self.neighbours.refresh(wait=False)
 
     @staticmethod
     def path(uri: str) -> str | None:

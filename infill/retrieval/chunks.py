@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -78,6 +79,8 @@ class ChunkIndex:
         self._built = -1                   # the version the snapshot was built from
         self._worker: threading.Thread | None = None
         self._pending: dict[str, str] = {}  # texts given to ``update``, chunked by the next rebuild
+        self._dropped: set[str] = set()      # sources dropped while a rebuild chunks pending texts
+        self._last_build_s = 0.0
 
     def __len__(self) -> int:
         with self._lock:
@@ -106,19 +109,26 @@ class ChunkIndex:
 
     def set_chunks(self, name: str, chunks: list[Chunk]) -> None:
         with self._lock:
-            self._sources.pop(name, None)
-            self._sources[name] = list(chunks)[: self.max_chunks]
-            total = sum(len(c) for c in self._sources.values())
-            while total > self.max_chunks and len(self._sources) > 1:
-                _, dropped = self._sources.popitem(last=False)       # the least recently updated
-                total -= len(dropped)
+            self._pending.pop(name, None)
+            self._put(name, chunks)
             self._version += 1
+
+    def _put(self, name: str, chunks: list[Chunk]) -> None:
+        """(Under the lock.) A source's chunks, the least recently updated sources dropped
+        while the index holds more than ``max_chunks``."""
+        self._sources.pop(name, None)
+        self._sources[name] = list(chunks)[: self.max_chunks]
+        total = sum(len(c) for c in self._sources.values())
+        while total > self.max_chunks and len(self._sources) > 1:
+            _, dropped = self._sources.popitem(last=False)
+            total -= len(dropped)
 
     def drop_source(self, name: str) -> None:
         with self._lock:
             self._pending.pop(name, None)
-            if self._sources.pop(name, None) is not None:
-                self._version += 1
+            self._dropped.add(name)
+            self._sources.pop(name, None)
+            self._version += 1
 
     def refresh(self, wait: bool = True) -> None:
         """Rebuild the BM25 tables if the sources changed: now (``wait``), or in a background
@@ -133,25 +143,33 @@ class ChunkIndex:
             self._worker.start()
 
     def _rebuild_soon(self) -> None:
-        time.sleep(0.05)                   # let a burst of edits land first
-        self._rebuild()
-        with self._lock:
-            stale = self._built != self._version
-        if stale:                          # edits came in during the rebuild: once more
+        """The background worker: rebuild until the snapshot is current, at most one rebuild
+        every ``max(0.1 s, twice the last rebuild)`` so a typing burst costs a few rebuilds."""
+        while True:
+            time.sleep(max(0.1, 2 * self._last_build_s))
             self._rebuild()
+            with self._lock:
+                if self._built == self._version:
+                    self._worker = None
+                    return
 
     def _rebuild(self) -> None:
+        t0 = time.perf_counter()
         with self._lock:
             pending, self._pending = self._pending, {}
-        for name, text in pending.items():
-            self.set_chunks(name, chunk_text(name, text))
-        with self._lock:
+            self._dropped = set()
             version = self._version
+        chunked = {name: chunk_text(name, text) for name, text in pending.items()}
+        with self._lock:
+            for name, chunks in chunked.items():
+                if name not in self._dropped and name not in self._pending:   # not closed or changed since
+                    self._put(name, chunks)
             chunks = [c for part in self._sources.values() for c in part]
         snapshot = (chunks, _bm25([list(c.terms) for c in chunks])) if chunks else None
         with self._lock:
             if version >= self._built:
                 self._snapshot, self._built = snapshot, version
+        self._last_build_s = time.perf_counter() - t0
 
     def search(self, terms: list[str], k: int = 4, exclude: str | None = None) -> list[Chunk]:
         """The ``k`` chunks most like ``terms`` (BM25) that share a term with them, none from
@@ -253,13 +271,28 @@ def read_workspace(folder: str | Path, suffixes: tuple[str, ...], skip: str | Pa
             if not name.endswith(suffixes):
                 continue
             path = Path(dirpath) / name
-            if path.is_symlink() or path == skip_path:
+            if path == skip_path or not _plain_file(path):
                 continue
             text = _read_text(path, min(FILE_BYTES, max_bytes - read))
             if text is not None:
                 out.append((str(path), text))
                 read += len(text)
     return out
+
+
+def read_file(path: str | Path) -> str | None:
+    """One file's text as ``read_workspace`` reads it (None: not a plain UTF-8 text file of at
+    most ``FILE_BYTES``)."""
+    return _read_text(Path(path), FILE_BYTES) if _plain_file(Path(path)) else None
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link (which could lead outside), a FIFO or a device (which could
+    block a read forever)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _read_text(path: Path, limit: int) -> str | None:

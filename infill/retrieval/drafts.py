@@ -30,14 +30,17 @@ MIN_SCORE = 0.25            # drafts less alike than this are dropped
 OTHER_SOURCE = 0.9          # a draft from another source counts this much of one from the document
 STARTS = 24                 # whole lines: the best places to start a run, by the line above
 _TERMS: dict[str, frozenset[str]] = {}   # line -> its tokens (lines repeat across requests)
+CACHED_LINES, CACHED_LINE_CHARS = 50_000, 300   # the cache's bound: at most 15M characters of lines
 
 
 def terms(line: str) -> frozenset[str]:
     got = _TERMS.get(line)
     if got is None:
-        if len(_TERMS) > 200_000:
-            _TERMS.clear()
-        got = _TERMS[line] = frozenset(TOKEN.findall(line))
+        got = frozenset(TOKEN.findall(line))
+        if len(line) <= CACHED_LINE_CHARS:
+            if len(_TERMS) >= CACHED_LINES:
+                _TERMS.clear()
+            _TERMS[line] = got
     return got
 
 
@@ -77,9 +80,14 @@ def find_drafts(text: str, offset: int, indent: str, max_lines: int = 1, chunks:
     gap = _Gap(prefix, suffix, terms(above), terms(below), indent, max(1, min(max_lines, 5)))
     found: dict[str, Draft] = {}
     echoes = {above.strip(), below.strip()} - {""}
-    sources = [("", rows, 0, {row}, 1.0)] + [(c.source, list(c.lines), c.line, set(), OTHER_SOURCE) for c in chunks]
-    for source, lines, first, skip, weight in sources:
-        for draft in (_rest_of_line(gap, lines, skip) if prefix.strip() else _whole_lines(gap, lines, skip)):
+    # In the document, whole-line runs may not take in the lines right around the gap: a run
+    # starting just below it follows the line above it, and would look like a perfect match.
+    around = {next((i for i in range(row - 1, -1, -1) if rows[i].strip()), -1),
+              next((i for i in range(row + 1, len(rows)) if rows[i].strip()), -1)} - {-1}
+    sources = [("", rows, 0, {row}, 1.0, around)] + \
+        [(c.source, list(c.lines), c.line, set(), OTHER_SOURCE, set()) for c in chunks]
+    for source, lines, first, skip, weight, near in sources:
+        for draft in (_rest_of_line(gap, lines, skip) if prefix.strip() else _whole_lines(gap, lines, skip | near)):
             text_, score, at = draft
             score *= weight
             if text_.strip() in echoes:      # a copy of the line beside the gap is no completion

@@ -185,3 +185,31 @@ def test_the_reference_block_is_marked_and_bounded():
 def test_odd_documents_give_no_drafts_and_no_error(junk):
     text = junk
     assert isinstance(find_drafts(text, len(text), "", 3), list)
+
+
+def test_a_fifo_in_the_workspace_is_skipped_not_read(tmp_path):
+    (tmp_path / "good.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "pipe.py")
+    got = [os.path.basename(p) for p, _ in read_workspace(tmp_path, (".py",))]   # would block if read
+    assert got == ["good.py"]
+
+
+def test_no_edit_is_lost_and_no_closed_source_comes_back_under_background_rebuilds():
+    index = ChunkIndex()
+    last: dict[str, int | None] = {}                     # each source's last text (None: dropped)
+    for k in range(200):
+        index.update(f"doc{k % 7}.py", f"value_{k} = compute_{k}()\n")
+        last[f"doc{k % 7}.py"] = k
+        if k % 13 == 0:
+            index.drop_source(f"doc{(k + 3) % 7}.py")
+            last[f"doc{(k + 3) % 7}.py"] = None
+        index.refresh(wait=False)
+    deadline = time.time() + 10
+    while not index.stats()["current"] and time.time() < deadline:
+        time.sleep(0.02)
+    stats = index.stats()
+    assert stats["current"] and stats["pending"] == 0
+    # The last text of each source is what is indexed; a source dropped last stays out.
+    assert sorted(index.sources()) == sorted(name for name, k in last.items() if k is not None)
+    for name, k in last.items():
+        assert [c.source for c in index.search([f"compute_{k}"])] == ([name] if k is not None else [])

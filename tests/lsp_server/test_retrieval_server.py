@@ -28,7 +28,7 @@ async def indexed(client: LanguageClient, chunks: int) -> None:
         if status["neighbours"]["searchable"] >= chunks and status["neighbours"]["current"]:
             return
         await asyncio.sleep(0.05)
-    raise TimeoutError("the index of open documents was not built")
+    raise TimeoutError(f"the index of open documents was not built: {status}")
 
 
 async def items_at(client: LanguageClient, uri: str, line: int, col: int) -> list[str]:
@@ -71,3 +71,35 @@ async def test_an_edit_stays_in_the_ring_after_its_document_closes(client: Langu
     open_doc(client, "file:///app/grid.py", gapped)
     got = await eventually_offered(client, "file:///app/grid.py", "parse_grid(f.read(), width=9)", line=5)
     assert any(item.startswith("parse_grid(f.read(), width=9)") for item in got), got
+
+
+async def status_of(client: LanguageClient) -> dict:
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command="infill.status",
+                                                                                   arguments=[]))
+
+
+async def test_the_workspace_setting_indexes_a_folder_and_a_closed_file_goes_back_to_disk(
+        client: LanguageClient, tiny_model_dir, tmp_path):
+    from lsp_helpers import fast_options
+
+    (tmp_path / "kept.py").write_text("def kept_helper(x):\n    return x\n")
+    (tmp_path / "blob.py").write_bytes(b"\0\0\0")
+    await indexed(client, 1)
+    before = (await status_of(client))["neighbours"]["sources"]
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": {**fast_options(tiny_model_dir), "workspace": str(tmp_path)}}))
+    deadline = time.monotonic() + 15
+    while (await status_of(client))["neighbours"]["sources"] < before + 1 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert (await status_of(client))["neighbours"]["sources"] == before + 1      # kept.py; blob.py skipped
+    uri = (tmp_path / "kept.py").as_uri()
+    open_doc(client, uri, "def edited_in_the_buffer():\n    pass\n")
+    close_doc(client, uri)
+    await asyncio.sleep(0.3)
+    await indexed(client, 1)
+    assert (await status_of(client))["neighbours"]["sources"] == before + 1      # back to the file on disk
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": fast_options(tiny_model_dir)}))
+    await asyncio.sleep(0.3)
+    await indexed(client, 1)
+    assert (await status_of(client))["neighbours"]["sources"] == before          # the folder is dropped
