@@ -46,7 +46,7 @@ class InfillOptions:
     min_confidence: float = 0.25    # below it a suggestion is not shown (null in the editor, nothing
     #                                 printed); the checks reject on their own. The confidence is the
     #                                 probability it is right: at 0.25 the real-code benchmark's test
-    #                                 split shows 24% of gaps, 38% of them exactly right
+    #                                 split shows 24% of gaps, 37% of them exactly right
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
     # The code around the gap (infill.retrieval, infill.drafting).
     retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
