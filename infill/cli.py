@@ -79,7 +79,7 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "gap_kind": res.gap_kind,
             "syntax_valid": res.syntax_valid, "candidates": res.candidates, "confidence": res.confidence,
-            "shown": res.shown}
+            "shown": res.shown, "drafted": bool(res.retrieved and res.retrieved[0] > 0)}
 
 
 def cmd_batch(args, opts: InfillOptions) -> int:

@@ -168,7 +168,8 @@ def test_batch_keeps_order_and_reports_bad_lines(tiny_model_dir, capsys, monkeyp
     assert code == 0, err
     rows = [json.loads(x) for x in out.splitlines()]
     assert [r["task_id"] for r in rows] == ["a", 2, "c", "d", 5]
-    assert {"completion", "forward_passes", "tokens", "latency_ms", "candidates"} <= set(rows[0])
+    assert {"completion", "forward_passes", "tokens", "latency_ms", "candidates", "confidence", "shown",
+            "drafted"} <= set(rows[0])
     assert rows[0]["candidates"][0] == rows[0]["completion"]
     assert "invalid JSON" in rows[1]["error"]
     assert "prefix" in rows[2]["error"]
