@@ -24,9 +24,9 @@ from .checks import passed, run_checks
 from .confidence import confidence, features
 from .config import InfillOptions
 from .context import extract
-from .drafting import draft_candidates, likelihoods, neighbour_chunks, reference_block
+from .drafting import draft_candidates, likelihoods, neighbour_chunks
 from .rescue import STEPS, Attempt, header_follow
-from .retrieval import ChunkIndex
+from .retrieval import ChunkIndex, prompt_block
 from .syntax import adds_syntax_errors
 
 
@@ -82,7 +82,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     follows = options.header_bodies if not options.steps else 0
     chunks = neighbour_chunks(text, offset, neighbours, source) if options.retrieval else None
     if chunks and options.references:
-        extra_context = reference_block(chunks) + extra_context
+        extra_context = prompt_block(chunks) + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
                                      follows > 0, chunks)
     before, after = text[:offset], text[offset:]

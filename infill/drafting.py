@@ -4,14 +4,14 @@
 other sources (``neighbours``: the server's open documents and recent edits, the CLI's
 workspace folder) whose surroundings look like the gap's. Each draft is a starting canvas:
 
-- as it stands (every token kept), scored by the model's likelihood with ``rank``;
+- as it stands (every token kept);
 - when it uses names the document has nowhere, also with those names' tokens re-masked and
   denoised by the model: all such drafts of a request are rows of one batch over the shared
   context cache (``engine.api.Seed``; backends that declare ``rewrite``).
 
-``likelihoods`` gives the model's pseudo-log-likelihood of each candidate as the middle, both
-sides in view (backends that declare ``token_scoring``), per token: one score for fresh
-samples and drafts alike, a signal of ``confidence``.
+``likelihoods`` gives the model's pseudo-log-likelihood per token of a text as the middle, both
+sides in view (backends that declare ``token_scoring``): ``complete`` asks it for the drafts the
+model did not sample, whose score it then is (sampled texts have their sampling score).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .backends import run_backend
 from .candidates import Candidate, Gap
 from .config import InfillOptions
 from .languages import file_suffixes, reserved_names
-from .retrieval import ChunkIndex, find_drafts, prompt_block
+from .retrieval import ChunkIndex, find_drafts
 from .retrieval.chunks import identifiers, workspace_index
 
 DRAFT_LINES = 5           # whole-line drafts span at most this many lines
@@ -94,8 +94,3 @@ def likelihoods(backend: Backend, request: InfillRequest, lead: str, texts: list
     totals = backend.likelihood(request.prefix, request.suffix, raw)
     return [None if total == float("-inf") else round(total / (backend.count_tokens(r) + 1), 4)
             for r, total in zip(raw, totals)]
-
-
-def reference_block(chunks: list, comment: str = "#") -> str:
-    """The chunks of other sources as the marked block put before the prefix."""
-    return prompt_block(chunks, comment)

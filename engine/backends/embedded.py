@@ -198,8 +198,7 @@ class EmbeddedBackend:
         N = n_init + extra
         canvas = torch.tensor([ids + [self.special.mask] * extra]).repeat(K, 1)     # (K, N)
         if request.remask_spans is not None:
-            hit = [any(a < e and s < b for s, e in request.remask_spans) for a, b in offsets]
-            remask = torch.tensor([hit + [True] * extra]).repeat(K, 1)
+            remask = torch.tensor([_overlaps(offsets, request.remask_spans) + [True] * extra]).repeat(K, 1)
         else:
             noise = torch.rand(K, n_init, generator=gen)
             remask = noise < request.renoise
@@ -211,15 +210,8 @@ class EmbeddedBackend:
         # require_content: a fully re-masked text must still say something (kept tokens do).
         cfg = replace(request.sampler, min_tokens=min_tokens, require_content=request.remask_spans is not None)
         res = denoise(model, cache, canvas, self.sampler_special, cfg, gen)
-        candidates = []
-        for i in range(K):
-            row = res.tokens[i].tolist()
-            if self.special.pad_end in row:
-                row = row[: row.index(self.special.pad_end)]
-            n = max(1, int(remask[i].sum()))
-            candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
-        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
-                            reused)
+        return InfillResult(self._candidates(res, [int(r.sum()) for r in remask]), res.forward_passes,
+                            (time.perf_counter() - t0) * 1000, context_tokens, reused)
 
     def _seeded(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                 t0: float, reused: int = 0) -> InfillResult:
@@ -230,9 +222,8 @@ class EmbeddedBackend:
         for seed in request.seeds:
             enc = self.tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
             ids = enc["input_ids"][:MAX_INIT_TOKENS]
-            hit = [any(a < e and s < b for s, e in seed.remask_spans) for a, b in enc["offset_mapping"][:len(ids)]]
             rows.append(ids)
-            masks.append(hit)
+            masks.append(_overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans))
         if not any(rows):
             raise BackendError("every seed is empty")
         N = max(len(r) for r in rows) + 1
@@ -245,12 +236,21 @@ class EmbeddedBackend:
             min_len[i] = max(kept) if kept else 1
         cfg = replace(request.sampler, min_tokens=1, length_first=False, require_content=False)
         res = denoise(model, cache, canvas, self.sampler_special, cfg, gen, min_len=min_len)
-        candidates = []
-        for i, hit in enumerate(masks):
+        return InfillResult(self._candidates(res, [sum(hit) for hit in masks]), res.forward_passes,
+                            (time.perf_counter() - t0) * 1000, context_tokens, reused)
+
+    def _candidates(self, res, masked: list[int]) -> list[Candidate]:
+        """The rows of a rewrite's canvas as candidates: each cut at its first pad_end, scored
+        by its log-probability per position that was masked (``masked``: how many per row)."""
+        out = []
+        for i, n in enumerate(masked):
             row = res.tokens[i].tolist()
             if self.special.pad_end in row:
                 row = row[: row.index(self.special.pad_end)]
-            n = max(1, sum(hit))
-            candidates.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / n, len(row)))
-        return InfillResult(candidates, res.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens,
-                            reused)
+            out.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / max(1, n), len(row)))
+        return out
+
+
+def _overlaps(offsets, spans) -> list[bool]:
+    """For each token's (start, end) character span: does it overlap one of ``spans``?"""
+    return [any(a < e and s < b for s, e in spans) for a, b in offsets]

@@ -55,6 +55,10 @@ class Chunk:
         return "\n".join(self.lines)
 
 
+def make_chunk(source: str, line: int, lines: tuple[str, ...]) -> Chunk:
+    return Chunk(source, line, lines, frozenset(identifiers("\n".join(lines))))
+
+
 def chunk_text(source: str, text: str, lines: int = CHUNK_LINES, step: int = CHUNK_STEP) -> list[Chunk]:
     """The chunks of one source: ``lines`` lines every ``step`` lines, blank ones dropped."""
     rows = text[:MAX_SOURCE_CHARS].split("\n")
@@ -62,7 +66,7 @@ def chunk_text(source: str, text: str, lines: int = CHUNK_LINES, step: int = CHU
     for start in range(0, max(1, len(rows) - lines + step), step):
         part = tuple(rows[start:start + lines])
         if any(r.strip() for r in part):
-            out.append(Chunk(source, start, part, frozenset(identifiers("\n".join(part)))))
+            out.append(make_chunk(source, start, part))
     return out
 
 
@@ -230,7 +234,7 @@ class ChunkRing:
         part = tuple(rows[start:start + self.lines])
         if not any(r.strip() for r in part):
             return None
-        chunk = Chunk(source, start, part, frozenset(identifiers("\n".join(part))))
+        chunk = make_chunk(source, start, part)
         with self._lock:
             self._chunks = [c for c in self._chunks
                             if not (c.source == source and jaccard(c.terms, chunk.terms) >= NEAR_DUPLICATE)]
@@ -239,10 +243,10 @@ class ChunkRing:
         return chunk
 
 
-def workspace_index(folder: str | Path, suffixes: tuple[str, ...], skip: str | Path | None = None) -> ChunkIndex:
+def workspace_index(folder: str | Path, suffixes: tuple[str, ...]) -> ChunkIndex:
     """A built index of a folder's files (``read_workspace``)."""
     index = ChunkIndex()
-    for path, text in read_workspace(folder, suffixes, skip):
+    for path, text in read_workspace(folder, suffixes):
         index.set_source(path, text)
     index.refresh()
     return index

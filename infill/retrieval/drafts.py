@@ -75,15 +75,15 @@ def find_drafts(text: str, offset: int, indent: str, max_lines: int = 1, chunks:
     prefix, suffix = rows[row][:col], rows[row][col:]
     if not prefix.strip() and suffix.strip():
         return []
-    above = next((rows[i] for i in range(row - 1, -1, -1) if rows[i].strip()), "")
-    below = next((rows[i] for i in range(row + 1, len(rows)) if rows[i].strip()), "")
+    up = next((i for i in range(row - 1, -1, -1) if rows[i].strip()), -1)      # the nearest non-blank
+    down = next((i for i in range(row + 1, len(rows)) if rows[i].strip()), -1)  # lines around the gap
+    above, below = (rows[up] if up >= 0 else ""), (rows[down] if down >= 0 else "")
     gap = _Gap(prefix, suffix, terms(above), terms(below), indent, max(1, min(max_lines, 5)))
     found: dict[str, Draft] = {}
     echoes = {above.strip(), below.strip()} - {""}
     # In the document, whole-line runs may not take in the lines right around the gap: a run
     # starting just below it follows the line above it, and would look like a perfect match.
-    around = {next((i for i in range(row - 1, -1, -1) if rows[i].strip()), -1),
-              next((i for i in range(row + 1, len(rows)) if rows[i].strip()), -1)} - {-1}
+    around = {up, down} - {-1}
     sources = [("", rows, 0, {row}, 1.0, around)] + \
         [(c.source, list(c.lines), c.line, set(), OTHER_SOURCE, set()) for c in chunks]
     for source, lines, first, skip, weight, near in sources:
