@@ -14,14 +14,17 @@ tell; it never rejects then):
   (``start_`` where ``start_idx`` is bound).
 - ``echo``: no ``x = x``, no line that copies the line just above or below it, no empty text.
 - ``compiles``: the completed file compiles; an error of the file's own away from the
-  candidate makes it ``unknown`` (Python only). ``syntax_valid`` reads it.
+  candidate makes it ``unknown``. ``syntax_valid`` reads it.
+
+Which run depends on the language's spec: ``names`` where it names a scope analysis
+(``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
+(``syntax.COMPILERS``); ``cut_off`` and ``echo`` read only text and run for every language.
 
 In a large file the checks read the top-level statements around the gap (the window the
 syntax check uses), with every name the rest of the file may bind taken as bound: they stay
 within the latency budget, and a name bound far away is never rejected.
 
-``run_checks`` runs them all (Python; other languages get ``unknown``) and ``passed`` says
-whether a candidate may be shown.
+``run_checks`` runs those the language has and ``passed`` says whether a candidate may be shown.
 """
 
 from __future__ import annotations
@@ -32,16 +35,17 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .languages import reserved_names, spec_of
 from .syntax import WINDOW_THRESHOLD, top_level_window
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
-_SELF_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\1\s*(?:#.*)?$")
+_SELF_ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\$?\1\s*;?\s*(?:(?:#|//|--).*)?$")
 _DYNAMIC = re.compile(r"\bexec\s*\(|\bglobals\s*\(\s*\)|\blocals\s*\(\s*\)\s*\[|__builtins__")
 # Lines that may stand twice in a row in real code: punctuation, bare keywords.
 _REPEATABLE = re.compile(r"^[\s)\]}(\[{,:;]*$|^(?:pass|break|continue|return|else:|try:|finally:|"
-                         r"yield|raise|\.\.\.)\s*$")
+                         r"yield|raise|\.\.\.|end|fi|done|esac|else|default:)\s*;?\s*$")
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,9 @@ def names(before: str, text: str, after: str, tree: ast.Module | None = None,
     return Check("names", OK)
 
 
-def cut_off(before: str, text: str, after: str) -> Check:
-    """The candidate does not stop inside a name, nor at the start of a longer bound name."""
+def cut_off(before: str, text: str, after: str, reserved: frozenset[str] = frozenset(dir(__builtins__))) -> Check:
+    """The candidate does not stop inside a name, nor at the start of a longer bound name
+    (``reserved``: the language's keywords and built-in names, complete as they stand)."""
     stripped = text.rstrip()
     if not stripped or not _IDENT_CHAR.match(stripped[-1]):
         return Check("cut_off", OK)
@@ -147,7 +152,7 @@ def cut_off(before: str, text: str, after: str) -> Check:
         return Check("cut_off", OK)          # an attribute: pyflakes does not know them either
     word = last.group(0)
     doc_names = set(_NAME.findall(before)) | set(_NAME.findall(after))
-    if word not in doc_names and word not in dir(__builtins__) \
+    if word not in doc_names and word not in reserved \
             and any(n.startswith(word) and n != word for n in doc_names):
         longer = sorted(n for n in doc_names if n.startswith(word) and n != word)[0]
         return Check("cut_off", REJECT, f"`{word}` is only the start of `{longer}`")
@@ -210,14 +215,20 @@ def _compile_error(source: str | ast.Module) -> int | None:
         return 1
 
 
+SCOPE_ANALYSES = {"pyflakes": names}   # LanguageSpec.scope_analysis -> its names check (Python's trees)
+
+
 def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
-    """Every check on one candidate (Python; other languages: the language-free ones)."""
-    if language != "python":
-        return [echo(before, text, after)]
+    """Every check the language has on one candidate (see the module docstring)."""
+    spec = spec_of(language)
     wb, wa, outside = scope(before, text, after)
-    tree = _parse(wb + text + wa)
-    return [compiles(wb, text, wa, tree), names(wb, text, wa, tree, outside),
-            cut_off(wb, text, wa), echo(wb, text, wa)]
+    found = []
+    tree = _parse(wb + text + wa) if spec.compiler == "cpython" or spec.scope_analysis else None
+    if spec.compiler == "cpython":             # ``compiles`` reads CPython's compiler, as syntax.COMPILERS
+        found.append(compiles(wb, text, wa, tree))
+    if spec.scope_analysis:
+        found.append(SCOPE_ANALYSES[spec.scope_analysis](wb, text, wa, tree, outside))
+    return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa)]
 
 
 def passed(checks: list[Check]) -> bool:

@@ -70,8 +70,8 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
         raise TaskError("a task needs string fields 'prefix' (and optionally 'suffix')")
     language = task.get("language")
     if language is None:
-        from .languages import language_for_path
-        language = language_for_path(task["path"]) if task.get("path") else "python"
+        from .languages import DEFAULT_LANGUAGE, language_for_path
+        language = language_for_path(task["path"]) if task.get("path") else DEFAULT_LANGUAGE
     t0 = time.perf_counter()
     path = task.get("path") if isinstance(task.get("path"), str) else None
     neighbours = workspace_neighbours(opts, path, language)

@@ -25,6 +25,7 @@ from .confidence import confidence, features
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
+from .languages import spec_of
 from .rescue import STEPS, Attempt, header_follow
 from .retrieval import ChunkIndex, prompt_block
 from .syntax import adds_syntax_errors
@@ -82,7 +83,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     follows = options.header_bodies if not options.steps else 0
     chunks = neighbour_chunks(text, offset, neighbours, source) if options.retrieval else None
     if chunks and options.references:
-        extra_context = prompt_block(chunks) + extra_context
+        extra_context = prompt_block(chunks, spec_of(language).line_comment or "#") + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
                                      follows > 0, chunks)
     before, after = text[:offset], text[offset:]
@@ -103,7 +104,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
                        votes=[done.votes[0] if done.votes else 1, *done.votes],
                        scores=[min(done.scores[:1] + more.scores[:1]), *done.scores],
                        retrieved=[0.0, *done.retrieved], likelihoods=[None, *done.likelihoods])
-    if follows and done.syntax_valid and language == "python":   # a header left open after all
+    if follows and done.syntax_valid and spec_of(language).offside:   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done = judge(done, before, after, language, options)
     done.latency_ms = (time.perf_counter() - t0) * 1000

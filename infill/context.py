@@ -37,7 +37,7 @@ from infill.gaps import (
     parse_window,
     prev_nonblank,
 )
-from infill.languages import get_language, load_query
+from infill.languages import DEFAULT_LANGUAGE, get_language, load_query
 
 __all__ = [
     "CHARS_PER_TOKEN", "GAP_SHAPES", "GapContext", "GapShape", "extract",
@@ -63,7 +63,7 @@ class GapContext:
     valid_indents: tuple[str, ...] = ()  # indentations a new line may take at the gap;
     #                                       empty when the cursor is not at a line start
     indent_unit: str = DEFAULT_INDENT_UNIT  # one level of indentation in this file
-    language: str = "python"
+    language: str = DEFAULT_LANGUAGE
     prefix_start: int = 0  # offset where the contiguous part of the prefix starts
     suffix_end: int = 0  # offset where the suffix ends
 
@@ -245,7 +245,7 @@ def _trim_suffix(win: Window, cost: Callable[[str], float], budget: float,
 def extract(
     text: str,
     offset: int,
-    language: str = "python",
+    language: str = DEFAULT_LANGUAGE,
     prefix_budget: int = 3000,
     suffix_budget: int = 1200,
     count_tokens: Callable[[str], int] | None = None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from infill.languages import load_query, parse
+from infill.languages import load_query, parse, spec_of
 
 WINDOW_LINES = 1000  # lines parsed on each side of the cursor, at most
 WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
@@ -29,7 +29,10 @@ DEFAULT_INDENT_UNIT = "    "
 
 _OPENERS = "([{"
 _CLOSERS = ")]}"
-_TOP_LEVEL_LINE = re.compile(r"^[A-Za-z_@]", re.MULTILINE)  # a line a window may start on
+# A line that starts a top-level statement, where a parsed window may start: a name or keyword at
+# column 0, but not one that goes on with the statement above it ("else:", "end", "fi").
+TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|except|finally|catch|rescue|ensure|end|fi|done|esac|"
+                            r"until|then|do|in)\b)[A-Za-z_@$]", re.MULTILINE)
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
 Found = tuple[tuple[int, int], str]  # ((row, character column) of a bracket, gap kind)
@@ -90,7 +93,7 @@ def _window_bounds(text: str, offset: int) -> tuple[int, int]:
             break
         start = prev
     if start > 0:  # begin on a top-level line so that the parse starts cleanly
-        found = _TOP_LEVEL_LINE.search(text, start, line_start + 1)
+        found = TOP_LEVEL_LINE.search(text, start, line_start + 1)
         start = found.start() if found else start
     end = text.find("\n", offset)
     end = len(text) if end < 0 else end
@@ -145,9 +148,10 @@ def _statement_start_row(win: Window, row: int) -> int:
     line = win.lines[row]
     col = len(line[: len(line) - len(line.lstrip())].encode("utf-8"))
     node = win.tree.root_node.descendant_for_point_range((row, col), (row, col))
-    while node is not None and node.parent is not None and node.parent.type not in ("block", "module"):
+    blocks = spec_of(win.language).blocks
+    while node is not None and node.parent is not None and node.parent.type not in blocks:
         node = node.parent
-    if node is None or node.type in ("block", "module") or node.has_error:
+    if node is None or node.type in blocks or node.has_error:
         return row
     return min(row, node.start_point.row)
 
@@ -177,11 +181,38 @@ def _indent_unit(lines: list[str]) -> str:
     return " " * steps.most_common(1)[0][0] if steps else DEFAULT_INDENT_UNIT
 
 
-def _ends_with_colon(line: str) -> int | None:
-    """Column of the ":" ending a line (a trailing comment ignored), if it does."""
-    for code in (line.rstrip(), line.split("#", 1)[0].rstrip()):
-        if code.endswith(":"):
-            return len(code) - 1
+def _header_row(token: Node, row: int) -> int:
+    """The row whose indentation a body opened by ``token`` is one level deeper than: the line
+    where the construct the body belongs to starts (``def``, ``if``, ``function``), not a
+    continuation line of its header. ``token`` opens its parent (``{`` of a block) or closes
+    its header (Python's ``:``, Lua's ``then``)."""
+    owner = token.parent
+    if owner is not None and owner.start_byte == token.start_byte:   # "{" starts the block node
+        owner = owner.parent
+    return row if owner is None or owner.is_error else owner.start_point.row
+
+
+def _ends_in_block_brace(win: Window, line: str) -> bool:
+    """Whether ``line`` ends with a ``{`` that opens a block, read from the text (a comment
+    after it aside) in a language whose blocks are not made by indentation."""
+    spec = spec_of(win.language)
+    code = line.split(spec.line_comment, 1)[0].rstrip() if spec.line_comment else line.rstrip()
+    return not spec.offside and code.endswith("{") and _brace_opens_block(code[:-1])
+
+
+def _opens_block(win: Window, row: int) -> int | None:
+    """The header row of the body that starts after line ``row`` when that line ends with a
+    token ``gaps.scm`` captures as ``@block`` (a comment after it aside); else None."""
+    line = win.lines[row]
+    data = line.encode("utf-8")
+    spec = spec_of(win.language)
+    comments = tuple(c for c in (spec.line_comment, (spec.block_comment or ("",))[0]) if c)
+    for node in win.query("gaps", (row, 0), (row, len(data))).get("block", []):
+        if node.end_point.row != row or node.is_missing:
+            continue
+        rest = data[node.end_point.column:].decode("utf-8", errors="replace").strip()
+        if not rest or (comments and rest.startswith(comments)):
+            return _header_row(node, row)
     return None
 
 
@@ -201,6 +232,18 @@ def _between_brackets(node: Node, cursor: Point) -> bool:
     return cursor <= tuple(limit)
 
 
+def _block_between(win: Window, bracketed: Node) -> bool:
+    """Whether a block (a node of ``LanguageSpec.blocks``) inside ``bracketed`` holds the cursor:
+    the body of a callback passed as an argument is lines of code, not an argument list."""
+    node = win.tree.root_node.descendant_for_point_range(win.cursor, win.cursor)
+    blocks = spec_of(win.language).blocks
+    while node is not None and node != bracketed:
+        if node.type in blocks and tuple(node.start_point) < win.cursor:
+            return True
+        node = node.parent
+    return False
+
+
 def _bracket_kind_from_tree(win: Window) -> Found | None:
     """(row and character column of the opening bracket, kind) of the innermost
     bracketed node around the cursor."""
@@ -212,19 +255,35 @@ def _bracket_kind_from_tree(win: Window) -> Found | None:
                 key = (tuple(node.start_point), tuple(-x for x in node.end_point))
                 if best is None or key >= best[0]:
                     best = (key, node, kind)
-    if best is None:
+    if best is None or _block_between(win, best[1]):
         return None
     row, byte_col = _opener(best[1]).start_point
     col = len(win.lines[row].encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
     return (row, col), best[2]
 
 
+_EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~]|\b(?:return|yield|await|throw|in|of|"
+                                      r"typeof|case|not|and|or|lambda))\s*$")
+
+
+def _brace_opens_block(before: str) -> bool:
+    """Whether a ``{`` after ``before`` opens a block (``) {``, ``else {``, ``=> {``, ``struct S {``)
+    rather than an expression (``= {``, ``return {``, ``f({``)."""
+    head = before.rstrip()
+    return bool(head) and not _EXPRESSION_BEFORE_BRACE.search(head) or head.endswith("=>")
+
+
 def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
     """(row and column of the opening bracket, kind) of the innermost bracket left open
-    before the cursor, by a rough scan of the last lines (strings and comments skipped)."""
+    before the cursor, by a rough scan of the last lines (strings and comments skipped). A
+    ``{`` that opens a block (in a language whose blocks are not made by indentation) is no
+    bracket: a cursor inside it is on a line of that block."""
+    spec = spec_of(win.language)
+    line_comment = spec.line_comment
+    block_open, block_close = spec.block_comment or ("", "")
     first = max(0, win.cursor_row - max_lines)
     source = "\n".join(win.lines[first : win.cursor_row] + [win.line_prefix])
-    stack: list[int] = []
+    stack: list[int] = []   # offsets of open brackets; -1 - offset for a "{" that opens a block
     quote = ""
     i = 0
     while i < len(source):
@@ -235,18 +294,24 @@ def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
             elif source.startswith(quote, i):
                 i += len(quote) - 1
                 quote = ""
-        elif ch == "#":
+            elif ch == "\n" and len(quote) == 1 and quote != "`":
+                quote = ""   # a one-character quote ends with its line (a Rust lifetime, a stray ')
+        elif line_comment and source.startswith(line_comment, i):
             nl = source.find("\n", i)
             i = len(source) if nl < 0 else nl
-        elif ch in "'\"":
+        elif block_open and source.startswith(block_open, i):
+            close = source.find(block_close, i + len(block_open))
+            i = len(source) if close < 0 else close + len(block_close) - 1
+        elif ch in "'\"`":
             quote = ch * 3 if source.startswith(ch * 3, i) else ch
             i += len(quote) - 1
         elif ch in _OPENERS:
-            stack.append(i)
+            block = ch == "{" and not spec.offside and _brace_opens_block(source[:i])
+            stack.append(-1 - i if block else i)
         elif ch in _CLOSERS and stack:
             stack.pop()
         i += 1
-    if not stack:
+    if not stack or stack[-1] < 0:
         return None
     pos = stack[-1]
     before = source[:pos].rstrip()
@@ -264,15 +329,12 @@ def _block_indent(win: Window, unit: str) -> str | None:
     if row is None:
         return None
     line = win.lines[row]
-    colon = _ends_with_colon(line)
-    if colon is not None:
-        point = (row, len(line[:colon].encode("utf-8")))
-        for node in win.query("gaps", point, (row, point[1] + 1)).get("block", []):
-            if tuple(node.start_point) == point:
-                parent = node.parent
-                header = row if parent is None or parent.is_error else parent.start_point.row
-                body = leading_ws(win.lines[header]) + unit
-                return win.line_prefix if len(win.line_prefix) > len(body) else body
+    header = _opens_block(win, row)
+    if header is None and win.tree.root_node.has_error and _ends_in_block_brace(win, line):
+        header = _statement_start_row(win, row)     # a "{" the broken tree took for something else
+    if header is not None:
+        body = leading_ws(win.lines[header]) + unit
+        return win.line_prefix if len(win.line_prefix) > len(body) else body
     end = (row, len(line.encode("utf-8")))
     for node in win.query("gaps", (row, 0), end).get("block.docstring", []):
         docstring_indent = leading_ws(win.lines[node.start_point.row])
@@ -286,7 +348,7 @@ def _line_indents(win: Window, unit: str) -> tuple[str, tuple[str, ...]]:
     if win.line_prefix:
         return leading_ws(win.line_prefix), ()
     prev_row = prev_nonblank(win)
-    opens = prev_row is not None and _ends_with_colon(win.lines[prev_row]) is not None
+    opens = prev_row is not None and _opens_block(win, prev_row) is not None
     if prev_row is not None:
         prev_row = _statement_start_row(win, prev_row)
     prev = leading_ws(win.lines[prev_row]) if prev_row is not None else ""

@@ -1,51 +1,142 @@
-"""Registry of the languages infill supports: grammar, file extensions and queries.
+"""Registry of the languages infill supports: grammar, file names, comments, blocks, tools.
 
-A language is one ``LanguageSpec`` entry in ``LANGUAGES``: its name, the file
-extensions that select it, and a loader that returns the tree-sitter grammar. Adding a
-language is adding an entry (and its ``queries/<name>/*.scm`` files); nothing else in
-infill branches on a language name.
+A language is one ``LanguageSpec`` entry in ``LANGUAGES``: its name, the file extensions and
+LSP language ids that select it, where its tree-sitter grammar comes from, its comment syntax,
+the node types whose children are statements (its blocks), and which language-specific tools
+infill may run on it (a compiler check, a scope analysis, a type checker, a test runner).
+Adding a language is adding an entry and its ``queries/<name>/*.scm`` files; nothing else in
+infill branches on a language name: callers read the spec's fields.
 
-Grammars, parsers and compiled queries are built once and cached. Queries are data:
-``.scm`` files shipped as package data and read with ``importlib.resources``.
+Grammars come from ``tree-sitter-language-pack`` (its wheel bundles every grammar, so nothing
+is downloaded at run time), Python's from ``tree-sitter-python``, whose grammar our Python
+queries and the golden tests were written against. Grammars, parsers and compiled queries are
+built once and cached; queries are ``.scm`` data files shipped as package data.
 """
 
 from __future__ import annotations
 
+import builtins
+import keyword
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import PurePath
-from typing import Callable
 
 from tree_sitter import Language, Parser, Query, Tree
 
 from infill.errors import UnknownLanguageError
 
-
-def _python_grammar() -> object:
-    import tree_sitter_python  # imported lazily: only the languages used are loaded
-
-    return tree_sitter_python.language()
+OWN_GRAMMAR = "tree_sitter_python"   # the one grammar not taken from the language pack
+DEFAULT_LANGUAGE = "python"          # a text that names no language: a batch task with no path, HumanEval
 
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    name: str  # the name used everywhere in infill ("python")
-    extensions: tuple[str, ...]  # lower-case file suffixes that select it, with the dot
-    grammar: Callable[[], object]  # returns the tree-sitter language pointer (a capsule)
+    name: str                        # infill's name ("typescript"): --language, queries/<name>/
+    title: str                       # as people write it, for messages ("TypeScript")
+    grammar: str                     # its name in tree-sitter-language-pack (or OWN_GRAMMAR)
+    extensions: tuple[str, ...]      # lower-case file suffixes that select it, with the dot
+    lsp_ids: tuple[str, ...]         # LSP languageId values and Neovim filetypes that select it
+    line_comment: str                # starts a comment running to the line end ("" if none)
+    block_comment: tuple[str, str] | None   # opens and closes a comment that may span lines
+    blocks: tuple[str, ...]          # node types whose children are statements (queries/<name>/scopes.scm)
+    offside: bool = False            # blocks are made by indentation alone: a header line ends in ":" and
+    #                                  its body is the deeper lines after it (a next request may write it)
+    file_names: tuple[str, ...] = ()  # whole file names that select it ("Rakefile")
+    builtins: tuple[str, ...] = ()   # names bound in every file, besides the grammar's keywords
+    compiler: str | None = None      # a compile check of ``infill.syntax.COMPILERS`` ("cpython")
+    scope_analysis: str | None = None   # a names check of ``infill.checks.SCOPE_ANALYSES`` ("pyflakes")
+    type_checker: str | None = None  # a checker of ``infill.sources.diagnostics`` ("mypy")
+    test_runner: str | None = None   # the runner ``infill fix`` and the failing-test records speak ("pytest")
+
+    def comment(self, text: str) -> str:
+        """``text`` as a comment of this language, one comment per line."""
+        if self.line_comment:
+            return "\n".join(f"{self.line_comment} {line}".rstrip() for line in text.split("\n"))
+        opener, closer = self.block_comment or ("", "")
+        return "\n".join(f"{opener} {line} {closer}" for line in text.split("\n"))
 
 
-LANGUAGES: dict[str, LanguageSpec] = {
-    spec.name: spec
-    for spec in (
-        LanguageSpec("python", (".py", ".pyi"), _python_grammar),
-    )
-}
+_C_BLOCK = ("/*", "*/")
+_JS_GLOBALS = ("undefined", "NaN", "Infinity", "globalThis", "console", "window", "document", "Math", "JSON",
+               "Object", "Array", "String", "Number", "Boolean", "Symbol", "BigInt", "Promise", "Map", "Set",
+               "WeakMap", "WeakSet", "Error", "TypeError", "RangeError", "Date", "RegExp", "parseInt",
+               "parseFloat", "isNaN", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "require",
+               "module", "exports", "process", "this", "super", "null", "true", "false", "arguments")
 
-_EXTENSIONS: dict[str, str] = {
-    ext: spec.name for spec in LANGUAGES.values() for ext in spec.extensions
-}
+LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
+    LanguageSpec("python", "Python", OWN_GRAMMAR, (".py", ".pyi", ".pyw"), ("python",), "#", None,
+                 ("module", "block"), offside=True,
+                 builtins=tuple(keyword.kwlist + keyword.softkwlist + dir(builtins)),
+                 compiler="cpython", scope_analysis="pyflakes", type_checker="mypy", test_runner="pytest"),
+    LanguageSpec("javascript", "JavaScript", "javascript", (".js", ".mjs", ".cjs", ".jsx"),
+                 ("javascript", "javascriptreact", "jsx"), "//", _C_BLOCK,
+                 ("program", "statement_block", "class_body", "switch_case", "switch_default"),
+                 builtins=_JS_GLOBALS),
+    LanguageSpec("typescript", "TypeScript", "typescript", (".ts", ".mts", ".cts"), ("typescript",), "//",
+                 _C_BLOCK, ("program", "statement_block", "class_body", "switch_case", "switch_default",
+                            "interface_body", "enum_body"), builtins=_JS_GLOBALS),
+    LanguageSpec("tsx", "TSX", "tsx", (".tsx",), ("typescriptreact", "tsx"), "//", _C_BLOCK,
+                 ("program", "statement_block", "class_body", "switch_case", "switch_default",
+                  "interface_body", "enum_body"), builtins=_JS_GLOBALS),
+    LanguageSpec("go", "Go", "go", (".go",), ("go",), "//", _C_BLOCK,
+                 ("source_file", "statement_list", "field_declaration_list", "expression_case",
+                  "default_case", "type_case", "communication_case"),
+                 builtins=("nil", "true", "false", "iota", "append", "cap", "close", "copy", "delete", "len",
+                           "make", "new", "panic", "print", "println", "recover", "error", "string", "int",
+                           "int64", "int32", "uint", "uint8", "byte", "rune", "float64", "bool", "any")),
+    LanguageSpec("rust", "Rust", "rust", (".rs",), ("rust",), "//", _C_BLOCK,
+                 ("source_file", "block", "declaration_list", "field_declaration_list", "match_block"),
+                 builtins=("self", "Self", "crate", "super", "Some", "None", "Ok", "Err", "Vec", "String", "Box",
+                           "Option", "Result", "println", "print", "format", "vec", "panic", "assert",
+                           "assert_eq", "i32", "i64", "u8", "u32", "u64", "usize", "isize", "f32", "f64",
+                           "bool", "str", "char")),
+    LanguageSpec("java", "Java", "java", (".java",), ("java",), "//", _C_BLOCK,
+                 ("program", "block", "class_body", "interface_body", "enum_body_declarations",
+                  "constructor_body", "switch_block_statement_group"),
+                 builtins=("this", "super", "null", "true", "false", "String", "Object", "System", "Math",
+                           "Integer", "Long", "Double", "Boolean", "List", "Map", "Set", "var")),
+    LanguageSpec("c", "C", "c", (".c", ".h"), ("c",), "//", _C_BLOCK,
+                 ("translation_unit", "compound_statement", "case_statement", "field_declaration_list"),
+                 builtins=("NULL", "true", "false", "printf", "fprintf", "sprintf", "snprintf", "malloc", "calloc",
+                           "realloc", "free", "memcpy", "memset", "strlen", "strcmp", "size_t", "stderr",
+                           "stdout", "stdin")),
+    LanguageSpec("cpp", "C++", "cpp", (".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp"),
+                 ("cpp",), "//", _C_BLOCK,
+                 ("translation_unit", "compound_statement", "case_statement", "field_declaration_list",
+                  "declaration_list"),
+                 builtins=("this", "nullptr", "true", "false", "std", "NULL", "size_t", "auto")),
+    LanguageSpec("c_sharp", "C#", "csharp", (".cs", ".csx"), ("csharp", "cs"), "//", _C_BLOCK,
+                 ("compilation_unit", "block", "declaration_list", "switch_section"),
+                 builtins=("this", "base", "null", "true", "false", "var", "string", "int", "bool", "object",
+                           "Console", "Math", "String", "List", "Dictionary", "Task", "nameof")),
+    LanguageSpec("ruby", "Ruby", "ruby", (".rb", ".rake", ".gemspec", ".ru"), ("ruby",), "#", ("=begin", "=end"),
+                 ("program", "body_statement", "then", "else", "do", "block_body", "begin_block", "end_block"),
+                 file_names=("Rakefile", "Gemfile", "Guardfile", "Vagrantfile"),
+                 builtins=("self", "nil", "true", "false", "puts", "print", "p", "require", "require_relative",
+                           "attr_reader", "attr_writer", "attr_accessor", "raise", "lambda", "proc",
+                           "include", "extend", "super", "block_given?")),
+    LanguageSpec("php", "PHP", "php", (".php", ".phtml"), ("php",), "//", _C_BLOCK,
+                 ("program", "compound_statement", "declaration_list", "case_statement", "default_statement"),
+                 builtins=("this", "self", "parent", "null", "true", "false", "array", "isset", "empty", "count",
+                           "strlen", "echo", "print", "sprintf", "implode", "explode", "in_array")),
+    LanguageSpec("lua", "Lua", "lua", (".lua",), ("lua",), "--", ("--[[", "]]"), ("chunk", "block"),
+                 builtins=("nil", "true", "false", "self", "print", "pairs", "ipairs", "type", "tostring",
+                           "tonumber", "require", "table", "string", "math", "os", "io", "error", "assert",
+                           "pcall", "select", "setmetatable", "getmetatable", "next", "unpack", "_G")),
+    LanguageSpec("bash", "Bash", "bash", (".sh", ".bash", ".bats"), ("sh", "bash", "shellscript"), "#", None,
+                 ("program", "compound_statement", "do_group", "if_statement", "elif_clause", "else_clause",
+                  "case_item", "subshell"),
+                 file_names=(".bashrc", ".bash_profile", ".profile"),
+                 builtins=("echo", "printf", "read", "cd", "test", "true", "false", "exit", "return", "shift",
+                           "set", "source", "eval", "exec", "trap", "local", "export")),
+)}
+
+_EXTENSIONS: dict[str, str] = {ext: spec.name for spec in LANGUAGES.values() for ext in spec.extensions}
+_FILE_NAMES: dict[str, str] = {n: spec.name for spec in LANGUAGES.values() for n in spec.file_names}
+_LSP_IDS: dict[str, str] = {i: spec.name for spec in LANGUAGES.values() for i in (spec.name, *spec.lsp_ids)}
 
 
 def supported_languages() -> list[str]:
@@ -53,25 +144,8 @@ def supported_languages() -> list[str]:
     return sorted(LANGUAGES)
 
 
-def reserved_names(name: str) -> frozenset[str]:
-    """Keywords and built-in names of a language: bound in every file."""
-    if name not in _RESERVED:
-        _spec(name)
-        import builtins
-        import keyword
-        _RESERVED[name] = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins))
-    return _RESERVED[name]
-
-
-_RESERVED: dict[str, frozenset[str]] = {}
-
-
-def file_suffixes(name: str) -> tuple[str, ...]:
-    """The file suffixes of a language (``.py``, ``.pyi``); raises UnknownLanguageError."""
-    return _spec(name).extensions
-
-
-def _spec(name: str) -> LanguageSpec:
+def spec_of(name: str) -> LanguageSpec:
+    """The registry entry of a language; raises UnknownLanguageError."""
     spec = LANGUAGES.get(name)
     if spec is None:
         supported = ", ".join(supported_languages())
@@ -79,22 +153,83 @@ def _spec(name: str) -> LanguageSpec:
     return spec
 
 
+
+def resolve_language(name: str) -> str:
+    """infill's name for a language given by its name or one of its LSP ids / Neovim filetypes
+    (``typescriptreact`` -> ``tsx``, ``shellscript`` -> ``bash``); raises UnknownLanguageError."""
+    found = _LSP_IDS.get(name) or _LSP_IDS.get(name.lower())
+    if found is None:
+        spec_of(name)
+    return found
+
+
+def lsp_language_ids() -> list[str]:
+    """Every LSP language id and Neovim filetype some language answers to, sorted."""
+    return sorted({i for spec in LANGUAGES.values() for i in spec.lsp_ids})
+
+
+def keywords(name: str) -> frozenset[str]:
+    """The keywords of a language: the grammar's word-like anonymous nodes (``return``, ``fn``)."""
+    if name not in _KEYWORDS:
+        lang = get_language(name)
+        _KEYWORDS[name] = frozenset(
+            kind for i in range(lang.node_kind_count)
+            if not lang.node_kind_is_named(i) and lang.node_kind_is_visible(i)
+            and (kind := lang.node_kind_for_id(i)) and len(kind) > 1 and _WORD.fullmatch(kind))
+    return _KEYWORDS[name]
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_KEYWORDS: dict[str, frozenset[str]] = {}
+
+
+def reserved_names(name: str) -> frozenset[str]:
+    """Keywords and built-in names of a language: bound in every file."""
+    return keywords(name) | frozenset(spec_of(name).builtins)
+
+
+def file_suffixes(name: str) -> tuple[str, ...]:
+    """The file suffixes of a language (``.py``, ``.pyi``); raises UnknownLanguageError."""
+    return spec_of(name).extensions
+
+
 def language_for_path(path: str | PurePath) -> str:
-    """The language name of a file, chosen by its extension."""
-    suffix = PurePath(path).suffix.lower()
-    name = _EXTENSIONS.get(suffix)
+    """The language name of a file, chosen by its extension (or its whole name: ``Rakefile``)."""
+    pure = PurePath(path)
+    name = _EXTENSIONS.get(pure.suffix.lower()) or _FILE_NAMES.get(pure.name)
     if name is None:
-        known = ", ".join(sorted(_EXTENSIONS))
+        what = f"extension {pure.suffix!r}" if pure.suffix else "no extension"
         raise UnknownLanguageError(
-            f"no supported language for {str(path)!r} (known extensions: {known})"
-        )
+            f"no supported language for {str(path)!r} ({what}; supported: {', '.join(supported_languages())}; "
+            "--language overrides)")
     return name
+
+
+def language_for_test_runner(runner: str) -> str:
+    """The language whose tests ``runner`` runs (``pytest`` -> ``python``)."""
+    for spec in LANGUAGES.values():
+        if spec.test_runner == runner:
+            return spec.name
+    raise UnknownLanguageError(f"no supported language is tested with {runner!r}")
+
+
+def _grammar(spec: LanguageSpec) -> object:
+    """The tree-sitter language pointer (a capsule), imported lazily: only the languages used load."""
+    if spec.grammar == OWN_GRAMMAR:
+        import tree_sitter_python
+        return tree_sitter_python.language()
+    try:
+        from tree_sitter_language_pack import get_binding
+        return get_binding(spec.grammar)
+    except (ImportError, LookupError) as exc:
+        raise UnknownLanguageError(f"the {spec.title} grammar is not installed "
+                                   f"(tree-sitter-language-pack: {exc})") from exc
 
 
 @cache
 def get_language(name: str) -> Language:
     """The tree-sitter grammar of a language, loaded once."""
-    return Language(_spec(name).grammar())
+    return Language(_grammar(spec_of(name)))
 
 
 _parsers = threading.local()  # a Parser is not safe to share between threads
@@ -117,7 +252,7 @@ def parse(source: str | bytes, language: str) -> Tree:
 
 def query_names(language: str) -> list[str]:
     """Names of the query files shipped for a language (``queries/<language>/*.scm``)."""
-    folder = resources.files("infill").joinpath("queries", _spec(language).name)
+    folder = resources.files("infill").joinpath("queries", spec_of(language).name)
     if not folder.is_dir():
         return []
     return sorted(p.name[: -len(".scm")] for p in folder.iterdir() if p.name.endswith(".scm"))
@@ -126,7 +261,7 @@ def query_names(language: str) -> list[str]:
 @cache
 def load_query(language: str, name: str) -> Query:
     """The compiled query ``queries/<language>/<name>.scm``, compiled once."""
-    path = resources.files("infill").joinpath("queries", _spec(language).name, f"{name}.scm")
+    path = resources.files("infill").joinpath("queries", spec_of(language).name, f"{name}.scm")
     if not path.is_file():
         raise UnknownLanguageError(f"no query {name!r} for language {language!r}")
     return Query(get_language(language), path.read_text(encoding="utf-8"))

@@ -6,24 +6,37 @@ of the gap, and is tested by golden cases in ``tests/infill/golden/postprocess``
 
 1. ``cut_repetition``: a degenerate loop at the end is cut first, so the later filters
    see the text the model meant;
-2. ``fix_indentation``: the first line is moved to a valid level (and the lines under it
+2. ``match_indent_style``: indentation in tabs where the file indents with tabs (Go, C),
+   in spaces where it uses spaces, before any filter compares indentations;
+3. ``fix_indentation``: the first line is moved to a valid level (and the lines under it
    with it) before ``cut_to_scope`` judges indentation against the gap's;
-3. ``cut_to_scope``: at most ``max_new_lines`` lines, none leaving the gap's scope;
-4. ``drop_suffix_overlap``: text that repeats what follows the cursor, once the
-   completion's end is known;
-5. ``strip_trailing_whitespace``: per-line trailing blanks, and the final line break the
+4. ``cut_to_scope``: at most ``max_new_lines`` lines, none leaving the gap's scope (a closing
+   ``}`` or ``end`` at the header's level is the suffix's, not the completion's);
+5. ``drop_suffix_overlap``: text that repeats what follows the cursor (closing brackets on
+   the cursor's line, whole lines such as a ``}`` after the gap), once the completion's end is
+   known;
+6. ``strip_trailing_whitespace``: per-line trailing blanks, and the final line break the
    gap needs (only a whole-line gap keeps one).
+
+Every filter reads text and indentation only: none branches on the language.
 """
 
 from __future__ import annotations
 
+import re
+from math import gcd
 from typing import Callable
 
 from infill.context import GapContext
 
+DEFAULT_UNIT = "    "
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = set(_OPENERS.values())
 _PUNCTUATION = set(":;,") | _CLOSERS  # what may follow a cursor and be typed again
+# A line that closes or continues the block above it, so it may sit shallower than the next line
+# would: "else:", "} else {", "end", "fi", ")".
+_CLOSES_BLOCK = re.compile(r"^\s*(?:[)\]}]|(?:end|else|elsif|elif|fi|done|esac|until|catch|rescue|ensure|"
+                           r"finally|except|when|case|default)\b)")
 
 
 def _indent_of(line: str) -> str:
@@ -74,6 +87,42 @@ def cut_repetition(completion: str, ctx: GapContext) -> str:
     return body[:keep] + tail if keep is not None else completion
 
 
+# ---------------------------------------------------------------- match_indent_style
+
+
+def _step(widths: list[int]) -> int:
+    """The indentation step of a text indented by these numbers of spaces (4 when unknown)."""
+    step = 0
+    for width in widths:
+        step = gcd(step, width)
+    return step if step >= 2 else 4
+
+
+def match_indent_style(completion: str, ctx: GapContext) -> str:
+    """Indent with what the file indents with: leading spaces become tabs (one per step of the
+    completion's own indentation, a remainder kept) where the file uses tabs, and leading tabs
+    become the file's unit where it uses spaces. The first line is left alone when the cursor
+    has text before it on its line (what follows is no indentation)."""
+    tabs = ctx.indent_unit == "\t"
+    lines = completion.split("\n")
+    first = 1 if ctx.line_prefix.strip() else 0
+    indents = [_indent_of(line) for line in lines]
+    if tabs:
+        widths = [len(i) for i in indents[first:] if i and set(i) == {" "}]
+        if not widths:
+            return completion
+        step = _step(widths)
+        moved = [ln if k < first or set(i) != {" "} else "\t" * (len(i) // step) + " " * (len(i) % step) + ln[len(i):]
+                 for k, (ln, i) in enumerate(zip(lines, indents))]
+    else:
+        if not any("\t" in i for i in indents[first:]):
+            return completion
+        unit = ctx.indent_unit or DEFAULT_UNIT
+        moved = [ln if k < first or "\t" not in i else i.replace("\t", unit) + ln[len(i):]
+                 for k, (ln, i) in enumerate(zip(lines, indents))]
+    return "\n".join(moved)
+
+
 # ---------------------------------------------------------------- fix_indentation
 
 
@@ -94,8 +143,8 @@ def fix_indentation(completion: str, ctx: GapContext) -> str:
     # indent a block by two units); only an off-grid or far too deep indentation is fixed.
     unit = len(ctx.indent_unit) or 4
     lo, hi = min(map(len, ctx.valid_indents)), max(map(len, ctx.valid_indents))
-    if lines[0].rstrip().endswith(":"):
-        lo = 0  # a block opener (`elif`, `else:`, `except`) may close deeper blocks than the next line's
+    if lines[0].rstrip().endswith(":") or _CLOSES_BLOCK.match(lines[0]):
+        lo = 0  # `elif`, `else:`, `} else {`, `end` may close deeper blocks than the next line's
     if set(old) <= {ctx.indent_unit[:1] or " "} and len(old) % unit == 0 and lo <= len(old) <= hi + unit:
         return completion
     if lo <= len(old) <= hi + unit and old in _nearby_indents(ctx):
@@ -224,6 +273,7 @@ Filter = Callable[[str, GapContext], str]
 
 FILTERS: dict[str, Filter] = {  # in the order postprocess applies them
     "cut_repetition": cut_repetition,
+    "match_indent_style": match_indent_style,
     "fix_indentation": fix_indentation,
     "cut_to_scope": cut_to_scope,
     "drop_suffix_overlap": drop_suffix_overlap,

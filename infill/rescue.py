@@ -9,8 +9,9 @@ spent), each only when the best candidate is still broken and the backend can (i
 2. ``resample``: ``options.resample`` fresh candidates drawn in one batch (every row sampled),
    the best valid one kept; not under a pass budget (``options.steps``: latency first).
 
-``header_follow`` is the step after a completion: a completion that ends in a Python block
-header with no block after it is given a body by a next request (``complete``).
+``header_follow`` is the step after a completion: a completion that ends in a block header
+with no block after it, in a language whose blocks are made by indentation (Python), is given a
+body by a next request (``complete``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .backends import run_backend
 from .candidates import Candidate, Gap, best_first
 from .config import InfillOptions
 from .gaps import leading_ws
+from .languages import spec_of
 from .syntax import completion_error_spans
 
 REPAIR_EXTRA_TOKENS = 4   # masks a repair may append (a closing bracket, a colon)
@@ -101,10 +103,10 @@ STEPS: tuple[Step, ...] = (repair, resample)
 
 
 def header_follow(before: str, body: str, after: str, language: str) -> tuple[str, int, str] | None:
-    """If ``body`` ends in a Python block header whose block is missing (the next non-blank
+    """If ``body`` ends in a block header (of an offside language) whose block is missing (the next non-blank
     line after it is not indented deeper): (document with ``body`` inserted, offset of the
     next line's start, separator to put between ``body`` and that line's completion)."""
-    if language != "python" or not body.strip():
+    if not spec_of(language).offside or not body.strip():
         return None
     text = before + body
     last = text.rstrip("\n")

@@ -27,7 +27,8 @@ from .complete import Completion, complete
 from .config import InfillOptions
 from .retrieval import ChunkIndex
 from .sources import CursorContext, cursor_context
-from .sources.diagnostics import Problem, rank_by_type_errors, run_mypy
+from .languages import file_suffixes
+from .sources.diagnostics import Problem, rank_by_type_errors, type_errors
 from .syntax import adds_syntax_errors
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -48,7 +49,7 @@ class Request:
 
     @property
     def file_name(self) -> str:
-        return Path(self.path).name if self.path else "document.py"
+        return Path(self.path).name if self.path else "document" + file_suffixes(self.language)[0]
 
     def project_root(self) -> str | None:
         """``root``, else the nearest folder above ``path`` with a project marker, else its folder."""
@@ -65,15 +66,16 @@ def gather(request: Request, options: InfillOptions) -> CursorContext:
     """The function around the cursor, its type errors and the failing tests that call it."""
     problems = list(request.problems)
     if options.type_check and not request.type_checked:
-        problems += type_check(request.text, request.file_name, options.type_check_timeout_s)
+        problems += type_check(request.text, request.language, request.file_name, options.type_check_timeout_s)
     return cursor_context(request.text, request.offset, request.language, problems, request.project_root(),
                           options.junit_path)
 
 
 @functools.lru_cache(maxsize=8)
-def type_check(text: str, file_name: str, timeout_s: float) -> tuple[Problem, ...]:
-    """mypy's problems in ``text`` (none on a timeout or without mypy), cached per text."""
-    return tuple(run_mypy(text, timeout_s, file_name) or ())
+def type_check(text: str, language: str, file_name: str, timeout_s: float) -> tuple[Problem, ...]:
+    """The type checker's problems in ``text`` (mypy for Python; none on a timeout, without
+    one, or for a language that has none), cached per text."""
+    return tuple(type_errors(text, language, timeout_s, file_name) or ())
 
 
 def suggest(request: Request, options: InfillOptions, backend: Backend | None = None,
@@ -84,7 +86,7 @@ def suggest(request: Request, options: InfillOptions, backend: Backend | None = 
     uses_context = options.context_in_prompt or options.verify_types
     if uses_context and context is None:
         context = gather(request, options)
-    extra = context.prompt(request.text) if options.context_in_prompt and context is not None else ""
+    extra = context.prompt(request.text, request.language) if options.context_in_prompt and context is not None else ""
     result = complete(request.text, request.offset, request.language, options, backend, request.cancelled, extra,
                       request.neighbours, request.source or request.path)
     if options.verify_types and options.type_check and context is not None and context.problems:
@@ -99,7 +101,7 @@ def _rank_by_types(request: Request, options: InfillOptions, context: CursorCont
     if len(shown) < 2:
         return result
     ranked = rank_by_type_errors(request.text, request.offset, shown, *context.region,
-                                 lambda text, seconds: run_mypy(text, seconds, request.file_name),
+                                 lambda text, seconds: type_errors(text, request.language, seconds, request.file_name),
                                  budget_s=options.type_check_timeout_s)
     candidates = ranked + [c for c in result.candidates if not c.strip()]
     votes = dict(zip(result.candidates, result.votes))

@@ -5,7 +5,8 @@ An "error" is an ERROR node (text the grammar could not place) or a MISSING node
 token the parser had to invent, such as a closing bracket). tree-sitter recovers from
 errors, so counts are a rough measure: one ERROR may cover several mistakes.
 
-For Python, CPython's own compiler is asked as well (``python_compile_error``): it finds
+Where the language's spec names a compiler (``LanguageSpec.compiler``, a key of ``COMPILERS``)
+it is asked as well. For Python that is CPython's own (``python_compile_error``): it finds
 what tree-sitter's lenient grammar lets through (a block header with no indented block
 after it, ``try:`` without ``except``, a dedent that matches no outer level, a duplicate
 argument, a repeated keyword argument). It reports only its first error, so the check
@@ -18,17 +19,15 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from typing import Iterator
+from typing import Callable, Iterator
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from infill.languages import load_query, parse
+from infill.gaps import TOP_LEVEL_LINE as _TOP_LEVEL_LINE
+from infill.languages import load_query, parse, spec_of
 
 WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which only a window is parsed
 WINDOW_LINES = 1000  # lines the window reaches on each side of the gap, at most
-
-# A line that starts a top-level statement (not a continuation such as "else:" or ")").
-_TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|except|finally)\b)[A-Za-z_@]", re.MULTILINE)
 
 
 def _error_nodes(tree: Tree) -> Iterator[Node]:
@@ -166,8 +165,20 @@ def _statement_end(text: str, at: int) -> int:
     return match.start() if match else len(text)
 
 
-def compile_worse(before: str, completion: str, after: str, open_header: bool = False) -> bool:
-    """Whether CPython's first compile error moves because of the completion (Python only).
+CompileError = Callable[[str], "tuple[int, int, str] | None"]   # text -> (start, end, message) of its first error
+
+COMPILERS: dict[str, CompileError] = {"cpython": python_compile_error}
+
+
+def compiler_of(language: str) -> CompileError | None:
+    """The compile check the language's spec names, if any."""
+    name = spec_of(language).compiler
+    return COMPILERS[name] if name else None
+
+
+def compile_worse(before: str, completion: str, after: str, open_header: bool = False,
+                  compile_error: CompileError = python_compile_error) -> bool:
+    """Whether the compiler's first error moves because of the completion.
     ``before`` and ``after`` are the text around the gap, windowed as ``adds_syntax_errors``
     windows them.
 
@@ -189,13 +200,13 @@ def compile_worse(before: str, completion: str, after: str, open_header: bool = 
     """
     old_text, new_text = before + after, before + completion + after
     gap, shift = len(before), len(completion)
-    new = python_compile_error(new_text)
+    new = compile_error(new_text)
     if new is None:
         return False
     header = _header_start(new_text, new[2]) if open_header else None
     if header is not None and gap <= header < gap + shift:
         return False
-    old = python_compile_error(old_text)
+    old = compile_error(old_text)
     if old is None:
         return True
     old_at = old[0] + shift if old[0] >= gap else old[0]
@@ -228,9 +239,9 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     3. reject when the completion turns the code on the lines after the gap into a
        string or comment (an unclosed quote or docstring can swallow the rest of the
        file and so *lower* the count);
-    4. for Python, reject when CPython's compiler objects where tree-sitter did not
-       (``compile_worse``; ``open_header``: except for a block header the completion
-       leaves open, which the caller will give a body).
+    4. where the language has a compiler (Python: CPython's), reject when it objects where
+       tree-sitter did not (``compile_worse``; ``open_header``: except for a block header the
+       completion leaves open, which the caller will give a body).
 
     Known limits: tree-sitter recovers leniently (an inconsistent dedent is often no
     error at all) and may start an error that the completion caused before it (``x = ``
@@ -253,7 +264,8 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
         new_next = old_next + len(completion)
         if _in_literal(new, new_text, new_next, language) and not _in_literal(old, old_text, old_next, language):
             return True
-    return language == "python" and compile_worse(before, completion, after, open_header)
+    compile_error = compiler_of(language)
+    return compile_error is not None and compile_worse(before, completion, after, open_header, compile_error)
 
 
 def completion_error_spans(prefix: str, completion: str, suffix: str, language: str,
@@ -269,12 +281,13 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
         s, e = max(start, s - widen), min(end, e + widen)
         if s < e:
             spans.append((s - start, e - start))
-    if spans or language != "python":
+    compile_error = compiler_of(language)
+    if spans or compile_error is None:
         return spans
-    # tree-sitter saw nothing: where CPython's compiler puts its first error, if that lies
-    # in the completion (for a header with no block: the header's line).
+    # tree-sitter saw nothing: where the compiler puts its first error, if that lies in the
+    # completion (for a header with no block: the header's line).
     text = before + completion + after
-    found = python_compile_error(text)
+    found = compile_error(text)
     if found is None:
         return spans
     s, e, message = found

@@ -165,4 +165,4 @@ async def show_context(ls: InfillServer, *args) -> dict:
     failing tests and the prompt comment block (gathered even when no request uses it)."""
     uri, text, language, version, offset = _document_at(ls, args)
     context = await ls.sources.gather(uri, version, text, offset, language, ls.root(uri), ls.options.infill)
-    return {**context.to_dict(), "prompt": context.prompt(text)}
+    return {**context.to_dict(), "prompt": context.prompt(text, language)}

@@ -5,8 +5,8 @@ use for: mypy results per document version, diagnostics its clients forward, new
 requests superseding older ones. It hands the result to ``infill.suggest`` (which then does
 not gather again), so the server and the CLI put the same context into the same request.
 
-- ``TypeChecks`` runs ``infill.sources.diagnostics.run_mypy`` on its own thread (not the inference
-  worker), one check at a time, each bounded by the configured timeout, and caches the
+- ``TypeChecks`` runs the document language's type checker (``infill.sources.diagnostics.
+  type_errors``: mypy for Python) on its own thread (not the inference worker), one check at a time, each bounded by the configured timeout, and caches the
   result per (uri, document version). A request waits for its version's check at most
   that long; on a timeout it gets no type errors (the check still fills the cache). A
   newer version's check replaces the older ones of the document still waiting to start.
@@ -30,7 +30,8 @@ from pygls.uris import to_fs_path
 
 from infill.config import InfillOptions
 from infill.sources import CursorContext, cursor_context
-from infill.sources.diagnostics import Problem, run_mypy
+from infill.languages import spec_of
+from infill.sources.diagnostics import Problem, type_errors
 
 Key = tuple[str, object]   # (uri, version, or the text's hash for a document without one)
 
@@ -45,10 +46,11 @@ class TypeChecks:
         self.pending: dict[Key, asyncio.Future] = {}
         self.last_good: dict[str, list[Problem]] = {}   # per uri: the last result without a syntax error
 
-    async def problems(self, uri: str, version: int | None, text: str, timeout_s: float) -> list[Problem]:
+    async def problems(self, uri: str, version: int | None, text: str, language: str,
+                       timeout_s: float) -> list[Problem]:
         key: Key = (uri, version if version is not None else hash(text))
         if key not in self.results:
-            future = self.pending.get(key) or self._start(key, text, timeout_s)
+            future = self.pending.get(key) or self._start(key, text, language, timeout_s)
             try:
                 await asyncio.wait_for(asyncio.shield(future), timeout_s + 0.5)
             except asyncio.TimeoutError:
@@ -64,13 +66,14 @@ class TypeChecks:
             return self.last_good.get(uri, [])
         return result
 
-    def _start(self, key: Key, text: str, timeout_s: float) -> asyncio.Future:
+    def _start(self, key: Key, text: str, language: str, timeout_s: float) -> asyncio.Future:
         uri = key[0]
         for old_key, old in list(self.pending.items()):
             if old_key[0] == uri:
                 old.cancel()   # only stops a check that has not started
         file_name = uri.rsplit("/", 1)[-1]
-        future = asyncio.get_running_loop().run_in_executor(self.executor, run_mypy, text, timeout_s, file_name)
+        future = asyncio.get_running_loop().run_in_executor(self.executor, type_errors, text, language, timeout_s,
+                                                            file_name)
         self.pending[key] = future
         future.add_done_callback(lambda done: self._store(key, done))
         return future
@@ -111,16 +114,18 @@ class Sources:
     def is_latest(self, uri: str, ticket: int) -> bool:
         return self.tickets.get(uri) == ticket
 
-    async def problems(self, uri: str, version: int | None, text: str, options: InfillOptions) -> list[Problem]:
-        """The forwarded diagnostics of the document, and mypy's when ``type_check`` is on."""
+    async def problems(self, uri: str, version: int | None, text: str, language: str,
+                       options: InfillOptions) -> list[Problem]:
+        """The forwarded diagnostics of the document, and its type checker's (mypy for Python)
+        when ``type_check`` is on."""
         problems = list(self.forwarded.get(unquote(uri), []))
-        if options.type_check:
-            problems += await self.checks.problems(uri, version, text, options.type_check_timeout_s)
+        if options.type_check and spec_of(language).type_checker:
+            problems += await self.checks.problems(uri, version, text, language, options.type_check_timeout_s)
         return problems
 
     async def gather(self, uri: str, version: int | None, text: str, offset: int, language: str,
                      root: str | None, options: InfillOptions) -> CursorContext:
-        problems = await self.problems(uri, version, text, options)
+        problems = await self.problems(uri, version, text, language, options)
         return await asyncio.to_thread(cursor_context, text, offset, language, problems, root, options.junit_path)
 
     def forget(self, uri: str) -> None:

@@ -30,7 +30,8 @@ from pathlib import Path, PurePosixPath
 
 from tree_sitter import Node, QueryCursor
 
-from infill.languages import load_query, parse
+from infill.languages import file_suffixes, load_query, parse
+from infill.sources.failing import LANGUAGE   # the language of the code pytest tests
 from infill.patch import IGNORED_DIRS
 from infill.sources.failing import find_test_function
 from .testrun import Outcome
@@ -105,14 +106,14 @@ Index = dict[str, list[Definition]]
 def function_index(root: Path) -> Index:
     """Function name -> its definitions in the repository's non-test sources."""
     index: Index = {}
-    files = sorted(p for p in root.rglob("*.py")
+    files = sorted(p for p in root.rglob("*" + file_suffixes(LANGUAGE)[0])
                    if not set(p.relative_to(root).parts) & set(IGNORED_DIRS))[:MAX_SOURCE_FILES]
-    functions, calls = load_query("python", "functions"), load_query("python", "calls")
+    functions, calls = load_query(LANGUAGE, "functions"), load_query(LANGUAGE, "calls")
     for path in files:
         rel = path.relative_to(root).as_posix()
         if is_test_file(rel) or path.stat().st_size > MAX_SOURCE_BYTES:
             continue
-        tree = parse(path.read_bytes(), "python")
+        tree = parse(path.read_bytes(), LANGUAGE)
         for _, match in QueryCursor(functions).matches(tree.root_node):
             node = match["function"][0]
             cursor = QueryCursor(calls)
@@ -131,7 +132,7 @@ def suspects(root: Path, outcome: Outcome, index: Index, limit: int = 6) -> list
     found: list[Suspect] = []
     for frame in reversed(outcome.frames):
         rel = frame.path
-        if rel.endswith(".py") and not Path(rel).is_absolute() and not is_test_file(rel) \
+        if rel.endswith(file_suffixes(LANGUAGE)) and not Path(rel).is_absolute() and not is_test_file(rel) \
                 and (root / rel).is_file():
             found.append(Suspect(rel, frame.line))
     test = find_test_function(root, outcome.nodeid)
@@ -163,7 +164,7 @@ def gaps_for(path: str, text: str, suspect: Suspect, context: str = "", max_gaps
              inserts: bool = False) -> list[FixGap]:
     """The gaps to try for a suspect in ``text`` (the file's current text), most local first;
     ``inserts``: missing-line gaps too."""
-    tree = parse(text, "python")
+    tree = parse(text, LANGUAGE)
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:

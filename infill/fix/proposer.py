@@ -24,7 +24,7 @@ from infill.editing import rewrite
 from infill.errors import Cancelled, InfillError
 from infill.syntax import adds_syntax_errors
 
-from .gaps import FixGap
+from .gaps import LANGUAGE, FixGap
 from .templates import python_templates
 
 Proposer = Callable[[FixGap], list[str]]
@@ -79,13 +79,13 @@ class ModelProposer:
             before, after = gap.text[: gap.start], gap.text[gap.end:]
             found = backend.token_edits(gap.context + before, after, gap.original, limit=4 * self.k,
                                         proposals=EDIT_PROPOSALS, templates=TEMPLATES)
-            edits = template_quota([e for e in found if not adds_syntax_errors(before, e.text, after, "python")],
+            edits = template_quota([e for e in found if not adds_syntax_errors(before, e.text, after, LANGUAGE)],
                                    self.k)
         k_left = self.k - len(edits)
         k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
             if k_rewrite:
-                rewrites = rewrite(gap.text, gap.start, gap.end, "python",
+                rewrites = rewrite(gap.text, gap.start, gap.end, LANGUAGE,
                                    replace(self.options, candidates=k_rewrite), backend,
                                    cancelled=self._cancelled, extra_context=gap.context).candidates
         except InfillError:   # Cancelled too: the deadline passed
@@ -97,7 +97,7 @@ class ModelProposer:
     def _complete(self, doc: str, offset: int, k: int, gap: FixGap, backend) -> list[str]:
         """K fresh completions at ``offset``; none once the deadline has passed."""
         try:
-            return complete(doc, offset, "python", replace(self.options, candidates=k), backend,
+            return complete(doc, offset, LANGUAGE, replace(self.options, candidates=k), backend,
                             cancelled=self._cancelled, extra_context=gap.context).candidates
         except Cancelled:
             return []
@@ -115,7 +115,7 @@ class ModelProposer:
                 found = backend.token_edits(gap.context + before, after, statement, limit=self.k,
                                             proposals=EDIT_PROPOSALS, templates=TEMPLATES)
                 copies.append([statement] + [e.text for e in found
-                                             if not adds_syntax_errors(before, e.text, after, "python")])
+                                             if not adds_syntax_errors(before, e.text, after, LANGUAGE)])
         copied = interleave(copies)[: self.k * 3 // 4]
         fresh = self._complete(before + after, len(before), max(1, self.k - len(copied)), gap, backend)
         return interleave([copied, fresh])

@@ -43,7 +43,7 @@ from infill.patch import IGNORED_DIRS, copy_tree, diff_files, github_suggestions
 from infill.sources.failing import FailingTest, find_test_function
 from infill.syntax import adds_syntax_errors
 
-from .gaps import FixGap, function_index, gaps_for, suspects
+from .gaps import LANGUAGE, FixGap, function_index, gaps_for, suspects
 from .localize import gap_score, ochiai, trace_tests
 from .proposer import MAX_CANDIDATES, ModelProposer, Proposer
 from .testrun import TestRun, run_pytest
@@ -336,7 +336,7 @@ def _try_gap(gap: FixGap, candidates: list[str], seen: set[str], nodeid: str, ve
         if not budget.allows("check"):
             return None
         new_text = gap.apply(candidate)
-        if candidate in seen or new_text == gap.text or adds_syntax_errors(*gap.pieces(candidate), "python"):
+        if candidate in seen or new_text == gap.text or adds_syntax_errors(*gap.pieces(candidate), LANGUAGE):
             report.candidates_skipped += 1
             seen.add(candidate)
             continue

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from infill.languages import spec_of
+
 from .diagnostics import MAX_PROMPT_CHARS, RADIUS, FunctionSpan, Problem, enclosing_function, near_cursor
-from .failing import FailingTest, failing_tests
+from .failing import RUNNER, FailingTest, failing_tests
 
 
 @dataclass
@@ -36,15 +38,17 @@ class CursorContext:
             return self.function.start_line, self.function.end_line
         return self.cursor_line - RADIUS, self.cursor_line + RADIUS
 
-    def prompt(self, text: str, max_chars: int = MAX_PROMPT_CHARS) -> str:
-        """The context as a Python comment block ending with a line break ("" when empty)."""
+    def prompt(self, text: str, language: str, max_chars: int = MAX_PROMPT_CHARS) -> str:
+        """The context as a comment block of the document's language, ending with a line break
+        ("" when empty)."""
+        marker = spec_of(language).line_comment or "#"
         lines = text.split("\n")
         blocks = []
         for p in self.problems:
             code = lines[p.line].strip() if 0 <= p.line < len(lines) else ""
             where = f"line {p.line + 1}" + (f" `{code[:80]}`" if code else "")
-            blocks.append(f"# type error: {where}: {p.message}".replace("\n", " "))
-        blocks += [test.comment() for test in self.tests]
+            blocks.append(f"{marker} type error: {where}: {p.message}".replace("\n", " "))
+        blocks += [test.comment(marker) for test in self.tests]
         kept, used = [], 0
         for block in blocks:
             if used + len(block) + 1 > max_chars:
@@ -65,5 +69,6 @@ def cursor_context(text: str, offset: int, language: str, problems: Sequence[Pro
     """The function around the cursor, the problems near it and the failing tests calling it."""
     line = text.count("\n", 0, offset)
     function = enclosing_function(text, offset, language)
-    tests = failing_tests(root, function.name, junit_path, language) if root and function else []
+    runs = spec_of(language).test_runner == RUNNER     # the records are pytest's: of its language's files
+    tests = failing_tests(root, function.name, junit_path) if root and function and runs else []
     return CursorContext(line, function, near_cursor(problems, line, function), tests)

@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 from tree_sitter import Node, QueryCursor
 
 from infill.gaps import is_blank, leading_ws, parse_window
-from infill.languages import load_query
+from infill.languages import DEFAULT_LANGUAGE, load_query, spec_of
 
 RADIUS = 10                 # lines either side of a cursor outside any function
 MAX_PROBLEMS = 5            # problems near the cursor that are kept, nearest first
@@ -105,6 +105,16 @@ def run_mypy(text: str, timeout_s: float = 3.0, file_name: str = "document.py",
     return problems
 
 
+TYPE_CHECKERS: dict[str, Callable[..., "list[Problem] | None"]] = {"mypy": run_mypy}   # LanguageSpec.type_checker
+
+
+def type_errors(text: str, language: str, timeout_s: float = 3.0, file_name: str = "document.py") -> list[Problem] | None:
+    """The problems the language's type checker finds in ``text`` (``LanguageSpec.type_checker``);
+    None when the language has none, or it is missing, crashes or runs past ``timeout_s``."""
+    checker = spec_of(language).type_checker
+    return TYPE_CHECKERS[checker](text, timeout_s, file_name) if checker else None
+
+
 # ---------------------------------------------------------------- what is near the cursor
 
 
@@ -120,7 +130,7 @@ def _last_row(node: Node) -> int:
     return row - 1 if col == 0 and row > node.start_point.row else row
 
 
-def enclosing_function(text: str, offset: int, language: str = "python") -> FunctionSpan | None:
+def enclosing_function(text: str, offset: int, language: str = DEFAULT_LANGUAGE) -> FunctionSpan | None:
     """The innermost function around ``offset``: inside its node, or on the lines right after
     it, blank or indented deeper than its ``def`` (a body being extended)."""
     win = parse_window(text, offset, language)

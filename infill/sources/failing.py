@@ -23,10 +23,12 @@ from pathlib import Path
 
 from tree_sitter import Node, QueryCursor
 
-from infill.languages import load_query, parse
+from infill.languages import language_for_test_runner, load_query, parse
 
 from .junit import read_junit
 
+RUNNER = "pytest"                 # whose records these are (``LanguageSpec.test_runner``)
+LANGUAGE = language_for_test_runner(RUNNER)   # the language of the test files it runs
 LAST_FAILED = Path(".pytest_cache", "v", "cache", "lastfailed")
 JUNIT_DEFAULTS = ("junit.xml", "report.xml")
 MAX_TEST_FILE_BYTES = 1_000_000   # larger test files are not read
@@ -39,14 +41,14 @@ class FailingTest:
     source: str       # the test function's source, from its file
     message: str = ""  # the assertion message from the JUnit report; "" when only the cache names it
 
-    def comment(self) -> str:
-        """The test as a Python comment block, for a prompt."""
+    def comment(self, marker: str = "#") -> str:
+        """The test as a comment block (``marker``: the document's line comment), for a prompt."""
         lines = self.source.splitlines()
         if len(lines) > MAX_SOURCE_LINES:
             lines = lines[:MAX_SOURCE_LINES] + ["..."]
-        out = [f"# failing test: {self.nodeid}"] + [f"#     {line}".rstrip() for line in lines]
+        out = [f"{marker} failing test: {self.nodeid}"] + [f"{marker}     {line}".rstrip() for line in lines]
         if self.message:
-            out += [f"# assertion: {line}".rstrip() for line in self.message.splitlines()[:4]]
+            out += [f"{marker} assertion: {line}".rstrip() for line in self.message.splitlines()[:4]]
         return "\n".join(out)
 
 
@@ -118,7 +120,7 @@ def _dedent(source: str) -> str:
     return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
 
 
-def find_test_function(root: str | Path, nodeid: str, language: str = "python") -> _TestFunction | None:
+def find_test_function(root: str | Path, nodeid: str, language: str = LANGUAGE) -> _TestFunction | None:
     """The function a node id names, read from its file under root; None when not found."""
     file, _, rest = nodeid.partition("::")
     root_path = Path(root).resolve()
@@ -140,7 +142,7 @@ def find_test_function(root: str | Path, nodeid: str, language: str = "python") 
 
 
 def failing_tests(root: str | Path, function_name: str, junit_path: str | None = None,
-                  language: str = "python", limit: int = 3) -> list[FailingTest]:
+                  language: str = LANGUAGE, limit: int = 3) -> list[FailingTest]:
     """Failing tests (last-failed cache and JUnit report) whose source calls ``function_name``:
     those with an assertion message first, at most ``limit``."""
     report = junit_report(root, junit_path)

@@ -2,7 +2,8 @@
 
 Each case gives the text around the gap (prefix, suffix), a raw completion and the
 expected output of one filter ("filter": a key of FILTERS, or "postprocess" for the
-whole pipeline). The GapContext comes from context.extract on prefix + suffix.
+whole pipeline), and optionally its "language" (Python when it names none). The GapContext
+comes from context.extract on prefix + suffix.
 """
 
 import json
@@ -21,13 +22,14 @@ def _cases() -> list:
     for path in sorted(GOLDEN.glob("*.json")):
         cases = json.loads(path.read_text(encoding="utf-8"))
         for case in cases if isinstance(cases, list) else [cases]:
-            params.append(pytest.param(case, id=f"{case['filter']}: {case['name']}"))
+            language = f"[{case['language']}] " if "language" in case else ""
+            params.append(pytest.param(case, id=f"{case['filter']}: {language}{case['name']}"))
     return params
 
 
 @pytest.mark.parametrize("case", _cases())
 def test_golden(case):
-    ctx = extract(case["prefix"] + case["suffix"], len(case["prefix"]))
+    ctx = extract(case["prefix"] + case["suffix"], len(case["prefix"]), case.get("language", "python"))
     apply = postprocess if case["filter"] == "postprocess" else FILTERS[case["filter"]]
     assert apply(case["completion"], ctx) == case["expected"]
 

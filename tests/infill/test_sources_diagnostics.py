@@ -114,7 +114,7 @@ def test_rank_by_type_errors_prefers_fewer_errors_in_the_region():
 def test_prompt_is_a_bounded_comment_block():
     test = FailingTest("tests/test_f.py::test_f", "def test_f():\n    assert f(1) == '1'", "assert '1a' == '1'")
     ctx = CursorContext(5, FunctionSpan("f", 3, 5), [Problem(5, 11, 'Incompatible return value type')], [test])
-    prompt = ctx.prompt(CODE)
+    prompt = ctx.prompt(CODE, "python")
     assert prompt.splitlines() == [
         "# type error: line 6 `return y`: Incompatible return value type",
         "# failing test: tests/test_f.py::test_f",
@@ -122,8 +122,8 @@ def test_prompt_is_a_bounded_comment_block():
         "#         assert f(1) == '1'",
         "# assertion: assert '1a' == '1'",
     ]
-    assert prompt.endswith("\n") and CursorContext(0).prompt(CODE) == ""
-    assert ctx.prompt(CODE, max_chars=80).count("\n") == 1           # whole items only
+    assert prompt.endswith("\n") and CursorContext(0).prompt(CODE, "python") == ""
+    assert ctx.prompt(CODE, "python", max_chars=80).count("\n") == 1           # whole items only
     assert ctx.region == (3, 5) and CursorContext(20).region == (10, 30)
     assert ctx.to_dict()["failingTests"][0]["nodeid"] == "tests/test_f.py::test_f"
 

@@ -19,15 +19,15 @@ TYPED = "def f(x: int) -> str:\n    return x\n"
 @pytest.mark.asyncio
 async def test_checks_are_cached_per_version_and_stand_in_for_syntax_errors():
     checks = TypeChecks()
-    first = await checks.problems("file:///a.py", 1, TYPED, 30)
+    first = await checks.problems("file:///a.py", 1, TYPED, "python", 30)
     assert [(p.line, p.code) for p in first] == [(1, "return-value")]
     t0 = time.perf_counter()
-    assert await checks.problems("file:///a.py", 1, "ignored: cached by version", 30) == first
+    assert await checks.problems("file:///a.py", 1, "ignored: cached by version", "python", 30) == first
     assert time.perf_counter() - t0 < 0.05
     typing = TYPED + "def g(:\n"                                  # a syntax error while typing
-    assert await checks.problems("file:///a.py", 2, typing, 30) == first   # the last good result
-    assert await checks.problems("file:///b.py", 1, typing, 30) == []      # none for a new document
-    assert await checks.problems("file:///c.py", 1, TYPED, 0.001) == []     # past its time: nothing
+    assert await checks.problems("file:///a.py", 2, typing, "python", 30) == first   # the last good result
+    assert await checks.problems("file:///b.py", 1, typing, "python", 30) == []      # none for a new document
+    assert await checks.problems("file:///c.py", 1, TYPED, "python", 0.001) == []     # past its time: nothing
     checks.forget("file:///a.py")
     assert not [k for k in checks.results if k[0] == "file:///a.py"]
 
@@ -39,7 +39,7 @@ async def test_context_is_gathered_only_when_used():
                                  InfillOptions()) == (None,)
     on = InfillOptions(context_in_prompt=True)
     (context,) = await request_context(sources, "k", "file:///r.py", 1, TYPED, len(TYPED) - 1, "python", None, on)
-    assert context.function.name == "f" and context.prompt(TYPED).startswith("# type error: line 2 `return x`")
+    assert context.function.name == "f" and context.prompt(TYPED, "python").startswith("# type error: line 2 `return x`")
 
 
 def test_workspace_root_is_the_innermost_folder_holding_the_document():
