@@ -3,7 +3,9 @@
 ``InfillRequest`` -> ``Backend.infill`` -> ``InfillResult`` (K candidate middles for one gap).
 A backend declares what it can do as data (``Capabilities``); callers read that instead of
 probing for methods. Backends that score text token by token (the embedded model) also give
-``TokenScoring``. Nothing here knows a programming language, an editor or a file.
+``TokenScoring``. Nothing here knows a programming language, an editor or a file: a request
+may carry its document's language and path as names, which a prompt format may show the model
+and a model's card may list (``Capabilities.languages``), and nothing here reads them further.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class InfillRequest:
     #                                   shared context: one candidate per seed, in order (``rewrite``)
     cancelled: Callable[[], bool] | None = field(default=None, compare=False)  # polled before each
     #                                   forward pass; True stops the request with RequestCancelled
+    language: str | None = None       # the document's language, by name ("typescript"): a prompt may show it
+    path: str | None = None           # the document's path (relative where it can be): a prompt may show it
 
 
 @dataclass
@@ -73,6 +77,8 @@ class Capabilities:
     prefix_tokens: int = 224          # context budgets the caller should trim the text to
     suffix_tokens: int = 48
     fixed_canvas: int | None = None   # every block is one canvas of this length (DiffusionGemma)
+    languages: tuple[str, ...] | None = None   # the languages the model was trained on, by name, where its
+    #                                   card (config.json "languages") says; None: any
 
 
 class Backend(Protocol):

@@ -41,6 +41,7 @@ class CanvasConfig(PretrainedConfig):
         fim_suffix_id: int | None = None,
         fim_middle_id: int | None = None,
         initializer_range: float = 0.02,
+        languages: list[str] | None = None,   # the programming languages of the training corpus, by name
         **kwargs,
     ):
         self.vocab_size = vocab_size
@@ -58,6 +59,7 @@ class CanvasConfig(PretrainedConfig):
         self.fim_suffix_id = fim_suffix_id
         self.fim_middle_id = fim_middle_id
         self.initializer_range = initializer_range
+        self.languages = languages
         kwargs.setdefault("tie_word_embeddings", False)  # output head reads embed.weight directly
         super().__init__(**kwargs)
 

@@ -15,7 +15,8 @@ One request, one path (``suggest.suggest``, called by the CLI and the language s
 - ``suggest``: the ``Request`` value and ``suggest()``; ``complete``: the completion path;
   ``candidates``: the one candidate dataclass; ``rescue``: repair and resampling as steps;
   ``backends``: loading and calling a backend; ``config``: ``InfillOptions``, every option;
-- ``context``, ``gaps``, ``postprocess``, ``syntax``, ``languages``: the gap and its text;
+- ``context``, ``window``, ``gaps``, ``postprocess``, ``syntax``: the gap and its text; ``languages``:
+  the registry of languages (grammar, file names, comments, blocks, the tools each one has);
 - ``retrieval/``: chunks of other sources, their BM25 index, the ring of recent edits, the
   bounded workspace read and the drafts; ``drafting``: drafts as candidates and seeds;
   ``checks``, ``confidence``: what is shown;

@@ -11,7 +11,8 @@ from engine.backends import load_backend
 from engine.errors import EngineError, RequestCancelled
 
 from .config import InfillOptions
-from .errors import Cancelled, InfillError
+from .errors import Cancelled, InfillError, ModelLanguageError
+from .languages import LANGUAGES, spec_of
 
 _BACKENDS: dict[tuple, Backend] = {}
 
@@ -19,13 +20,36 @@ _BACKENDS: dict[tuple, Backend] = {}
 def get_backend(options: InfillOptions) -> Backend:
     """Load (once per model, thread count and backend options) the backend the options name."""
     extra = options.backend_options()
-    key = (options.model, options.threads, *sorted(extra.items()))
+    key = (options.model, options.threads, *sorted(extra.items()))   # as loaded_backend reads it
     if key not in _BACKENDS:
         try:
             _BACKENDS[key] = load_backend(options.model, threads=options.threads, **extra)
         except EngineError as exc:
             raise InfillError(str(exc)) from exc
     return _BACKENDS[key]
+
+
+def loaded_backend(options: InfillOptions) -> Backend | None:
+    """The backend the options name if it is loaded already (None: not yet); never loads one."""
+    extra = options.backend_options()
+    return _BACKENDS.get((options.model, options.threads, *sorted(extra.items())))
+
+
+def serves(backend: Backend, language: str) -> bool:
+    """Whether the backend's model completes ``language`` (its card lists it, or lists none)."""
+    served = backend.capabilities.languages
+    return served is None or language in served
+
+
+def check_language(backend: Backend, language: str) -> None:
+    """Raise ``ModelLanguageError`` when the backend's model card lists the languages it was
+    trained on (``Capabilities.languages``) and the document's is not among them."""
+    if serves(backend, language):
+        return
+    served = backend.capabilities.languages or ()
+    titles = " and ".join(spec_of(name).title if name in LANGUAGES else name for name in served)
+    raise ModelLanguageError(f"the {backend.name} model completes {titles} only; configure a backend to complete "
+                             f"{spec_of(language).title} (--endpoint URL --model NAME, or --model DIR)")
 
 
 def forget_backends() -> None:

@@ -28,7 +28,7 @@ FORMATS = ("diff", "json", "github")
 def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("rewrite", help="re-denoise lines START-END (1-based, inclusive) of FILE; print a diff")
     r.add_argument("location", metavar="FILE:START-END")
-    r.add_argument("--language", help="override the language guessed from the file name")
+    r.add_argument("--language", help="the file's language (a name such as typescript, or an LSP id such as typescriptreact) instead of the one its name gives")
     _output_flags(r)
     add_option_flags(r)
     f = sub.add_parser("fix", help="find a patch that makes the failing tests pass, verified in a sandbox")
@@ -100,10 +100,10 @@ def display_path(path: str) -> str:
 def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     from .files import read_source
     from .editing import rewrite
-    from .languages import language_for_path
+    from .languages import language_for_path, resolve_language
 
     path, first, last = parse_line_range(args.location)
-    language = args.language or language_for_path(path)
+    language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
     start, end = line_span(text, first, last)
     result = rewrite(text, start, end, language, opts)

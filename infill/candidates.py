@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from engine.api import Candidate as RawCandidate
 
 from .context import GapContext
-from .gaps import leading_ws
+from .window import leading_ws
 from .postprocess import postprocess
 from .syntax import adds_syntax_errors
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .languages import reserved_names, spec_of
-from .syntax import WINDOW_THRESHOLD, top_level_window
+from .syntax import WINDOW_THRESHOLD, top_level_window, window_chars
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -93,12 +93,13 @@ def bound_anywhere(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def scope(before: str, text: str, after: str) -> tuple[str, str, frozenset[str]]:
+def scope(before: str, text: str, after: str, max_chars: int | None = None) -> tuple[str, str, frozenset[str]]:
     """What the checks read: all of a small file; in a large one the top-level statements
-    around the gap (``syntax.top_level_window``), with the names the rest may bind."""
+    around the gap (``syntax.top_level_window``, ``max_chars`` on each side at most), with the
+    names the rest may bind."""
     if len(before) + len(after) <= WINDOW_THRESHOLD:
         return before, after, frozenset()
-    wb, wa = top_level_window(before, after)
+    wb, wa = top_level_window(before, after, max_chars)
     outside = bound_anywhere(before[:len(before) - len(wb)]) | bound_anywhere(after[len(wa):])
     return wb, wa, outside
 
@@ -221,7 +222,7 @@ SCOPE_ANALYSES = {"pyflakes": names}   # LanguageSpec.scope_analysis -> its name
 def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
     """Every check the language has on one candidate (see the module docstring)."""
     spec = spec_of(language)
-    wb, wa, outside = scope(before, text, after)
+    wb, wa, outside = scope(before, text, after, window_chars(language))
     found = []
     tree = _parse(wb + text + wa) if spec.compiler == "cpython" or spec.scope_analysis else None
     if spec.compiler == "cpython":             # ``compiles`` reads CPython's compiler, as syntax.COMPILERS

@@ -36,19 +36,20 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 
 
 def cmd_complete(args, opts: InfillOptions) -> int:
-    from .backends import get_backend
+    from .backends import check_language, get_backend
     from .context import position_to_offset
     from .drafting import workspace_neighbours
-    from .languages import language_for_path
+    from .languages import language_for_path, resolve_language
     from .suggest import Request, suggest
 
     path, line, col = parse_location(args.location)
-    language = args.language or language_for_path(path)
+    language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
     offset = position_to_offset(text, line - 1, col - 1, base=1)
     t0 = time.perf_counter()
     backend = get_backend(opts)          # loaded once: latency_ms is the request alone
     load_ms = (time.perf_counter() - t0) * 1000
+    check_language(backend, language)    # before the workspace is read for it
     neighbours = workspace_neighbours(opts, path, language)
     result = suggest(Request(text, offset, language, path=path, neighbours=neighbours), opts, backend=backend)
     if args.json:
@@ -68,12 +69,15 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
     prefix, suffix = task.get("prefix"), task.get("suffix", "")
     if not isinstance(prefix, str) or not isinstance(suffix, str):
         raise TaskError("a task needs string fields 'prefix' (and optionally 'suffix')")
-    language = task.get("language")
-    if language is None:
-        from .languages import DEFAULT_LANGUAGE, language_for_path
-        language = language_for_path(task["path"]) if task.get("path") else DEFAULT_LANGUAGE
+    from .languages import DEFAULT_LANGUAGE, language_for_path, resolve_language
+    language, path = task.get("language"), task.get("path")
+    if not isinstance(language, (str, type(None))) or not isinstance(path, (str, type(None))):
+        raise TaskError("a task's 'language' and 'path' must be strings ('typescript', 'src/app.ts')")
+    if language is not None:
+        language = resolve_language(language)
+    else:
+        language = language_for_path(path) if path else DEFAULT_LANGUAGE
     t0 = time.perf_counter()
-    path = task.get("path") if isinstance(task.get("path"), str) else None
     neighbours = workspace_neighbours(opts, path, language)
     res = suggest(Request(prefix + suffix, len(prefix), language, path=path, neighbours=neighbours), opts)
     return {"completion": res.text, "forward_passes": res.forward_passes, "tokens": res.tokens,
@@ -127,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("complete", help="print the text to insert at FILE:LINE:COL (1-based)")
     c.add_argument("location", metavar="FILE:LINE:COL")
     c.add_argument("--json", action="store_true", help="print a JSON object with statistics")
-    c.add_argument("--language", help="override the language guessed from the file name")
+    c.add_argument("--language", help="the file's language (a name such as typescript, or an LSP id such as typescriptreact) instead of the one its name gives")
     b = sub.add_parser("batch", help="JSON Lines tasks on stdin -> JSON Lines results on stdout")
     e = sub.add_parser("eval", help="HumanEval infilling benchmark")
     e.add_argument("--subset", default="single-line",

@@ -18,7 +18,7 @@ from typing import Callable
 
 from engine.api import Backend, InfillRequest
 
-from .backends import get_backend, run_backend
+from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
 from .confidence import confidence, features
@@ -60,7 +60,8 @@ class Completion:
 
 def complete(text: str, offset: int, language: str, options: InfillOptions,
              backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
-             extra_context: str = "", neighbours: ChunkIndex | None = None, source: str | None = None) -> Completion:
+             extra_context: str = "", neighbours: ChunkIndex | None = None, source: str | None = None,
+             path: str | None = None) -> Completion:
     """Fill the gap at ``offset`` (characters) of ``text``.
 
     ``cancelled`` is polled before each forward pass; when it returns True the request
@@ -77,15 +78,19 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     With ``options.retrieval``, drafts copied from the document and from chunks of
     ``neighbours`` (other sources; ``source`` names the document's own) join the candidates
     (``drafting``); with ``options.references`` those chunks also go before the prefix.
+
+    ``path``: the document's path as a prompt format may show it (a served model's file header).
+    A backend whose model was not trained on ``language`` raises ``ModelLanguageError``.
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
+    check_language(backend, language)
     follows = options.header_bodies if not options.steps else 0
     chunks = neighbour_chunks(text, offset, neighbours, source) if options.retrieval else None
     if chunks and options.references:
         extra_context = prompt_block(chunks, spec_of(language).line_comment or "#") + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
-                                     follows > 0, chunks)
+                                     follows > 0, chunks, path)
     before, after = text[:offset], text[offset:]
     for _ in range(follows):
         follow = header_follow(before, done.text, after, language)
@@ -94,7 +99,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
             break
         doc, at, sep = follow
         more, _ = _complete_once(doc, at, language, replace(options, max_lines=lines_left), backend,
-                                 cancelled, extra_context, True)
+                                 cancelled, extra_context, True, path=path)
         body = more.text.rstrip("\n") if sep else more.text
         joined = done.text + sep + body
         if not body.strip() or adds_syntax_errors(before, joined, after, language, open_header=True):
@@ -151,7 +156,8 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
 
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
                    cancelled: Callable[[], bool] | None, extra_context: str,
-                   bodies_follow: bool = False, chunks: list | None = None) -> tuple[Completion, int]:
+                   bodies_follow: bool = False, chunks: list | None = None,
+                   path: str | None = None) -> tuple[Completion, int]:
     """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
     may next write the body of a block header that this completion leaves open. ``chunks``:
     drafts are looked for in the document and these chunks (None: no drafts)."""
@@ -172,7 +178,7 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
-        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled)
+        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled, language=language, path=path)
     result = run_backend(backend, request)
     scored = best_first([gap.score(raw) for raw in result.candidates])
     attempt = Attempt(backend, request, gap, options, scored, result.forward_passes,

@@ -1,7 +1,7 @@
 """What the model sees around a cursor: trimmed prefix and suffix, and the gap's shape.
 
 ``extract(text, offset)`` turns a document and a cursor into a ``GapContext``. The
-window parse and the gap kind are ``infill.gaps``; this module trims:
+window parse is ``infill.window`` and the gap kind ``infill.gaps``; this module trims:
 
 - the prefix keeps whole lines above the cursor up to its budget, starts on a statement
   (top-level where it can) when that drops little, and always keeps the header of the
@@ -11,7 +11,10 @@ window parse and the gap kind are ``infill.gaps``; this module trims:
 
 Budgets are in tokens: counted with ``count_tokens`` when given (summed line by line,
 so approximate), else estimated as characters / ``CHARS_PER_TOKEN``. Only the parsed
-window (``gaps.WINDOW_LINES`` / ``gaps.WINDOW_CHARS`` on each side) can reach the prompt.
+window can reach the prompt: it reaches twice the characters the budgets could take on each
+side (``REACH_PER_TOKEN``), at least ``MIN_REACH`` before the cursor and ``MIN_REACH_AFTER``
+after it (room for the header of a long function), at most ``window.WINDOW_LINES`` lines and
+``window.WINDOW_CHARS`` characters: a 5,000-line file costs what a 500-line one does.
 
 Offsets and columns are in characters (Unicode code points); LSP position encodings are
 converted by ``lsp_server.convert``.
@@ -26,18 +29,9 @@ from typing import Callable
 from tree_sitter import Node, QueryCursor
 
 from infill.errors import PositionError
-from infill.gaps import (
-    DEFAULT_INDENT_UNIT,
-    GAP_SHAPES,
-    GapShape,
-    Window,
-    classify,
-    is_blank,
-    leading_ws,
-    parse_window,
-    prev_nonblank,
-)
+from infill.gaps import DEFAULT_INDENT_UNIT, GAP_SHAPES, GapShape, classify
 from infill.languages import DEFAULT_LANGUAGE, get_language, load_query
+from infill.window import WINDOW_CHARS, Window, is_blank, leading_ws, parse_window, prev_nonblank
 
 __all__ = [
     "CHARS_PER_TOKEN", "GAP_SHAPES", "GapContext", "GapShape", "extract",
@@ -45,6 +39,8 @@ __all__ = [
 ]
 
 CHARS_PER_TOKEN = 3.5  # estimate used when no token counter is given
+REACH_PER_TOKEN = 2 * CHARS_PER_TOKEN   # characters parsed per token of budget
+MIN_REACH, MIN_REACH_AFTER = 12_000, 4_000   # characters parsed before / after the cursor at least
 
 
 @dataclass(frozen=True)
@@ -258,7 +254,9 @@ def extract(
     """
     _check_offset(text, offset)
     get_language(language)  # fails early on an unknown language
-    win = parse_window(text, offset, language)
+    reach = [min(WINDOW_CHARS, max(floor, int(REACH_PER_TOKEN * budget)))
+             for floor, budget in ((MIN_REACH, prefix_budget), (MIN_REACH_AFTER, suffix_budget))]
+    win = parse_window(text, offset, language, *reach)
     cost = count_tokens if count_tokens is not None else (lambda s: len(s) / CHARS_PER_TOKEN)
     gap = classify(win)
     starts, ends = _statement_rows(win)

@@ -18,7 +18,7 @@ from typing import Callable
 
 from engine.api import Backend, InfillRequest
 
-from .backends import get_backend, run_backend
+from .backends import check_language, get_backend, run_backend
 from .checks import run_checks
 from .config import InfillOptions
 from .errors import InfillError, PositionError
@@ -92,9 +92,11 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
         raise InfillError("renoise must be in (0, 1]")
     get_language(language)  # fails early on an unknown language
     backend = backend or get_backend(options)
+    check_language(backend, language)
     request = InfillRequest(prefix=extra_context + text[:start], suffix=text[end:], candidates=options.candidates,
                             sampler=options.sampler_config(), seed=options.seed,
-                            init_text=text[start:end], renoise=options.renoise, cancelled=cancelled)
+                            init_text=text[start:end], renoise=options.renoise, cancelled=cancelled,
+                            language=language)
     result = run_backend(backend, request)
     before, after = text[:start], text[end:]
     scored = sorted(((not adds_syntax_errors(before, c.text, after, language), c.score, c.text)

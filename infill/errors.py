@@ -14,6 +14,11 @@ class UnknownLanguageError(InfillError):
     """The file's language has no grammar or no support here."""
 
 
+class ModelLanguageError(InfillError):
+    """The configured model was not trained on the document's language (the embedded model
+    completes Python only): the user must configure another backend. Shown, never guessed at."""
+
+
 class PositionError(InfillError):
     """A cursor or range lies outside the document."""
 

@@ -1,11 +1,10 @@
-"""The parsed window around a cursor, and what kind of gap the cursor is in.
+"""What kind of gap the cursor is in, and which indentation its completion takes.
 
-``parse_window`` parses only the lines around the cursor (at most ``WINDOW_LINES`` lines
-and ``WINDOW_CHARS`` characters on each side), so a 5 MB file costs what a small one
-does. ``classify`` names the gap ("line", "block", "arguments", "expression") from the
-tree around the cursor, using the captures of ``queries/<language>/gaps.scm``, with a
-bracket scan of the text where the tree is broken, and says which indentation the
-completion should take.
+``classify`` names the gap ("line", "block", "arguments", "expression") from the parsed window
+around the cursor (``infill.window``), using the captures of ``queries/<language>/gaps.scm``
+and the language's spec (its blocks, its comments), with a bracket scan of the text where
+the tree is broken, and says which indentation the completion should take. Nothing here
+branches on a language's name.
 
 Rows and tree-sitter points here are relative to the window; points are
 (row, UTF-8 byte column), as tree-sitter counts.
@@ -14,27 +13,19 @@ Rows and tree-sitter points here are relative to the window; points are
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node
 
-from infill.languages import load_query, parse, spec_of
+from infill.languages import spec_of
+from infill.window import Point, Window, is_blank, leading_ws, prev_nonblank
 
-WINDOW_LINES = 1000  # lines parsed on each side of the cursor, at most
-WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
-LINE_CHARS = 10_000  # of a single huge line (minified code), parsed on each side
 DEFAULT_INDENT_UNIT = "    "
 
 _OPENERS = "([{"
 _CLOSERS = ")]}"
-# A line that starts a top-level statement, where a parsed window may start: a name or keyword at
-# column 0, but not one that goes on with the statement above it ("else:", "end", "fi").
-TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|except|finally|catch|rescue|ensure|end|fi|done|esac|"
-                            r"until|then|do|in)\b)[A-Za-z_@$]", re.MULTILINE)
 
-Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
 Found = tuple[tuple[int, int], str]  # ((row, character column) of a bracket, gap kind)
 
 
@@ -50,95 +41,6 @@ GAP_SHAPES: dict[str, GapShape] = {
     "arguments": GapShape(max_new_lines=1, canvas_tokens=32),  # inside call args / params
     "expression": GapShape(max_new_lines=1, canvas_tokens=32),  # inside a list, dict, [...]
 }
-
-
-# ---------------------------------------------------------------- the parsed window
-
-
-@dataclass
-class Window:
-    """The parsed lines around a cursor; rows count from the window's first line."""
-
-    text: str  # the full document
-    offset: int  # the cursor
-    lines: list[str]  # window lines, without their "\n"
-    row_starts: list[int]  # offset in text of each window line
-    cursor_row: int  # window row of the cursor
-    line_prefix: str  # cursor's line before the cursor
-    line_suffix: str  # cursor's line after the cursor
-    tree: Tree
-    language: str
-
-    @property
-    def cursor(self) -> Point:
-        return self.cursor_row, len(self.line_prefix.encode("utf-8"))
-
-    def query(self, name: str, start: Point, end: Point) -> dict[str, list[Node]]:
-        cursor = QueryCursor(load_query(self.language, name))
-        cursor.set_point_range(start, end)
-        return cursor.captures(self.tree.root_node)
-
-    def around_cursor(self) -> tuple[Point, Point]:
-        row, col = self.cursor
-        return (row, max(col - 1, 0)), (row, col + 1)
-
-
-def _window_bounds(text: str, offset: int) -> tuple[int, int]:
-    """Start (a line start) and end (a line end) of the text to parse around offset."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    start = line_start
-    for _ in range(WINDOW_LINES):
-        prev = text.rfind("\n", 0, start - 1) + 1 if start > 0 else 0
-        if start == 0 or offset - prev > WINDOW_CHARS:
-            break
-        start = prev
-    if start > 0:  # begin on a top-level line so that the parse starts cleanly
-        found = TOP_LEVEL_LINE.search(text, start, line_start + 1)
-        start = found.start() if found else start
-    end = text.find("\n", offset)
-    end = len(text) if end < 0 else end
-    for _ in range(WINDOW_LINES):
-        nxt = text.find("\n", end + 1)
-        nxt = len(text) if nxt < 0 else nxt
-        if end == len(text) or nxt - offset > WINDOW_CHARS:
-            break
-        end = nxt
-    if end - start > 2 * WINDOW_CHARS:  # a huge line (minified code): cut around the cursor
-        return max(start, offset - LINE_CHARS), min(end, offset + LINE_CHARS)
-    return start, end
-
-
-def parse_window(text: str, offset: int, language: str) -> Window:
-    """Parse the window of lines around offset."""
-    start, end = _window_bounds(text, offset)
-    window = text[start:end]
-    lines = window.split("\n")
-    row_starts = [start]
-    for line in lines[:-1]:
-        row_starts.append(row_starts[-1] + len(line) + 1)
-    row = bisect_right(row_starts, offset) - 1
-    col = offset - row_starts[row]
-    line = lines[row]
-    return Window(text, offset, lines, row_starts, row, line[:col], line[col:],
-                parse(window, language), language)
-
-
-# ---------------------------------------------------------------- lines and indentation
-
-
-def leading_ws(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" \t"))]
-
-
-def is_blank(line: str) -> bool:
-    return not line.strip()
-
-
-def prev_nonblank(win: Window) -> int | None:
-    for row in range(win.cursor_row - 1, -1, -1):
-        if not is_blank(win.lines[row]):
-            return row
-    return None
 
 
 def _statement_start_row(win: Window, row: int) -> int:
@@ -181,14 +83,16 @@ def _indent_unit(lines: list[str]) -> str:
     return " " * steps.most_common(1)[0][0] if steps else DEFAULT_INDENT_UNIT
 
 
-def _header_row(token: Node, row: int) -> int:
+def _header_row(token: Node, row: int, blocks: tuple[str, ...]) -> int:
     """The row whose indentation a body opened by ``token`` is one level deeper than: the line
     where the construct the body belongs to starts (``def``, ``if``, ``function``), not a
     continuation line of its header. ``token`` opens its parent (``{`` of a block) or closes
-    its header (Python's ``:``, Lua's ``then``)."""
+    its header (Python's ``:``, Lua's ``then``). A bare block among statements (``{`` right in
+    another block) is its own header."""
     owner = token.parent
     if owner is not None and owner.start_byte == token.start_byte:   # "{" starts the block node
-        owner = owner.parent
+        if owner.parent is not None and owner.parent.type not in blocks:
+            owner = owner.parent
     return row if owner is None or owner.is_error else owner.start_point.row
 
 
@@ -212,7 +116,7 @@ def _opens_block(win: Window, row: int) -> int | None:
             continue
         rest = data[node.end_point.column:].decode("utf-8", errors="replace").strip()
         if not rest or (comments and rest.startswith(comments)):
-            return _header_row(node, row)
+            return _header_row(node, row, spec.blocks)
     return None
 
 
@@ -262,13 +166,14 @@ def _bracket_kind_from_tree(win: Window) -> Found | None:
     return (row, col), best[2]
 
 
-_EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~]|\b(?:return|yield|await|throw|in|of|"
-                                      r"typeof|case|not|and|or|lambda))\s*$")
+_EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~\]]|\b(?:return|yield|await|throw|in|of|"
+                                      r"typeof|case|not|and|or|lambda)|\bnew\s+[\w.:<>, ]+)\s*$")
 
 
 def _brace_opens_block(before: str) -> bool:
     """Whether a ``{`` after ``before`` opens a block (``) {``, ``else {``, ``=> {``, ``struct S {``)
-    rather than an expression (``= {``, ``return {``, ``f({``)."""
+    rather than an expression (``= {``, ``return {``, ``f({``, ``new int[] {``, ``new T {``). A
+    rough reading of text, for broken trees: ``[]int{`` (Go) and ``Point {`` (Rust) read as blocks."""
     head = before.rstrip()
     return bool(head) and not _EXPRESSION_BEFORE_BRACE.search(head) or head.endswith("=>")
 
@@ -314,7 +219,7 @@ def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
     if not stack or stack[-1] < 0:
         return None
     pos = stack[-1]
-    before = source[:pos].rstrip()
+    before = source[source.rfind("\n", 0, pos) + 1:pos].rstrip()    # on the bracket's own line
     called = bool(before) and (before[-1].isalnum() or before[-1] in "_)]")
     row = first + source.count("\n", 0, pos)
     col = pos - (source.rfind("\n", 0, pos) + 1)

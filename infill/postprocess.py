@@ -90,8 +90,13 @@ def cut_repetition(completion: str, ctx: GapContext) -> str:
 # ---------------------------------------------------------------- match_indent_style
 
 
-def _step(widths: list[int]) -> int:
-    """The indentation step of a text indented by these numbers of spaces (4 when unknown)."""
+def _step(widths: list[int], levels: int) -> int:
+    """The indentation step of a text whose lines are indented by these numbers of spaces: their
+    greatest common divisor; when they are all alike, the first over the ``levels`` the gap's
+    indentation has (8 spaces where two tabs are due: a step of 4), else 4."""
+    if len(set(widths)) == 1:
+        width = widths[0]
+        return width // levels if levels and width % levels == 0 else (4 if width % 4 == 0 else width)
     step = 0
     for width in widths:
         step = gcd(step, width)
@@ -111,7 +116,7 @@ def match_indent_style(completion: str, ctx: GapContext) -> str:
         widths = [len(i) for i in indents[first:] if i and set(i) == {" "}]
         if not widths:
             return completion
-        step = _step(widths)
+        step = _step(widths, len(ctx.indent) if set(ctx.indent) == {"\t"} else 0)
         moved = [ln if k < first or set(i) != {" "} else "\t" * (len(i) // step) + " " * (len(i) % step) + ln[len(i):]
                  for k, (ln, i) in enumerate(zip(lines, indents))]
     else:

@@ -24,7 +24,7 @@ from engine.api import Backend, InfillRequest
 from .backends import run_backend
 from .candidates import Candidate, Gap, best_first
 from .config import InfillOptions
-from .gaps import leading_ws
+from .window import leading_ws
 from .languages import spec_of
 from .syntax import completion_error_spans
 

@@ -23,6 +23,7 @@ from typing import Callable
 
 from engine.api import Backend
 
+from .backends import check_language, get_backend
 from .complete import Completion, complete
 from .config import InfillOptions
 from .retrieval import ChunkIndex
@@ -31,7 +32,8 @@ from .languages import file_suffixes
 from .sources.diagnostics import Problem, rank_by_type_errors, type_errors
 from .syntax import adds_syntax_errors
 
-ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "package.json", "go.mod", "Cargo.toml", "pom.xml",
+                "build.gradle", "composer.json", "Gemfile", ".git")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,16 @@ class Request:
     @property
     def file_name(self) -> str:
         return Path(self.path).name if self.path else "document" + file_suffixes(self.language)[0]
+
+    def shown_path(self) -> str | None:
+        """The path a prompt may show a model: relative to the project root where it lies under it."""
+        if not self.path:
+            return None
+        root = self.project_root()
+        try:
+            return Path(self.path).resolve().relative_to(Path(root).resolve()).as_posix() if root else Path(self.path).name
+        except ValueError:
+            return Path(self.path).name
 
     def project_root(self) -> str | None:
         """``root``, else the nearest folder above ``path`` with a project marker, else its folder."""
@@ -83,12 +95,14 @@ def suggest(request: Request, options: InfillOptions, backend: Backend | None = 
     """Complete the gap at the request's cursor (see the module docstring). ``context``: one
     gathered already for this request (the server shows it), else it is gathered here when
     the options use it."""
+    backend = backend or get_backend(options)
+    check_language(backend, request.language)    # before any context is gathered for it
     uses_context = options.context_in_prompt or options.verify_types
     if uses_context and context is None:
         context = gather(request, options)
     extra = context.prompt(request.text, request.language) if options.context_in_prompt and context is not None else ""
     result = complete(request.text, request.offset, request.language, options, backend, request.cancelled, extra,
-                      request.neighbours, request.source or request.path)
+                      request.neighbours, request.source or request.path, request.shown_path())
     if options.verify_types and options.type_check and context is not None and context.problems:
         result = _rank_by_types(request, options, context, result)
     return result

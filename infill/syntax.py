@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from infill.gaps import TOP_LEVEL_LINE as _TOP_LEVEL_LINE
+from infill.window import TOP_LEVEL_LINE as _TOP_LEVEL_LINE
 from infill.languages import load_query, parse, spec_of
 
 WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which only a window is parsed
@@ -69,20 +69,46 @@ def error_spans(text: str, language: str) -> list[tuple[int, int]]:
     return sorted({(to_char[s], to_char[e]) for s, e in byte_spans})
 
 
-def top_level_window(prefix: str, suffix: str) -> tuple[str, str]:
+WINDOW_CHARS = 24_000  # characters of a window on each side, where the language has no compiler
+
+
+def window_chars(language: str) -> int | None:
+    """How far ``top_level_window`` may reach on each side for a language: a compiler needs whole
+    top-level statements (a Python class of 2,000 lines is read whole); tree-sitter's tolerant
+    parse does not, so elsewhere (a Java or C# file, all one class) the window stops at
+    ``WINDOW_CHARS``."""
+    return None if compiler_of(language) else WINDOW_CHARS
+
+
+def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> tuple[str, str]:
     """The end of prefix and the start of suffix that hold the top-level statements
-    around the gap (a cheap text scan; at most WINDOW_LINES lines on each side)."""
+    around the gap (a cheap text scan; at most WINDOW_LINES lines on each side). With
+    ``max_chars``, at most that many characters on each side: where no top-level line comes
+    within them the window starts on the least indented line it may (a member of the class
+    around the gap) and ends on a line break."""
     if len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
         return prefix, suffix
+    floor = max(0, len(prefix) - max_chars) if max_chars else 0
     start = len(prefix)
+    best, best_indent = None, None       # the least indented line start seen, topmost on ties
     for _ in range(WINDOW_LINES):
         start = prefix.rfind("\n", 0, max(start - 1, 0)) + 1
         if start == 0 or _TOP_LEVEL_LINE.match(prefix, start):
             break
+        if start < floor:
+            start = best if best is not None else floor + prefix[floor:].find("\n") + 1
+            break
+        end = prefix.find("\n", start)
+        line = prefix[start:end if end >= 0 else len(prefix)]
+        if line.strip():
+            indent = len(line) - len(line.lstrip(" \t"))
+            if best_indent is None or indent <= best_indent:
+                best, best_indent = start, indent
     first_break = suffix.find("\n")
     end = len(suffix) if first_break < 0 else first_break + 1
+    ceiling = max_chars if max_chars else len(suffix)
     for _ in range(WINDOW_LINES):
-        if end >= len(suffix) or _TOP_LEVEL_LINE.match(suffix, end):
+        if end >= len(suffix) or _TOP_LEVEL_LINE.match(suffix, end) or end >= ceiling:
             break
         nxt = suffix.find("\n", end)
         end = len(suffix) if nxt < 0 else nxt + 1
@@ -102,6 +128,14 @@ def _in_literal(tree: Tree, text: str, offset: int, language: str) -> bool:
     cursor.set_byte_range(byte, byte + 1)
     nodes = cursor.captures(tree.root_node).get("literal", [])
     return any(node.start_byte <= byte < node.end_byte for node in nodes)
+
+
+def _own_missing(tree: Tree, start: int, end: int) -> bool:
+    """A token the parser had to invent for the completion's own construct: a MISSING node at or
+    inside the completion (``start``..``end``, bytes) whose parent starts inside it (``(a + 1``
+    leaves its own bracket open), not one in a construct the prefix opened (the user's ``foo(``)."""
+    return any(node.is_missing and start <= node.start_byte <= end and node.parent is not None
+               and start <= node.parent.start_byte < end for node in _error_nodes(tree))
 
 
 def _error_starts(tree: Tree) -> list[int]:
@@ -235,7 +269,9 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     2. when the count stayed the same, reject if an error now starts inside the
        completion: the gap's error was traded for one of the completion's own (``y = ``
        completed with ``x +* 1``). An error that starts in the prefix (the user's open
-       bracket) and runs through the completion does not count against it;
+       bracket) and runs through the completion does not count against it; a token the
+       parser invented for a construct the completion opened does (``(a + 1`` with no
+       ``)``, the MISSING ``)`` at its end);
     3. reject when the completion turns the code on the lines after the gap into a
        string or comment (an unclosed quote or docstring can swallow the rest of the
        file and so *lower* the count);
@@ -246,10 +282,11 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     Known limits: tree-sitter recovers leniently (an inconsistent dedent is often no
     error at all) and may start an error that the completion caused before it (``x = ``
     completed with ``foo(a`` passes). Above WINDOW_THRESHOLD characters only the
-    top-level statements around the gap are parsed, the same window for both texts so
-    the comparison stays fair.
+    top-level statements around the gap are parsed (within ``WINDOW_CHARS`` on each side
+    where the language has no compiler), the same window for both texts so the comparison
+    stays fair.
     """
-    before, after = top_level_window(prefix, suffix)
+    before, after = top_level_window(prefix, suffix, window_chars(language))
     old_text, new_text = before + after, before + completion + after
     old, new = parse(old_text, language), parse(new_text, language)
     new_errors, old_count = _error_starts(new), len(_error_starts(old))
@@ -258,6 +295,8 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     start = len(before.encode("utf-8"))
     end = start + len(completion.encode("utf-8"))
     if len(new_errors) == old_count and any(start <= e < end for e in new_errors):
+        return True
+    if _own_missing(new, start, end):
         return True
     old_next = _next_line_start(old_text, len(before))
     if old_next is not None:
@@ -274,7 +313,7 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
     prefix + completion + suffix (parsed in the same window ``adds_syntax_errors`` uses),
     widened by ``widen`` characters each side so that a MISSING node (empty) covers the
     characters around the place where the parser wanted a token."""
-    before, after = top_level_window(prefix, suffix)
+    before, after = top_level_window(prefix, suffix, window_chars(language))
     start, end = len(before), len(before) + len(completion)
     spans = []
     for s, e in error_spans(before + completion + after, language):

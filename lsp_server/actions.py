@@ -13,6 +13,7 @@ from typing import Any, Callable, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcServerError
 
+from infill.backends import loaded_backend, serves
 from infill.editing import Edit, rewrite
 from infill.errors import InfillError, PositionError, UnknownLanguageError
 from infill.suggest import Request, suggest
@@ -106,9 +107,20 @@ async def _rewrite_edit(ls: InfillServer, uri: str, rng: types.Range) -> types.W
     return lsp_workspace_edit(uri, version, text, Edit(start, end, result.text), ls.encoding, review=review)
 
 
+def _can_rewrite(ls: InfillServer, uri: str) -> bool:
+    """The document is one the server serves, in a language the loaded backend (if loaded yet)
+    completes: no "Rewrite selection" that can only fail."""
+    try:
+        _, language, _ = ls.document(uri)
+    except InfillError:
+        return False
+    backend = loaded_backend(ls.options.infill)
+    return backend is None or serves(backend, language)
+
+
 def code_action(ls: InfillServer, params: types.CodeActionParams):
     rng, uri = params.range, params.text_document.uri
-    if rng.start == rng.end:
+    if rng.start == rng.end or not _can_rewrite(ls, uri):
         return None
     only = [str(getattr(k, "value", k)) for k in params.context.only or []]
     if only and not any(types.CodeActionKind.RefactorRewrite.value.startswith(k) for k in only):

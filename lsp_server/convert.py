@@ -9,6 +9,7 @@ before that character. Positions outside the document raise ``PositionError``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 
@@ -16,7 +17,7 @@ from infill.context import position_to_offset
 from infill.sources.diagnostics import Problem
 from infill.editing import Edit, inline_edit
 from infill.errors import PositionError, UnknownLanguageError
-from infill.languages import language_for_path, supported_languages
+from infill.languages import language_for_path, resolve_language
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
@@ -92,12 +93,18 @@ def lsp_offsets(text: str, rng: types.Range, encoding: str = UTF16) -> tuple[int
 
 
 def lsp_language(language_id: str | None, uri: str) -> str:
-    """The infill language of a document; raises UnknownLanguageError."""
-    if language_id in supported_languages():
-        return language_id
-    if language_id and language_id not in ("plaintext", ""):
+    """The infill language of a document: its LSP language id or Neovim filetype (``typescriptreact``,
+    ``sh``; of a compound filetype such as ``typescript.tsx`` the last part infill knows), else,
+    without an id, its file name; raises UnknownLanguageError (a ``.vue`` or ``.html`` file,
+    whose scripts sit in another language, is not guessed at)."""
+    if language_id and language_id != "plaintext":
+        for part in reversed(language_id.split(".")):
+            try:
+                return resolve_language(part)
+            except UnknownLanguageError:
+                continue
         raise UnknownLanguageError(f"unsupported language {language_id!r}")
-    return language_for_path(uri.rsplit("/", 1)[-1])
+    return language_for_path(unquote(uri.rsplit("/", 1)[-1]))
 
 
 def lsp_inline_items(text: str, offset: int, suggestions: list[str], encoding: str = UTF16,

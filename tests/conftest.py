@@ -49,3 +49,16 @@ def fresh_backends():
     forget_backends()
     yield
     forget_backends()
+
+
+@pytest.fixture(scope="session")
+def python_only_model_dir(tiny_model_dir, tmp_path_factory) -> Path:
+    """The tiny model with a card that says what the shipped one says: trained on Python only."""
+    import json
+    import shutil
+
+    out = tmp_path_factory.mktemp("python-only") / "model"
+    shutil.copytree(tiny_model_dir, out)
+    config = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**config, "languages": ["python"]}))
+    return out

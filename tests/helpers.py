@@ -1,11 +1,16 @@
-"""What tests share beside fixtures: a scripted backend and a sample of code (imported as
+"""What tests share beside fixtures: a scripted backend, a loopback model server and a sample of
+code (imported as
 ``helpers``: with a second ``conftest`` in tests/lsp_server, ``from conftest import`` is ambiguous)."""
 
 from __future__ import annotations
 
 import io
+import json
 import sys
 import textwrap
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Scripted:
@@ -64,3 +69,43 @@ def run_cli(argv, capsys, stdin=None, monkeypatch=None):
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+class FakeServer:
+    """A loopback HTTP server standing in for vLLM / SGLang / Mercury: each POST is recorded in
+    ``requests`` and answered with ``answer(path, body)`` as JSON, unless ``script`` says otherwise."""
+
+    def __init__(self, answer):
+        self.requests: list[dict] = []
+        self.script: list = []          # per request: None (answer normally), (status, bytes) or "hang"
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(raw)
+                fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                action = fake.script.pop(0) if fake.script else None
+                if action == "hang":
+                    time.sleep(2)
+                    return
+                status, data = action or (200, json.dumps(answer(self.path, body)).encode())
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+CORPUS_LANGUAGES = ("python",)   # what the corpus holds: the model's config records it (engine Capabilities)
+
 # Licence strings we accept, matched case-insensitively against the metadata.
 PERMISSIVE = re.compile(r"\b(MIT|BSD|Apache|PSF|Python Software Foundation|ISC)\b", re.I)
 # Anything naming a copyleft licence is excluded even if it also names a permissive one.
@@ -449,6 +451,7 @@ def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | 
         "decontaminated_against": str(bench_dir) if bench_dir and bench_dir.is_dir() else None,
         "cap_bytes_per_source": cap_bytes,
         "near_duplicate_share": near_dup,
+        "languages": list(CORPUS_LANGUAGES),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest

@@ -18,6 +18,8 @@ import torch
 from engine.modeling import CanvasConfig, CanvasDenoiser
 from engine.tokenizer import load_tokenizer
 
+from .corpus import CORPUS_LANGUAGES
+
 
 class TrainingError(Exception):
     """A training run, its data or its output folder cannot be used; the message says why."""
@@ -69,6 +71,10 @@ def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best", dt
         raise TrainingError(f"no checkpoint in {run_dir}")
     config = CanvasConfig(**{k: v for k, v in state["model_config"].items()
                              if k not in ("model_type", "transformers_version", "architectures")})
+    manifest = data_dir / "corpus" / "manifest.json"
+    if config.languages is None:   # the model's card says which languages it completes
+        recorded = json.loads(manifest.read_text()).get("languages") if manifest.exists() else None
+        config.languages = list(recorded or CORPUS_LANGUAGES)
     model = CanvasDenoiser(config)
     model.load_state_dict(state["model"])
     if dtype == "float16":
@@ -81,7 +87,6 @@ def export(run_dir: Path, out_dir: Path, data_dir: Path, which: str = "best", dt
                "best_val_loss": state.get("best_val"), "train_seconds": round(state["elapsed"]),
                "train_config": state["train_config"]}
     (tmp / "training_summary.json").write_text(json.dumps(summary, indent=1))
-    manifest = data_dir / "corpus" / "manifest.json"
     if manifest.exists():
         shutil.copy(manifest, tmp / "corpus_manifest.json")
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -69,10 +69,20 @@ class FallbackBackend:
         try:
             return self.primary.infill(request, **kw)
         except EngineError as exc:
-            if isinstance(exc, RequestCancelled):
+            if isinstance(exc, RequestCancelled) or not self._fallback_serves(request):
                 raise
             self.last_error = str(exc)
             log.warning("falling back to the embedded model for this request: %s", exc)
             if self._fallback is None:
                 self._fallback = self._make_fallback()
             return self._fallback.infill(request)
+
+    def _fallback_serves(self, request) -> bool:
+        """The embedded model serves only the languages its card lists: a request in another one
+        fails with the primary's error rather than get a guess."""
+        if request.language is None:
+            return True
+        if self._fallback is None:
+            self._fallback = self._make_fallback()
+        languages = self._fallback.capabilities.languages
+        return languages is None or request.language in languages

@@ -74,8 +74,10 @@ class EmbeddedBackend:
         # The budgets the model was trained with (saved in config.json by training.train).
         self.prefix_tokens = int(getattr(self.model.config, "prefix_tokens", 224))
         self.suffix_tokens = int(getattr(self.model.config, "suffix_tokens", 48))
+        languages = getattr(self.model.config, "languages", None)   # the corpus's, recorded by training
         self.capabilities = Capabilities(rewrite=True, token_scoring=True, prefix_tokens=self.prefix_tokens,
-                                         suffix_tokens=self.suffix_tokens)
+                                         suffix_tokens=self.suffix_tokens,
+                                         languages=tuple(languages) if languages else None)
         self._last_context: tuple[list[int], object] | None = None   # (ids, batch-1 ContextCache)
         self._context_lock = threading.Lock()
         self.scorer = TokenScorer(self.model, self.tokenizer, self.special, self.sampler_special,

@@ -5,6 +5,10 @@ Servers such as vLLM reject the OpenAI ``suffix`` field, so a two-sided infill s
 their tokenizer knows (``template_for_vocab``); remote models by ``--fim-format`` or by a
 family name found in the model name (``template_for_name``), with the CodeGemma / Qwen /
 our-own ``<|fim_prefix|>`` layout as the default.
+
+Where a format has a place for the document's path (Qwen2.5-Coder's repository layout:
+``<|file_sep|>path`` before the FIM markers) a request's path goes there; a chat request names
+the language and the path in its instruction. Other formats have no such place and get neither.
 """
 
 from __future__ import annotations
@@ -18,13 +22,20 @@ class FimTemplate:
     pattern: str                 # str.format pattern with {prefix} and {suffix}
     markers: tuple[str, ...]     # tokens a tokenizer must know for the format to apply
     stop: tuple[str, ...] = ()   # strings that end a middle
+    header: str = ""             # str.format pattern with {path}, before the rest when the path is known
 
-    def render(self, prefix: str, suffix: str) -> str:
-        return self.pattern.format(prefix=prefix, suffix=suffix)
+    def render(self, prefix: str, suffix: str, path: str | None = None) -> str:
+        head = self.header.format(path=path) if self.header and path else ""
+        return head + self.pattern.format(prefix=prefix, suffix=suffix)
 
 
 # Order matters for template_for_name: the first family whose key occurs in the name wins.
 TEMPLATES: dict[str, FimTemplate] = {t.name: t for t in [
+    # Qwen2.5-Coder and the diffusion models built on it (DiffuCoder, Dream-Coder): the repository
+    # layout names the file before its FIM markers. Before "psm": a vocabulary with <|file_sep|> is Qwen's.
+    FimTemplate("qwen", "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
+                ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>"),
+                ("<|endoftext|>", "<|file_sep|>", "<|fim_pad|>"), header="<|file_sep|>{path}\n"),
     FimTemplate("psm", "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
                 ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"), ("<|endoftext|>", "<|file_separator|>")),
     FimTemplate("starcoder", "<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>",
@@ -39,7 +50,7 @@ TEMPLATES: dict[str, FimTemplate] = {t.name: t for t in [
 NAME_HINTS: dict[str, str] = {
     "starcoder": "starcoder", "santacoder": "starcoder", "deepseek": "deepseek",
     "codellama": "codellama", "code-llama": "codellama", "codestral": "codestral",
-    "gemma": "psm", "qwen": "psm", "dream": "psm", "diffucoder": "psm",
+    "gemma": "psm", "qwen": "qwen", "dream": "qwen", "diffucoder": "qwen",
 }
 DEFAULT = "psm"
 
@@ -70,9 +81,12 @@ CHAT_INSTRUCTION = (
     "no code fences, and do not repeat the code before or after the gap.")
 
 
-def chat_messages(prefix: str, suffix: str) -> list[dict]:
-    """A chat request for an instruction model with no fill-in-the-middle format."""
-    return [{"role": "system", "content": CHAT_INSTRUCTION},
+def chat_messages(prefix: str, suffix: str, language: str | None = None, path: str | None = None) -> list[dict]:
+    """A chat request for an instruction model with no fill-in-the-middle format; the language
+    and the path, when known, are named in the instruction."""
+    where = f"The code is {language}" if language else ("The code" if path else "")
+    where += f", from the file {path}" if path else ""
+    return [{"role": "system", "content": CHAT_INSTRUCTION + (f" {where}." if where else "")},
             {"role": "user", "content": f"{prefix}<FILL>{suffix}"}]
 
 

@@ -79,11 +79,11 @@ class RemoteBackend:
         body: dict = {"model": self.model, "max_tokens": request.canvas_length * request.max_blocks,
                       "temperature": temperature}
         if self.api == "completions":
-            body["prompt"] = self.template.render(request.prefix, request.suffix)
+            body["prompt"] = self.template.render(request.prefix, request.suffix, request.path)
             if self.template.stop:
                 body["stop"] = list(self.template.stop)
         elif self.api == "chat":
-            body["messages"] = chat_messages(request.prefix, request.suffix)
+            body["messages"] = chat_messages(request.prefix, request.suffix, request.language, request.path)
         else:
             body["prompt"], body["suffix"] = request.prefix, request.suffix
         if n > 1:

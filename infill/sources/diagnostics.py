@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 
 from tree_sitter import Node, QueryCursor
 
-from infill.gaps import is_blank, leading_ws, parse_window
+from infill.window import is_blank, leading_ws, parse_window
 from infill.languages import DEFAULT_LANGUAGE, load_query, spec_of
 
 RADIUS = 10                 # lines either side of a cursor outside any function

@@ -140,6 +140,18 @@ function scenarios.session()
   wait("diagnostics forwarded", 5000, function() return #sent > 0 and #sent[#sent].diagnostics > 0 end)
   R.diagnostics_sent = sent[#sent]
 
+  -- buffers of other languages attach to the same server (Neovim's own filetype detection)
+  R.other_languages = {}
+  for _, file in ipairs({ vim.env.INFILL_TEST_GO, vim.env.INFILL_TEST_TS }) do
+    vim.cmd.edit(vim.fn.fnameescape(file))
+    local other = vim.api.nvim_get_current_buf()
+    wait("attach " .. vim.bo.filetype, 20000, function()
+      return #vim.lsp.get_clients({ bufnr = other, name = "infill" }) > 0
+    end)
+    R.other_languages[vim.bo.filetype] = vim.lsp.get_clients({ bufnr = other, name = "infill" })[1].id == c.id
+  end
+  vim.cmd.buffer(buf)
+
   vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_HUGE))
   sleep(500)
   R.huge_attached = #vim.lsp.get_clients({ bufnr = 0 }) > 0

@@ -70,11 +70,14 @@ _G.infill_setup_result = require("infill").setup({{
 """)
     source = tmp_path / "sample.py"
     source.write_text(CODE)
+    (tmp_path / "sample.go").write_text("package calc\n\nfunc Add(a int, b int) int {\n\treturn \n}\n")
+    (tmp_path / "sample.ts").write_text("function add(a: number, b: number): number {\n  return \n}\n")
     huge = tmp_path / "huge.py"
     huge.write_text("x = 1\n" * (MAX_FILE_BYTES // 6 + 100))
     out = tmp_path / f"{scenario}.json"
     env = {**os.environ, "INFILL_SCENARIO": scenario, "INFILL_TEST_OUT": str(out),
            "INFILL_TEST_FILE": str(source), "INFILL_TEST_HUGE": str(huge),
+           "INFILL_TEST_GO": str(tmp_path / "sample.go"), "INFILL_TEST_TS": str(tmp_path / "sample.ts"),
            "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")}
     proc = subprocess.Popen([NVIM, "--headless", "--clean", "-u", str(init), "-c", f"luafile {SCENARIOS}"],
                             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -134,6 +137,19 @@ def session(runs) -> dict:
 def test_attaches_to_a_python_buffer(session):
     assert session["attached"] is True
     assert session["omnifunc"] == "v:lua.vim.lsp.omnifunc"
+
+
+def test_buffers_of_other_languages_attach_to_the_same_server(session):
+    assert session["other_languages"] == {"go": True, "typescript": True}
+
+
+def test_the_default_filetypes_are_the_languages_the_server_knows():
+    from infill.languages import resolve_language, supported_languages
+
+    plugin = (PLUGIN / "lua" / "infill" / "init.lua").read_text()
+    listed = re.search(r"filetypes = \{(.*?)\}", plugin, re.S).group(1)
+    filetypes = re.findall(r'"([^"]+)"', listed)
+    assert {resolve_language(f) for f in filetypes} == set(supported_languages())
 
 
 def test_completion_fallback_returns_an_item(session):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,11 +20,12 @@ from pathlib import Path
 import pytest
 
 from infill.config import InfillOptions, camel_case
+from infill.languages import resolve_language, supported_languages
 from lsp_server.options import ServerOptions
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
 CLIENT_ONLY = {"infill.server.path", "infill.server.args", "infill.server.maxRestarts",
-               "infill.forwardDiagnostics", "infill.trace.server"}
+               "infill.forwardDiagnostics", "infill.trace.server", "infill.languages"}
 
 
 def test_settings_mirror_the_server_configuration():
@@ -34,6 +36,16 @@ def test_settings_mirror_the_server_configuration():
     for f in fields(InfillOptions):
         default = contributed[f"infill.{camel_case(f.name)}"]["default"]
         assert default == f.default, f.name
+
+
+def test_the_extension_attaches_to_every_language_and_only_those():
+    package = json.loads((EXTENSION / "package.json").read_text())
+    ids = package["contributes"]["configuration"]["properties"]["infill.languages"]["default"]
+    assert {resolve_language(i) for i in ids} == set(supported_languages())
+    assert package["activationEvents"] == [f"onLanguage:{i}" for i in ids]
+    protocol = (EXTENSION / "src" / "protocol.ts").read_text()
+    listed = re.search(r"export const LANGUAGES = \[(.*?)\];", protocol, re.S).group(1)
+    assert re.findall(r'"([^"]+)"', listed) == ids
 
 
 def run(cmd: list[str], env: dict, timeout: float) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 
 import pytest
 
@@ -19,6 +19,8 @@ from engine.backends import FallbackBackend
 from engine.backends.remote import RemoteBackend
 from engine.errors import BackendError
 from infill.cli import main
+
+from helpers import FakeServer
 
 MIDDLE = "a + b"
 
@@ -35,46 +37,9 @@ def ok_body(path: str, body: dict) -> dict:
             "usage": {"prompt_tokens": 7, "completion_tokens": 3 * n}}
 
 
-class FakeServer:
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.script: list = []          # per request: None (answer normally), (status, bytes) or "hang"
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = json.loads(raw)
-                fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                action = fake.script.pop(0) if fake.script else None
-                if action == "hang":
-                    time.sleep(2)
-                    return
-                status, data = action or (200, json.dumps(ok_body(self.path, body)).encode())
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server():
-    s = FakeServer()
+    s = FakeServer(ok_body)
     yield s
     s.close()
 
@@ -96,8 +61,21 @@ def test_completions_puts_prefix_and_suffix_in_the_fim_prompt(server, monkeypatc
     assert sent["body"] == {
         "model": "Qwen2.5-Coder-1.5B", "max_tokens": 32, "temperature": 0.0,
         "prompt": "<|fim_prefix|>def add(a, b):\n    return <|fim_suffix|>\n\nprint(add(1, 2))\n<|fim_middle|>",
-        "stop": ["<|endoftext|>", "<|file_separator|>"]}
+        "stop": ["<|endoftext|>", "<|file_sep|>", "<|fim_pad|>"]}
     assert "suffix" not in sent["body"]                 # vLLM: "suffix is not currently supported"
+
+
+def test_the_path_goes_where_the_format_has_a_place_for_it(server):
+    request = replace(REQ, path="src/calc.py", language="python")
+    RemoteBackend(server.url, "Qwen2.5-Coder-7B").infill(request)           # Qwen's repository layout
+    RemoteBackend(server.url, "bigcode/starcoder2-3b").infill(request)      # no place for a path
+    RemoteBackend(server.url, "llama-3-instruct", api="chat").infill(request)
+    qwen, starcoder, chat = (r["body"] for r in server.requests)
+    assert qwen["prompt"].startswith("<|file_sep|>src/calc.py\n<|fim_prefix|>def add(a, b):")
+    assert starcoder["prompt"].startswith("<fim_prefix>def add(a, b):")
+    assert chat["messages"][0]["content"].endswith("The code is python, from the file src/calc.py.")
+    RemoteBackend(server.url, "Qwen2.5-Coder-7B").infill(REQ)               # no path: no header
+    assert server.requests[-1]["body"]["prompt"].startswith("<|fim_prefix|>")
 
 
 def test_fim_format_by_name_and_override(server):

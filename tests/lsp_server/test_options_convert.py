@@ -83,6 +83,11 @@ def test_items_completion_language_and_json_ranges():
     assert lsp_language(None, "file:///x.py") == "python"
     with pytest.raises(UnknownLanguageError):
         lsp_language("cobol", "file:///x.py")
+    assert lsp_language("typescriptreact", "file:///A.tsx") == "tsx" and lsp_language("sh", "file:///r") == "bash"
+    assert lsp_language("typescript.tsx", "file:///A.tsx") == "tsx" and lsp_language(None, "file:///m.go") == "go"
+    for mixed in ("vue", "html", "svelte"):
+        with pytest.raises(UnknownLanguageError):
+            lsp_language(mixed, f"file:///App.{mixed}")
     with pytest.raises(ValueError):
         lsp_range_from_json({"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}})
 

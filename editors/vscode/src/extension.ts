@@ -29,13 +29,14 @@ import {
   STATUS_COMMAND,
   ServerStatus,
   describeStatus,
+  documentSelector,
+  LANGUAGES,
   requestRewrite,
   serverSettings,
   tooLarge,
 } from "./protocol";
 
 const SECTION = "infill";
-const SELECTOR = [{ language: "python", scheme: "file" }, { language: "python", scheme: "untitled" }];
 const INSTALL_FIX = "Install the server (pip install -e . in the diffusion-infill repository) or set infill.server.path.";
 
 let client: LanguageClient | undefined;
@@ -50,6 +51,11 @@ let settingKeys: string[] = [];
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** The documents the client serves: those of the `infill.languages` setting. */
+function selector(): { language: string; scheme: string }[] {
+  return documentSelector(config().get<string[]>("languages", LANGUAGES));
 }
 
 /** The `infill` settings the user set (any scope), by key; defaults are left to the server. */
@@ -189,7 +195,7 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>)
 function clientOptions(): LanguageClientOptions {
   const maxRestarts = config().get<number>("server.maxRestarts", 3);
   return {
-    documentSelector: SELECTOR,
+    documentSelector: selector(),
     initializationOptions: serverSettings(explicitSettings()),
     outputChannel: output,
     errorHandler: {
@@ -239,6 +245,8 @@ async function startClient(): Promise<void> {
   }
   const args = config().get<string[]>("server.args", []);
   const serverOptions: ServerOptions = { command, args, transport: TransportKind.stdio };
+  // The editor menu offers "Rewrite selection" in these languages (package.json: editorLangId in infill.languages).
+  await vscode.commands.executeCommand("setContext", "infill.languages", config().get<string[]>("languages", LANGUAGES));
   const created = new LanguageClient("infill", "infill", serverOptions, clientOptions());
   // Inline completion is a standard feature from vscode-languageclient 10 (LSP 3.18); the
   // proposed ones are registered too, as version 9 needed for it (see protocol.ts).
@@ -278,7 +286,7 @@ function forwardDiagnostics(uri: vscode.Uri): void {
   pending.set(key, setTimeout(() => {
     pending.delete(key);
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-    if (!client?.isRunning() || !document || !vscode.languages.match(SELECTOR, document) ||
+    if (!client?.isRunning() || !document || !vscode.languages.match(selector(), document) ||
         !config().get<boolean>("forwardDiagnostics", true) || blocked(document)) {
       return;
     }
@@ -354,7 +362,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("infill.editor.restart", restartClient),
     vscode.languages.onDidChangeDiagnostics((event) => event.uris.forEach(forwardDiagnostics)),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration("infill.server")) {
+      if (event.affectsConfiguration("infill.server") || event.affectsConfiguration("infill.languages")) {
         void restartClient();
       } else if (event.affectsConfiguration(SECTION) && client?.isRunning()) {
         void client.sendNotification("workspace/didChangeConfiguration", {

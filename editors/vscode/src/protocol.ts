@@ -71,7 +71,16 @@ export const EXTENSION_CAPABILITIES: ClientCapabilities = {
 };
 
 /** Settings of the `infill` section that only the client reads; the rest goes to the server. */
-const CLIENT_ONLY = ["server", "trace", "forwardDiagnostics"];
+const CLIENT_ONLY = ["server", "trace", "forwardDiagnostics", "languages"];
+
+/** The VS Code language ids `infill-lsp` completes (the default of `infill.languages`). */
+export const LANGUAGES = ["python", "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "rust", "java",
+  "c", "cpp", "csharp", "ruby", "php", "lua", "shellscript"];
+
+/** The document selector for a list of language ids: files and unsaved documents of each. */
+export function documentSelector(languages: readonly string[]): { language: string; scheme: string }[] {
+  return languages.flatMap((language) => [{ language, scheme: "file" }, { language, scheme: "untitled" }]);
+}
 
 /**
  * The server's settings out of the `infill` section: the keys the user set (so the server's

@@ -16,11 +16,16 @@ local WARN, ERROR = vim.log.levels.WARN, vim.log.levels.ERROR
 
 M.defaults = {
   cmd = { "infill-lsp" }, -- the server command (a list, or a string naming one executable)
-  filetypes = { "python" },
+  -- the filetypes the server completes (every language infill-lsp knows); a shorter list attaches to fewer.
+  -- The embedded model completes Python only: for the others the server says once that a backend
+  -- (settings.endpoint/model) is needed, and stays silent.
+  filetypes = { "python", "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "rust", "java",
+    "c", "cpp", "cs", "ruby", "php", "lua", "sh", "bash" },
   settings = {}, -- server settings, camelCase as the server reads them: model, sampler, candidates, ...
   max_file_bytes = 1000000, -- larger buffers do not attach; also sent to the server as maxDocumentBytes
   max_restarts = 3, -- restarts after the server stops unexpectedly, then give up and say so
-  root_markers = { "pyproject.toml", "setup.py", "setup.cfg", ".git" },
+  root_markers = { "pyproject.toml", "setup.py", "setup.cfg", "package.json", "go.mod", "Cargo.toml", "pom.xml",
+    "build.gradle", "composer.json", "Gemfile", ".git" },
   forward_diagnostics = true, -- send the buffer's vim.diagnostic entries to the server
   autotrigger = false, -- 0.11 fallback: complete while typing (a model call per trigger) instead of on demand
   -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")

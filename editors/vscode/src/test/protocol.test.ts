@@ -29,8 +29,10 @@ import {
 import {
   DiagnosticsNotification,
   EXTENSION_CAPABILITIES,
+  LANGUAGES,
   STATUS_COMMAND,
   ServerStatus,
+  documentSelector,
   requestRewrite,
   serverSettings,
   tooLarge,
@@ -177,9 +179,32 @@ test("forwarded diagnostics are accepted and the server keeps serving", STEP, as
   assert.equal(server.exitCode, null);
 });
 
+test("a document of every language the extension attaches to is completed", STEP, async () => {
+  // The tiny test model's card names no language, as a served model's does: every language is served.
+  const sources: Record<string, [string, number, number]> = {
+    typescript: ["function add(a: number, b: number): number {\n  return \n}\n", 1, 9],
+    go: ["package calc\n\nfunc Add(a int, b int) int {\n\treturn \n}\n", 3, 8],
+    shellscript: ["add() {\n  echo \n}\n", 1, 7],
+  };
+  for (const [languageId, [text, line, character]] of Object.entries(sources)) {
+    const uri = `file:///tmp/infill-vscode-test/sample-${languageId}`;
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId, version: 1, text } });
+    const result = (await connection.sendRequest(InlineCompletionRequest.type, {
+      textDocument: { uri },
+      position: { line, character },
+      context: { triggerKind: InlineCompletionTriggerKind.Invoked },
+    })) as InlineCompletionList | InlineCompletionItem[] | null;
+    assert.ok(result, `a result for ${languageId}`);
+  }
+  assert.deepEqual(messages.filter((m) => m.type === 1), [], "no error messages");
+});
+
 test("client-side guards: settings filter and size limit", () => {
-  assert.deepEqual(serverSettings({ model: "m", "server.path": "/x", forwardDiagnostics: false, trace: { server: "off" } }),
+  assert.deepEqual(serverSettings({ model: "m", "server.path": "/x", forwardDiagnostics: false, trace: { server: "off" },
+                                    languages: ["go"] }),
                    { model: "m" });
+  assert.ok(LANGUAGES.includes("typescriptreact") && LANGUAGES.includes("shellscript") && LANGUAGES.length === 15);
+  assert.deepEqual(documentSelector(["go"]), [{ language: "go", scheme: "file" }, { language: "go", scheme: "untitled" }]);
   assert.equal(tooLarge("x".repeat(11), 10), true);
   assert.equal(tooLarge("é".repeat(6), 10), true); // 12 bytes
   assert.equal(tooLarge("x".repeat(10), 10), false);

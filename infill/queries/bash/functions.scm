@@ -1,0 +1,3 @@
+; Functions by name, for the context beyond the prompt (infill.sources.diagnostics).
+
+(function_definition name: (word) @function.name) @function

@@ -1,0 +1,5 @@
+; Functions whose header infill.context keeps in the prompt when the cursor is in their body.
+
+(function_definition body: (_) @definition.body) @definition.function
+(method_declaration body: (_) @definition.body) @definition.function
+(anonymous_function body: (_) @definition.body) @definition.function

@@ -1,0 +1,122 @@
+"""The parsed window around a cursor: the lines near it, parsed with tree-sitter.
+
+``parse_window`` parses only the lines around the cursor (at most ``WINDOW_LINES`` lines and
+``WINDOW_CHARS`` characters on each side, less where the caller asks), so a 5 MB file costs
+what a small one does. Rows and tree-sitter points here are relative to the window; points are
+(row, UTF-8 byte column), as tree-sitter counts.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from infill.languages import load_query, parse
+
+WINDOW_LINES = 1000  # lines parsed on each side of the cursor, at most
+WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
+LINE_CHARS = 10_000  # of a single huge line (minified code), parsed on each side
+# A line that starts a top-level statement, where a parsed window may start: a name or keyword at
+# column 0, but not one that goes on with the statement above it ("else:", "end", "fi").
+TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|except|finally|catch|rescue|ensure|end|fi|done|esac|"
+                            r"until|then|do|in)\b)[A-Za-z_@$]", re.MULTILINE)
+
+Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
+
+
+@dataclass
+class Window:
+    """The parsed lines around a cursor; rows count from the window's first line."""
+
+    text: str  # the full document
+    offset: int  # the cursor
+    lines: list[str]  # window lines, without their "\n"
+    row_starts: list[int]  # offset in text of each window line
+    cursor_row: int  # window row of the cursor
+    line_prefix: str  # cursor's line before the cursor
+    line_suffix: str  # cursor's line after the cursor
+    tree: Tree
+    language: str
+
+    @property
+    def cursor(self) -> Point:
+        return self.cursor_row, len(self.line_prefix.encode("utf-8"))
+
+    def query(self, name: str, start: Point, end: Point) -> dict[str, list[Node]]:
+        cursor = QueryCursor(load_query(self.language, name))
+        cursor.set_point_range(start, end)
+        return cursor.captures(self.tree.root_node)
+
+    def around_cursor(self) -> tuple[Point, Point]:
+        row, col = self.cursor
+        return (row, max(col - 1, 0)), (row, col + 1)
+
+
+def _window_bounds(text: str, offset: int, before: int = WINDOW_CHARS, after: int = WINDOW_CHARS) -> tuple[int, int]:
+    """Start (a line start) and end (a line end) of the text to parse around offset: whole lines
+    within ``before`` / ``after`` characters of it (and ``WINDOW_LINES`` lines), the start moved
+    down to a top-level line where there is one."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    low = offset - before
+    if low <= 0:
+        start = 0
+    else:                                  # the first line that starts at or after low
+        found = text.find("\n", low - 1, line_start)
+        start = found + 1 if found >= 0 else line_start
+    above = text[start:line_start].split("\n")[:-1]
+    if len(above) > WINDOW_LINES:
+        start = line_start - sum(len(line) + 1 for line in above[-WINDOW_LINES:])
+    if start > 0:  # begin on a top-level line so that the parse starts cleanly
+        found = TOP_LEVEL_LINE.search(text, start, line_start + 1)
+        start = found.start() if found else start
+    high = offset + after
+    if high >= len(text):
+        end = len(text)
+    else:                                  # the last line that ends at or before high
+        found = text.rfind("\n", line_end, high + 1)
+        end = found if found >= 0 else line_end
+    below = text[line_end + 1:end].split("\n") if end > line_end else []
+    if len(below) > WINDOW_LINES:
+        end = line_end + sum(len(line) + 1 for line in below[:WINDOW_LINES])
+    if end - start > 2 * WINDOW_CHARS:  # a huge line (minified code): cut around the cursor
+        return max(start, offset - LINE_CHARS), min(end, offset + LINE_CHARS)
+    return start, end
+
+
+def parse_window(text: str, offset: int, language: str, before: int = WINDOW_CHARS,
+                 after: int = WINDOW_CHARS) -> Window:
+    """Parse the window of lines around offset (``before`` / ``after``: its reach in characters)."""
+    start, end = _window_bounds(text, offset, before, after)
+    window = text[start:end]
+    lines = window.split("\n")
+    row_starts = [start]
+    for line in lines[:-1]:
+        row_starts.append(row_starts[-1] + len(line) + 1)
+    row = bisect_right(row_starts, offset) - 1
+    col = offset - row_starts[row]
+    line = lines[row]
+    return Window(text, offset, lines, row_starts, row, line[:col], line[col:],
+                  parse(window, language), language)
+
+
+# ---------------------------------------------------------------- lines and indentation
+
+
+def leading_ws(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def prev_nonblank(win: Window) -> int | None:
+    for row in range(win.cursor_row - 1, -1, -1):
+        if not is_blank(win.lines[row]):
+            return row
+    return None
