@@ -334,6 +334,7 @@ def run(args) -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"split": args.split, "candidates": args.candidates, "retrieval": args.retrieval,
+                               "backend": get_backend(opts).name,
                                **summary, "rows": rows}, indent=1))
     print(f"wrote {out}")
 
@@ -356,7 +357,8 @@ def calibrate(args) -> None:
         "features": list(FEATURES), "weights": weights, "scale": [slope, intercept],
         "fitted_on": f"benchmarks/real_code.py dev split: weights on {len(dev)} judged candidates the checks "
                      f"pass, scale on the best of {len(tops)} tasks",
-        "label": "exact match", "candidates": data["candidates"]}, indent=1) + "\n")
+        "label": "exact match", "candidates": data["candidates"], "backend": data.get("backend", "embedded")},
+        indent=1) + "\n")
     print(f"fitted on {len(dev)} dev candidates: {dict(zip(FEATURES, weights))}; scale {slope:.3f}, "
           f"{intercept:.3f} on {len(tops)} tasks; wrote {CALIBRATION}")
 

@@ -16,3 +16,5 @@ run cursor-indent $py benchmarks/cursor_indent.py
 run lsp-latency $py benchmarks/lsp_latency.py
 run context-reuse $py benchmarks/context_reuse.py
 run seeded-bugs $py benchmarks/seeded_bugs.py --limit 10
+run languages-context $py benchmarks/languages.py context
+run languages-model $py benchmarks/languages.py model

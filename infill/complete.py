@@ -21,7 +21,7 @@ from engine.api import Backend, InfillRequest
 from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
-from .confidence import confidence, features
+from .confidence import calibrated_for, confidence, features
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
@@ -111,15 +111,17 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
                        retrieved=[0.0, *done.retrieved], likelihoods=[None, *done.likelihoods])
     if follows and done.syntax_valid and spec_of(language).offside:   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
-    done = judge(done, before, after, language, options)
+    done = judge(done, before, after, language, options, calibrated_for(backend.name))
     done.latency_ms = (time.perf_counter() - t0) * 1000
     return done
 
 
-def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions) -> Completion:
+def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions,
+          calibrated: bool = True) -> Completion:
     """Check every drafted candidate and the first ``JUDGED`` sampled ones (``checks``), give
     each a confidence, order them by it (those a check rejects last, then those not judged)
-    and say whether the best is shown."""
+    and say whether the best is shown. ``calibrated``: the shipped calibration fits the backend
+    (``confidence.calibrated_for``); else the uncalibrated score."""
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()
     judged, signals = [], []
@@ -136,7 +138,8 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         found = done.retrieved[i] if i < len(done.retrieved) else 0.0
         signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found))
         judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
-                                             likelihood=pll, retrieved=found), len(signals) - 1))
+                                             likelihood=pll, retrieved=found, calibrated=calibrated),
+                       len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))
     seen = {j[0] for j in judged}

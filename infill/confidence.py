@@ -11,9 +11,11 @@ logistic fit (Platt scaling, ``scale``) on the best candidate of each dev task t
 score into the probability that the suggestion shown is right. The ordering is unchanged by
 the second fit (its slope is positive), and ``min_confidence`` reads as that probability. Both
 are fitted by ``benchmarks/real_code.py calibrate`` and shipped as data
-(``infill/data/confidence.json``); a missing or corrupt file falls back to an uncalibrated
-score (the geometric-mean token probability times the agreement or the draft's similarity)
-with one warning.
+(``infill/data/confidence.json``), for the backend whose candidates they were fitted on (its
+``backend``: the embedded model). Other backends (a served or local model, whose scores mean
+something else) get the uncalibrated score, the geometric-mean token probability times the
+agreement of the K samples or the draft's similarity, as does a missing or corrupt file (with
+one warning).
 """
 
 from __future__ import annotations
@@ -65,14 +67,21 @@ def uncalibrated(x: list[float]) -> float:
     return math.exp(x[0]) * max(x[1], x[7])
 
 
+def calibrated_for(backend_name: str) -> bool:
+    """Whether the shipped calibration was fitted on this backend's candidates."""
+    cal = load_calibration()
+    return cal is not None and cal.get("backend", "embedded") == backend_name
+
+
 def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
                calibration: dict | None = None, whole_line: bool = False, likelihood: float | None = None,
-               retrieved: float = 0.0) -> float:
-    """The probability that the candidate is right (0 when a check rejects it)."""
+               retrieved: float = 0.0, calibrated: bool = True) -> float:
+    """The probability that the candidate is right (0 when a check rejects it); with
+    ``calibrated`` False (another backend than the calibration's), the uncalibrated score."""
     if any(c.verdict == REJECT for c in checks) or not text.strip():
         return 0.0
     x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved)
-    cal = calibration if calibration is not None else load_calibration()
+    cal = (calibration if calibration is not None else load_calibration()) if calibrated else None
     if cal is None:
         return round(min(1.0, max(0.0, uncalibrated(x))), 4)
     slope, intercept = cal.get("scale", (1.0, 0.0))

@@ -133,3 +133,16 @@ def test_every_package_says_what_it_knows():
     for package in PACKAGES:
         doc = ast.get_docstring(ast.parse((ROOT / package / "__init__.py").read_text()))
         assert doc and len(doc.split()) > 30, package
+
+
+def test_no_code_branches_on_a_language_name_outside_the_registry():
+    """Languages are data (``infill/languages.py``): no other runtime module spells a language's
+    name as a string of its own (``language == "python"``, a default of ``"python"``)."""
+    from infill.languages import LANGUAGES, lsp_language_ids
+
+    names = set(LANGUAGES) | set(lsp_language_ids())
+    found = [f"{p.relative_to(ROOT)}:{node.lineno} {node.value!r}"
+             for package in RUNTIME for p in (ROOT / package).rglob("*.py") if p != ROOT / "infill" / "languages.py"
+             for node in ast.walk(ast.parse(p.read_text()))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names]
+    assert found == []

@@ -80,6 +80,7 @@ class RemoteBackend:
                       "temperature": temperature}
         if self.api == "completions":
             body["prompt"] = self.template.render(request.prefix, request.suffix, request.path)
+            body["logprobs"] = 1            # token log-probabilities: the candidate's score (vLLM, SGLang)
             if self.template.stop:
                 body["stop"] = list(self.template.stop)
         elif self.api == "chat":

@@ -172,6 +172,25 @@ function scenarios.session()
   R.restart_message = messages_matching("restarting")[1]
 end
 
+-- a served model in a TypeScript buffer, through the 0.11 completion fallback: the whole item
+-- goes in on <C-y>, blanks and all (Neovim alone inserts a plain-text item up to its first blank)
+function scenarios.served()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_TS))
+  local buf = vim.api.nvim_get_current_buf()
+  wait("attach", 20000, function() return client() and client().initialized end)
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  keys("A<C-x><C-o>")
+  wait("completion items", 20000, function()
+    return vim.fn.mode() == "i" and #vim.fn.complete_info({ "items" }).items > 0
+  end)
+  keys("<C-y>")
+  wait("accepted", 5000, function() return vim.fn.pumvisible() == 0 end)
+  R.served_cursor = vim.api.nvim_win_get_cursor(0)
+  keys("<Esc>")
+  wait("normal mode", 5000, function() return vim.fn.mode() == "n" end)
+  R.served_lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
 function scenarios.health()
   vim.cmd("checkhealth infill")
   R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)

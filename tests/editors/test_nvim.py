@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import FakeServer
+
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "editors" / "nvim"
 SCENARIOS = Path(__file__).with_name("nvim_scenarios.lua")
@@ -113,17 +115,21 @@ def broken_server(folder: Path) -> str:
 @pytest.fixture(scope="module")
 def runs(tiny_model_dir, tmp_path_factory) -> dict:
     """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken")}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken", "served")}
     fast = fast_settings(tiny_model_dir)
+    served = FakeServer(lambda path, body: {"choices": [{"index": i, "text": "a + b;\n}\n"} for i in range(body.get("n", 1))]})
     started = {
         "health": start("health", folders["health"], server_cmd(), fast),
         "session": start("session", folders["session"], server_cmd(), fast),
         "missing": start("missing", folders["missing"], [str(folders["missing"] / "no-such-infill-lsp")], {}),
         "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
+        "served": start("served", folders["served"], server_cmd(),
+                        {"endpoint": served.url, "model": "Qwen2.5-Coder-7B", "threads": 1}),
     }
     try:
         return {name: results(*run) for name, run in started.items()}
     finally:
+        served.close()
         for proc, _ in started.values():
             if proc.poll() is None:
                 proc.kill()
@@ -150,6 +156,12 @@ def test_the_default_filetypes_are_the_languages_the_server_knows():
     listed = re.search(r"filetypes = \{(.*?)\}", plugin, re.S).group(1)
     filetypes = re.findall(r'"([^"]+)"', listed)
     assert {resolve_language(f) for f in filetypes} == set(supported_languages())
+
+
+def test_a_served_models_whole_completion_goes_in_in_a_typescript_buffer(runs):
+    served = runs["served"]
+    assert served["served_lines"] == ["function add(a: number, b: number): number {", "  return a + b;", "}"]
+    assert served["served_cursor"] == [2, len("  return a + b;")]
 
 
 def test_completion_fallback_returns_an_item(session):

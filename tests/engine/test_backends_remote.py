@@ -61,7 +61,7 @@ def test_completions_puts_prefix_and_suffix_in_the_fim_prompt(server, monkeypatc
     assert sent["body"] == {
         "model": "Qwen2.5-Coder-1.5B", "max_tokens": 32, "temperature": 0.0,
         "prompt": "<|fim_prefix|>def add(a, b):\n    return <|fim_suffix|>\n\nprint(add(1, 2))\n<|fim_middle|>",
-        "stop": ["<|endoftext|>", "<|file_sep|>", "<|fim_pad|>"]}
+        "stop": ["<|endoftext|>", "<|file_sep|>", "<|fim_pad|>"], "logprobs": 1}
     assert "suffix" not in sent["body"]                 # vLLM: "suffix is not currently supported"
 
 

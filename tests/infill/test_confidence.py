@@ -110,3 +110,14 @@ def test_a_rewrite_that_reads_an_unbound_name_or_scores_worse_is_refused():
     assert "wrote the selection again" in same.refused
     better = rewrite(DOC, *SEL, "python", opts, backend=Rewriter("h * w"))
     assert better.refused == "" and better.text == "h * w"
+
+
+def test_the_calibration_is_the_embedded_models_and_other_backends_get_the_plain_score():
+    conf.load_calibration.cache_clear()
+    assert conf.calibrated_for("embedded") and not conf.calibrated_for("remote")
+    ok = [Check("cut_off", "ok"), Check("echo", "ok")]
+    # a served model sure of its answer, its four samples agreeing: the geometric-mean token
+    # probability times the agreement, not a calibration fitted on another model's scores
+    plain = conf.confidence(-0.2, 1.0, 2, "a + b", ok, calibrated=False)
+    assert plain == pytest.approx(2.718281828 ** -0.2, abs=1e-4) and plain > conf.confidence(-0.2, 1.0, 2, "a + b", ok)
+    assert conf.confidence(-0.2, 1.0, 2, "a + b", [Check("echo", "reject", "x")], calibrated=False) == 0.0

@@ -52,8 +52,9 @@ def served():
     def answer(path, body):
         prompt = body["prompt"]
         raw = next(c[3] for c in CASES.values() if prompt.startswith(f"<|file_sep|>{c[0]}\n"))
-        return {"choices": [{"index": 0, "text": raw, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 4}}
+        choices = [{"index": i, "text": raw, "finish_reason": "stop", "logprobs": {"token_logprobs": [-0.1, -0.3]}}
+                   for i in range(body.get("n", 1))]
+        return {"choices": choices, "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 4}}
     server = FakeServer(answer)
     yield server
     server.close()
@@ -62,8 +63,8 @@ def served():
 def test_batch_through_a_served_model_in_every_language(served, capsys, monkeypatch):
     tasks = [{"task_id": language, "path": path, "prefix": prefix, "suffix": suffix}
              for language, (path, prefix, suffix, _, _) in CASES.items()]
-    code, out, err = run_cli(["batch", "--endpoint", served.url, "--model", "Qwen2.5-Coder-7B", "--no-retrieval",
-                              "--min-confidence", "0"], capsys, "\n".join(map(json.dumps, tasks)) + "\n", monkeypatch)
+    code, out, err = run_cli(["batch", "--endpoint", served.url, "--model", "Qwen2.5-Coder-7B", "--no-retrieval"],
+                             capsys, "\n".join(map(json.dumps, tasks)) + "\n", monkeypatch)
     assert code == 0, err
     rows = {row["task_id"]: row for row in map(json.loads, out.splitlines())}
     assert set(rows) == set(CASES)
@@ -71,7 +72,7 @@ def test_batch_through_a_served_model_in_every_language(served, capsys, monkeypa
         row = rows[language]
         assert "error" not in row, (language, row)
         assert row["completion"] == expected, language
-        assert row["syntax_valid"] and row["shown"], language
+        assert row["syntax_valid"] and row["shown"], language   # at the default min_confidence
     prompts = {request["body"]["prompt"] for request in served.requests}
     for path, prefix, suffix, _, _ in CASES.values():
         # a cursor in a line's indentation: the model writes from the line start (token healing)

@@ -181,11 +181,39 @@ local function set_keymaps(bufnr, client)
   end, "dismiss the suggestion", true)
 end
 
+--- 0.11 fallback: Neovim's completion inserts a plain-text item only up to its first blank (the
+--- item's "word": "(a.y" of "(a.y + b.y) / 2;"); once our item is accepted the rest of its text,
+--- lines included, goes in after it and the cursor moves to its end.
+local function complete_whole_item(bufnr, client_id)
+  vim.api.nvim_create_autocmd("CompleteDone", {
+    group = vim.api.nvim_create_augroup("infill-complete-" .. bufnr, { clear = true }),
+    buffer = bufnr,
+    callback = function()
+      local done = vim.v.completed_item or {}
+      local from = vim.tbl_get(done, "user_data", "nvim", "lsp") or {}
+      local item = from.completion_item
+      if from.client_id ~= client_id or not item or not item.textEdit or (vim.v.event.complete_word or "") == "" then
+        return
+      end
+      local word, text = done.word or "", item.textEdit.newText or ""
+      if #text <= #word or text:sub(1, #word) ~= word then
+        return
+      end
+      local row, col = unpack(vim.api.nvim_win_get_cursor(0))
+      local rest = vim.split(text:sub(#word + 1), "\n", { plain = true })
+      vim.api.nvim_buf_set_text(bufnr, row - 1, col, row - 1, col, rest)
+      local last = row + #rest - 1
+      vim.api.nvim_win_set_cursor(0, { last, #rest == 1 and col + #rest[1] or #rest[#rest] })
+    end,
+  })
+end
+
 local function on_attach(client, bufnr)
   if has_inline() then
     vim.lsp.inline_completion.enable(true, { bufnr = bufnr, client_id = client.id })
   elseif client:supports_method("textDocument/completion", bufnr) then
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = state.config.autotrigger })
+    complete_whole_item(bufnr, client.id)
     if state.config.completeopt then
       vim.bo[bufnr].completeopt = state.config.completeopt
     end
