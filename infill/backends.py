@@ -48,8 +48,10 @@ def check_language(backend: Backend, language: str) -> None:
         return
     served = backend.capabilities.languages or ()
     titles = " and ".join(spec_of(name).title if name in LANGUAGES else name for name in served)
+    failed = backend.describe().get("fallback_reason")
+    why = f"; the configured backend did not load: {failed}" if failed else ""
     raise ModelLanguageError(f"the {backend.name} model completes {titles} only; configure a backend to complete "
-                             f"{spec_of(language).title} (--endpoint URL --model NAME, or --model DIR)")
+                             f"{spec_of(language).title} (--endpoint URL --model NAME, or --model DIR){why}")
 
 
 def forget_backends() -> None:

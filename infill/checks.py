@@ -30,6 +30,7 @@ within the latency budget, and a name bound far away is never rejected.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import warnings
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from .syntax import WINDOW_THRESHOLD, top_level_window, window_chars
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
-_SELF_ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\$?\1\s*;?\s*(?:(?:#|//|--).*)?$")
+_SELF_ASSIGN = r"^\s*\$?([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\$?\1\s*;?\s*(?:{comment}.*)?$"   # x = x
 _DYNAMIC = re.compile(r"\bexec\s*\(|\bglobals\s*\(\s*\)|\blocals\s*\(\s*\)\s*\[|__builtins__")
 # Lines that may stand twice in a row in real code: punctuation, bare keywords.
 _REPEATABLE = re.compile(r"^[\s)\]}(\[{,:;]*$|^(?:pass|break|continue|return|else:|try:|finally:|"
@@ -138,7 +139,7 @@ def names(before: str, text: str, after: str, tree: ast.Module | None = None,
     return Check("names", OK)
 
 
-def cut_off(before: str, text: str, after: str, reserved: frozenset[str] = frozenset(dir(__builtins__))) -> Check:
+def cut_off(before: str, text: str, after: str, reserved: frozenset[str] = frozenset(dir(builtins))) -> Check:
     """The candidate does not stop inside a name, nor at the start of a longer bound name
     (``reserved``: the language's keywords and built-in names, complete as they stand)."""
     stripped = text.rstrip()
@@ -167,8 +168,15 @@ def _line_at(text: str, at: int) -> tuple[int, int]:
     return start, (len(text) if end < 0 else end)
 
 
-def echo(before: str, text: str, after: str) -> Check:
-    """Not empty, no ``x = x``, no line that copies its neighbour above or below."""
+@lru_cache(maxsize=32)
+def _self_assign(comment: str) -> re.Pattern:
+    """``x = x`` (a ``;`` and a comment of the language after it allowed)."""
+    return re.compile(_SELF_ASSIGN.format(comment=re.escape(comment) if comment else "(?!)"))
+
+
+def echo(before: str, text: str, after: str, comment: str = "#") -> Check:
+    """Not empty, no ``x = x``, no line that copies its neighbour above or below (``comment``:
+    the language's line comment, which may follow ``x = x``)."""
     if not text.strip():
         return Check("echo", REJECT, "empty")
     doc = before + text + after
@@ -176,7 +184,7 @@ def echo(before: str, text: str, after: str) -> Check:
     _, last = _line_at(doc, len(before) + len(text.rstrip("\n")))
     lines = doc[first:last].split("\n")
     for line in lines:
-        if _SELF_ASSIGN.match(line):
+        if _self_assign(comment).match(line):
             return Check("echo", REJECT, f"`{line.strip()}` assigns a name to itself")
     above = [ln for ln in doc[:first].split("\n")[-3:] if ln.strip()]
     below = [ln for ln in doc[last:].split("\n")[:3] if ln.strip()]
@@ -216,7 +224,8 @@ def _compile_error(source: str | ast.Module) -> int | None:
         return 1
 
 
-SCOPE_ANALYSES = {"pyflakes": names}   # LanguageSpec.scope_analysis -> its names check (Python's trees)
+COMPILE_CHECKS = {"cpython": compiles}   # LanguageSpec.compiler -> its check (CPython's syntax tree)
+SCOPE_ANALYSES = {"pyflakes": names}     # LanguageSpec.scope_analysis -> its names check (the same tree)
 
 
 def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
@@ -224,12 +233,13 @@ def run_checks(before: str, text: str, after: str, language: str) -> list[Check]
     spec = spec_of(language)
     wb, wa, outside = scope(before, text, after, window_chars(language))
     found = []
-    tree = _parse(wb + text + wa) if spec.compiler == "cpython" or spec.scope_analysis else None
-    if spec.compiler == "cpython":             # ``compiles`` reads CPython's compiler, as syntax.COMPILERS
-        found.append(compiles(wb, text, wa, tree))
-    if spec.scope_analysis:
-        found.append(SCOPE_ANALYSES[spec.scope_analysis](wb, text, wa, tree, outside))
-    return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa)]
+    compile_check, scope_check = COMPILE_CHECKS.get(spec.compiler or ""), SCOPE_ANALYSES.get(spec.scope_analysis or "")
+    tree = _parse(wb + text + wa) if compile_check or scope_check else None   # parsed once for both
+    if compile_check:
+        found.append(compile_check(wb, text, wa, tree))
+    if scope_check:
+        found.append(scope_check(wb, text, wa, tree, outside))
+    return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa, spec.line_comment)]
 
 
 def passed(checks: list[Check]) -> bool:

@@ -73,6 +73,8 @@ def run_task(task: dict, opts: InfillOptions) -> dict:
     language, path = task.get("language"), task.get("path")
     if not isinstance(language, (str, type(None))) or not isinstance(path, (str, type(None))):
         raise TaskError("a task's 'language' and 'path' must be strings ('typescript', 'src/app.ts')")
+    if path is not None and "\x00" in path:
+        raise TaskError("a task's 'path' holds a NUL character")
     if language is not None:
         language = resolve_language(language)
     else:

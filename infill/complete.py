@@ -86,7 +86,7 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     backend = backend or get_backend(options)
     check_language(backend, language)
     follows = options.header_bodies if not options.steps else 0
-    chunks = neighbour_chunks(text, offset, neighbours, source) if options.retrieval else None
+    chunks = neighbour_chunks(text, offset, neighbours, source, language) if options.retrieval else None
     if chunks and options.references:
         extra_context = prompt_block(chunks, spec_of(language).line_comment or "#") + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,

@@ -19,13 +19,15 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 from engine.api import Backend, Candidate as RawCandidate, InfillRequest, Seed
 
 from .backends import run_backend
 from .candidates import Candidate, Gap
 from .config import InfillOptions
-from .languages import file_suffixes, reserved_names
+from .errors import UnknownLanguageError
+from .languages import file_suffixes, language_for_path, reserved_names
 from .retrieval import ChunkIndex, find_drafts
 from .retrieval.chunks import identifiers, workspace_index
 
@@ -50,13 +52,26 @@ def _workspace(folder: str, suffixes: tuple[str, ...]) -> ChunkIndex:
     return workspace_index(folder, suffixes)
 
 
-def neighbour_chunks(text: str, offset: int, neighbours: ChunkIndex | None, source: str | None) -> list:
-    """The chunks of other sources most like the lines around the cursor (BM25)."""
+def neighbour_chunks(text: str, offset: int, neighbours: ChunkIndex | None, source: str | None,
+                     language: str | None = None) -> list:
+    """The chunks of other sources most like the lines around the cursor (BM25); with
+    ``language``, only sources of that language (the server indexes every language it serves)."""
     if neighbours is None:
         return []
     above = text[max(0, offset - 2000):offset].split("\n")[-AROUND[0]:]
     below = text[offset:offset + 2000].split("\n")[:AROUND[1]]
-    return neighbours.search(identifiers("\n".join(above + below)), k=NEIGHBOUR_CHUNKS, exclude=source)
+    accept = (lambda name: _language_of(name) == language) if language else None   # noqa: E731
+    return neighbours.search(identifiers("\n".join(above + below)), k=NEIGHBOUR_CHUNKS, exclude=source,
+                             accept=accept)
+
+
+@functools.lru_cache(maxsize=4096)
+def _language_of(source: str) -> str | None:
+    """The language of a source by its name (a path or a URI), None when no language has it."""
+    try:
+        return language_for_path(unquote(source.rsplit("/", 1)[-1]))
+    except UnknownLanguageError:
+        return None
 
 
 def draft_candidates(backend: Backend, request: InfillRequest, gap: Gap, text: str, offset: int,

@@ -68,18 +68,22 @@ def _next_nonblank_indent(win: Window) -> str | None:
 
 
 def _indent_unit(lines: list[str]) -> str:
-    """The file's indentation step: a tab, or the most common increase in spaces."""
+    """The file's indentation step: a tab where most indented lines start with one (a tab in a
+    string of a space-indented file does not count), else the most common increase in spaces."""
     steps: Counter[int] = Counter()
+    tabs = spaces = 0
     prev = None
     for line in lines:
         if is_blank(line):
             continue
-        if line.startswith("\t"):
-            return "\t"
+        tabs += line.startswith("\t")
+        spaces += line.startswith(" ")
         width = len(leading_ws(line))
         if prev is not None and width > prev:
             steps[width - prev] += 1
         prev = width
+    if tabs and tabs >= spaces:
+        return "\t"
     return " " * steps.most_common(1)[0][0] if steps else DEFAULT_INDENT_UNIT
 
 
@@ -211,7 +215,7 @@ def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
             quote = ch * 3 if source.startswith(ch * 3, i) else ch
             i += len(quote) - 1
         elif ch in _OPENERS:
-            block = ch == "{" and not spec.offside and _brace_opens_block(source[:i])
+            block = ch == "{" and not spec.offside and _brace_opens_block(source[max(0, i - 200):i])
             stack.append(-1 - i if block else i)
         elif ch in _CLOSERS and stack:
             stack.pop()

@@ -35,8 +35,11 @@ _CLOSERS = set(_OPENERS.values())
 _PUNCTUATION = set(":;,") | _CLOSERS  # what may follow a cursor and be typed again
 # A line that closes or continues the block above it, so it may sit shallower than the next line
 # would: "else:", "} else {", "end", "fi", ")".
-_CLOSES_BLOCK = re.compile(r"^\s*(?:[)\]}]|(?:end|else|elsif|elif|fi|done|esac|until|catch|rescue|ensure|"
-                           r"finally|except|when|case|default)\b)")
+_CLOSES_BLOCK = re.compile(r"^\s*(?:[)\]}]"                                          # ) ] }
+                           r"|(?:else|elif|elsif|elseif|except|finally|catch|rescue|ensure)\b"
+                           r"(?!\s*(?:[-+*/%|&^]?=(?!=)|[.,\[]))"                         # not a name: else = 1
+                           r"|(?:end|fi|done|esac)\s*[;),]*\s*$"                          # a closer alone
+                           r"|(?:case\b.*|default\s*):\s*$|when\s)")
 
 
 def _indent_of(line: str) -> str:

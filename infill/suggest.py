@@ -28,12 +28,11 @@ from .complete import Completion, complete
 from .config import InfillOptions
 from .retrieval import ChunkIndex
 from .sources import CursorContext, cursor_context
-from .languages import file_suffixes
+from .languages import file_suffixes, spec_of
 from .sources.diagnostics import Problem, rank_by_type_errors, type_errors
 from .syntax import adds_syntax_errors
 
-ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "package.json", "go.mod", "Cargo.toml", "pom.xml",
-                "build.gradle", "composer.json", "Gemfile", ".git")
+VCS_MARKERS = (".git",)   # a project's root in any language, after its language's own markers
 
 
 @dataclass(frozen=True)
@@ -57,20 +56,25 @@ class Request:
         """The path a prompt may show a model: relative to the project root where it lies under it."""
         if not self.path:
             return None
-        root = self.project_root()
         try:
+            root = self.project_root()
             return Path(self.path).resolve().relative_to(Path(root).resolve()).as_posix() if root else Path(self.path).name
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):       # not under the root, a NUL byte, a link loop
             return Path(self.path).name
 
     def project_root(self) -> str | None:
-        """``root``, else the nearest folder above ``path`` with a project marker, else its folder."""
+        """``root``, else the nearest folder above ``path`` with a project marker of the document's
+        language (``pyproject.toml``, ``package.json``, ``go.mod``, ...) or ``.git``, else its folder."""
         if self.root or not self.path:
             return self.root
-        folder = Path(self.path).resolve().parent
-        for candidate in (folder, *folder.parents):
-            if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-                return str(candidate)
+        markers = spec_of(self.language).root_markers + VCS_MARKERS
+        try:
+            folder = Path(self.path).resolve().parent
+            for candidate in (folder, *folder.parents):
+                if any((candidate / marker).exists() for marker in markers):
+                    return str(candidate)
+        except (ValueError, OSError, RuntimeError):       # a NUL byte in the path, a link loop
+            return None
         return str(folder)
 
 

@@ -84,13 +84,13 @@ def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> 
     """The end of prefix and the start of suffix that hold the top-level statements
     around the gap (a cheap text scan; at most WINDOW_LINES lines on each side). With
     ``max_chars``, at most that many characters on each side: where no top-level line comes
-    within them the window starts on the least indented line it may (a member of the class
-    around the gap) and ends on a line break."""
+    within them (or within WINDOW_LINES lines) the window starts on the least indented line it
+    may (a member of the class around the gap) and ends on a line break."""
     if len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
         return prefix, suffix
     floor = max(0, len(prefix) - max_chars) if max_chars else 0
     start = len(prefix)
-    best, best_indent = None, None       # the least indented line start seen, topmost on ties
+    best, best_indent = None, None       # the least indented statement start seen, topmost on ties
     for _ in range(WINDOW_LINES):
         start = prefix.rfind("\n", 0, max(start - 1, 0)) + 1
         if start == 0 or _TOP_LEVEL_LINE.match(prefix, start):
@@ -100,10 +100,15 @@ def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> 
             break
         end = prefix.find("\n", start)
         line = prefix[start:end if end >= 0 else len(prefix)]
-        if line.strip():
-            indent = len(line) - len(line.lstrip(" \t"))
+        code = line.lstrip(" \t")
+        if _TOP_LEVEL_LINE.match(code):       # a statement's start, not a "}" or "else" going on
+            indent = len(line) - len(code)
             if best_indent is None or indent <= best_indent:
                 best, best_indent = start, indent
+    else:                                     # WINDOW_LINES lines and still no top-level line
+        if max_chars and best is not None:
+            start = best
+    start = max(start, floor)                 # one huge line (minified code): cut it too
     first_break = suffix.find("\n")
     end = len(suffix) if first_break < 0 else first_break + 1
     ceiling = max_chars if max_chars else len(suffix)
@@ -112,7 +117,7 @@ def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> 
             break
         nxt = suffix.find("\n", end)
         end = len(suffix) if nxt < 0 else nxt + 1
-    return prefix[start:], suffix[:end]
+    return prefix[start:], suffix[:min(end, ceiling)]
 
 
 def _next_line_start(text: str, gap_end: int) -> int | None:

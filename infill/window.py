@@ -21,8 +21,8 @@ WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
 LINE_CHARS = 10_000  # of a single huge line (minified code), parsed on each side
 # A line that starts a top-level statement, where a parsed window may start: a name or keyword at
 # column 0, but not one that goes on with the statement above it ("else:", "end", "fi").
-TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|except|finally|catch|rescue|ensure|end|fi|done|esac|"
-                            r"until|then|do|in)\b)[A-Za-z_@$]", re.MULTILINE)
+TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|elseif|except|finally|catch|rescue|ensure|end|fi|done|"
+                            r"esac|until|then|do|in|when)\b)[A-Za-z_@$]", re.MULTILINE)
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
 

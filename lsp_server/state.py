@@ -185,6 +185,9 @@ class InfillServer(LanguageServer):
         try:
             backend = await self.jobs.run(None, lambda _: get_backend(options))
             self.backend_info = backend.describe()
+            if self.backend_info.get("fallback_reason"):
+                self.show_once(f"the configured backend did not load ({self.backend_info['fallback_reason']}); "
+                               "the embedded model serves instead", types.MessageType.Warning)
         except InfillError as exc:
             self.show_once(str(exc))
         finally:

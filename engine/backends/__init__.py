@@ -41,7 +41,9 @@ def load_backend(model: str | None = None, threads: int | None = None, *, endpoi
         backend = primary()
     except EngineError as exc:
         log.warning("falling back to the embedded model: %s", exc)
-        return _embedded(threads)
+        embedded = _embedded(threads)
+        embedded.fallback_reason = str(exc)     # describe() says it: the user configured another model
+        return embedded
     return FallbackBackend(backend, lambda: _embedded(threads))
 
 

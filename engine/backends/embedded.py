@@ -48,6 +48,7 @@ class EmbeddedBackend:
         hf_logging.set_verbosity_error()
 
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
+        self.fallback_reason: str | None = None   # why it serves in place of a configured backend
         if threads:
             torch.set_num_threads(threads)
         if not (self.model_dir / "config.json").is_file():
@@ -91,7 +92,8 @@ class EmbeddedBackend:
 
     def describe(self) -> dict:
         n = sum(p.numel() for p in self.model.parameters())
-        return {"backend": self.name, "model": str(self.model_dir), "parameters": n}
+        info = {"backend": self.name, "model": str(self.model_dir), "parameters": n}
+        return {**info, "fallback_reason": self.fallback_reason} if self.fallback_reason else info
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import socket
 import threading
@@ -34,6 +35,8 @@ PATHS = {"completions": "/completions", "chat": "/chat/completions", "fim": "/fi
 
 
 CHARS_PER_TOKEN = 3.5               # the estimate of count_tokens: the server's tokenizer is not here
+NO_LOGPROBS = math.log(0.5)         # a candidate's score when the server sends no log-probabilities: an
+#                                     even prior, so that only the agreement of the K samples speaks
 
 
 class RemoteBackend:
@@ -108,7 +111,7 @@ class RemoteBackend:
             logprobs = ((ch.get("logprobs") or {}).get("token_logprobs") or []) if self.api != "chat" else []
             lp = [x for x in logprobs if isinstance(x, (int, float))]
             tokens = int((payload.get("usage") or {}).get("completion_tokens", 0)) // len(choices) or len(lp)
-            out.append(Candidate(text, sum(lp) / len(lp) if lp else 0.0, tokens))
+            out.append(Candidate(text, sum(lp) / len(lp) if lp else NO_LOGPROBS, tokens))
         return out
 
     # -- the Backend protocol ------------------------------------------------------------------

@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 CHUNK_LINES = 16            # lines per chunk
 CHUNK_STEP = 8              # a chunk starts every this many lines (chunks overlap by half)
@@ -175,9 +176,10 @@ class ChunkIndex:
                 self._snapshot, self._built = snapshot, version
         self._last_build_s = time.perf_counter() - t0
 
-    def search(self, terms: list[str], k: int = 4, exclude: str | None = None) -> list[Chunk]:
+    def search(self, terms: list[str], k: int = 4, exclude: str | None = None,
+               accept: Callable[[str], bool] | None = None) -> list[Chunk]:
         """The ``k`` chunks most like ``terms`` (BM25) that share a term with them, none from
-        ``exclude``."""
+        ``exclude`` and, with ``accept``, only from sources it accepts (by name)."""
         with self._lock:
             snapshot = self._snapshot
         if snapshot is None or not terms:
@@ -191,7 +193,8 @@ class ChunkIndex:
         for i in order:
             if len(out) == k:
                 break
-            if chunks[i].source not in skip and not wanted.isdisjoint(chunks[i].terms):
+            if chunks[i].source not in skip and not wanted.isdisjoint(chunks[i].terms) \
+                    and (accept is None or accept(chunks[i].source)):
                 out.append(chunks[i])
         return out
 

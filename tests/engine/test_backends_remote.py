@@ -65,6 +65,12 @@ def test_completions_puts_prefix_and_suffix_in_the_fim_prompt(server, monkeypatc
     assert "suffix" not in sent["body"]                 # vLLM: "suffix is not currently supported"
 
 
+def test_without_log_probabilities_a_candidate_scores_an_even_prior(server):
+    import math
+    (candidate,) = RemoteBackend(server.url, "m", api="chat").infill(REQ).candidates
+    assert candidate.score == pytest.approx(math.log(0.5))      # not 0.0, a certainty
+
+
 def test_the_path_goes_where_the_format_has_a_place_for_it(server):
     request = replace(REQ, path="src/calc.py", language="python")
     RemoteBackend(server.url, "Qwen2.5-Coder-7B").infill(request)           # Qwen's repository layout

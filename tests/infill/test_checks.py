@@ -68,6 +68,18 @@ def test_echo(before, text, after, verdict):
     assert echo(before, text, after).verdict == verdict
 
 
+@pytest.mark.parametrize("language, before, text, verdict", [
+    ("python", "def half(n):\n    while n > 1:\n        ", "n = n // 2", "ok"),     # floor division, no comment
+    ("python", "def f(n):\n    ", "n = n  # again", REJECT),
+    ("javascript", "function f(n) {\n  ", "n = n; // again", REJECT),
+    ("javascript", "function f(n) {\n  ", "n = n -- 1;", "ok"),
+    ("lua", "local function f(n)\n  ", "n = n -- again", REJECT),
+    ("php", "<?php\nfunction f($n) {\n    ", "$n = $n;", REJECT),
+])
+def test_echo_reads_the_languages_comment(language, before, text, verdict):
+    assert next(c for c in run_checks(before, text, "\n", language) if c.name == "echo").verdict == verdict
+
+
 def test_compiles_is_true_only_when_the_file_compiles():
     assert compiles("def f(a):\n    for j in a:\n        ", "if j in range", "\n            pass\n").verdict == REJECT
     assert compiles("def f(a):\n    for j in a:\n        ", "if j in range(3):", "\n            pass\n").verdict == "ok"

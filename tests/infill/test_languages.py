@@ -104,7 +104,9 @@ def test_blocks_are_node_types_of_the_grammar_and_the_scopes_query(language):
 def test_comment_syntax_parses_as_a_comment(language):
     spec = spec_of(language)
     head = "<?php\n" if language == "php" else ""
-    tree = parse(head + spec.comment("a note\nand another") + "\n", language)
+    opener, closer = spec.block_comment or ("", "")
+    text = f"{spec.line_comment} a note\n" + (f"{opener}\nand another\n{closer}\n" if opener else "")
+    tree = parse(head + text, language)
     assert not tree.root_node.has_error
     assert {n.type for n in tree.root_node.named_children} <= {"comment", "line_comment", "block_comment",
                                                                  "text", "php_tag"}

@@ -109,3 +109,31 @@ def test_the_embedded_model_refuses_a_language_it_was_not_trained_on(language, c
     column = len(prefix) - prefix.rfind("\n")
     code, out, err = run_cli(["complete", f"{source}:{line}:{column}"], capsys)
     assert code == 1 and out == "" and err.startswith(f"infill: error: {sentence}")
+
+
+def test_a_configured_backend_that_did_not_load_is_named_in_the_refusal(tmp_path):
+    from engine.backends import load_backend
+    from infill.backends import check_language
+    from infill.errors import ModelLanguageError
+
+    backend = load_backend(str(tmp_path / "no-model"), threads=1, fallback_to_embedded=True)
+    assert backend.describe()["fallback_reason"].endswith("has no config.json (the folder does not exist)")
+    with pytest.raises(ModelLanguageError, match="configure a backend to complete Go .* the configured backend "
+                                                  "did not load: model folder"):
+        check_language(backend, "go")
+    check_language(backend, "python")
+
+
+def test_the_project_root_and_the_path_a_model_sees_follow_the_language(tmp_path):
+    from infill.suggest import Request
+
+    (tmp_path / "pyproject.toml").write_text("")
+    web = tmp_path / "web"
+    (web / "src").mkdir(parents=True)
+    (web / "package.json").write_text("{}")
+    ts, py = web / "src" / "app.ts", web / "src" / "tool.py"
+    assert Request("", 0, "typescript", path=str(ts)).project_root() == str(web)
+    assert Request("", 0, "typescript", path=str(ts)).shown_path() == "src/app.ts"
+    assert Request("", 0, "python", path=str(py)).project_root() == str(tmp_path)      # not web/: no package.json
+    assert Request("", 0, "python", path=str(py)).shown_path() == "web/src/tool.py"
+    assert Request("", 0, "python", path="a\x00.py").shown_path() == "a\x00.py"        # no traceback

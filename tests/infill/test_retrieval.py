@@ -103,6 +103,22 @@ def test_the_index_finds_chunks_by_their_names_and_leaves_out_the_document():
     assert [c.source for c in found] == ["a.py"]
 
 
+def test_drafts_come_from_sources_of_the_documents_language(tmp_path):
+    from infill.drafting import neighbour_chunks
+
+    index = ChunkIndex()
+    index.set_source("file:///w/api.ts", "export function parseHeader(line: string) {\n  return line.split(':');\n}\n")
+    index.set_source("/w/api.py", "def parseHeader(line):\n    return line.split(':')\n")
+    index.set_source("untitled:Untitled-1", "parseHeader(line)\n")
+    index.refresh()
+    text = "const value = parseHeader(line);\n"
+    assert {c.source for c in neighbour_chunks(text, 14, index, "/w/main.ts")} == \
+        {"file:///w/api.ts", "/w/api.py", "untitled:Untitled-1"}
+    assert [c.source for c in neighbour_chunks(text, 14, index, "/w/main.ts", "typescript")] == ["file:///w/api.ts"]
+    assert [c.source for c in neighbour_chunks("value = parseHeader(line)\n", 8, index, "m.py", "python")] == \
+        ["/w/api.py"]
+
+
 def test_updates_are_chunked_off_the_request_path():
     index = ChunkIndex()
     index.update("doc.py", "alpha = beta_gamma()\n")

@@ -101,3 +101,23 @@ def test_python_compile_error_positions_and_quiet_warnings(recwarn):
     start, end, _ = python_compile_error("x = (1,\n")
     assert start == 4 and end == 5
     assert python_compile_error("x = (\n" + " " * COMPILE_MAX_CHARS) is None   # too long: not compiled
+
+
+def test_where_no_compiler_reads_it_the_window_is_bounded_even_on_one_line():
+    """A Java or C# file is one class and a minified script one line: without a compiler that
+    needs whole statements the window stops at WINDOW_CHARS on each side; Python's does not."""
+    from infill.syntax import WINDOW_CHARS, top_level_window, window_chars
+
+    java = "class Big {\n" + "    int f(int a) {\n        return a;\n    }\n" * 4000
+    before, after = top_level_window(java[:len(java) // 2], java[len(java) // 2:], window_chars("java"))
+    assert len(before) <= WINDOW_CHARS and len(after) <= WINDOW_CHARS and before.startswith("    int f")
+    minified = "var a=" + "f(1);" * 20000
+    before, after = top_level_window(minified[:50000], minified[50000:], window_chars("javascript"))
+    assert len(before) <= WINDOW_CHARS and len(after) <= WINDOW_CHARS
+    python = "class Big:\n" + "    def method_with_a_long_name(self):\n        return 'a fairly long string'\n" * 400
+    assert window_chars("python") is None                     # CPython's compiler reads the whole class
+    before = top_level_window(python[:40000], python[40000:], None)[0]
+    assert len(before) > WINDOW_CHARS and before.startswith("class Big:")
+    # a bracket the completion opens and leaves open is its own, one the user opened is not
+    assert adds_syntax_errors("local x = ", "(a + 1", "\n", "lua")
+    assert not adds_syntax_errors("print(", "a", "\n", "python")
