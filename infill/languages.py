@@ -51,6 +51,8 @@ class LanguageSpec:
     type_checker: str | None = None  # a checker of ``infill.sources.diagnostics`` ("mypy")
     test_runner: str | None = None   # the runner ``infill fix`` and the failing-test records speak ("pytest")
     root_markers: tuple[str, ...] = ()   # files that mark a project's root folder ("go.mod"); .git in any
+    code_tags: tuple[str, str] | None = None   # a language written inside text (PHP): the tags that open and
+    #                                    close its code; a window cut from inside the code gets the opening one
 
 
 _C_BLOCK = ("/*", "*/")
@@ -134,7 +136,7 @@ LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
                   "colon_block", "enum_declaration_list"),
                  builtins=("this", "self", "parent", "null", "true", "false", "array", "isset", "empty", "count",
                            "strlen", "echo", "print", "sprintf", "implode", "explode", "in_array"),
-                 root_markers=("composer.json",)),
+                 root_markers=("composer.json",), code_tags=("<?php", "?>")),
     LanguageSpec("lua", "Lua", "lua", (".lua",), ("lua",), "--", ("--[[", "]]"),
                  ("chunk", "block", "function_definition"),
                  builtins=("nil", "true", "false", "self", "print", "pairs", "ipairs", "type", "tostring",
@@ -201,6 +203,17 @@ _KEYWORDS: dict[str, frozenset[str]] = {}
 def reserved_names(name: str) -> frozenset[str]:
     """Keywords and built-in names of a language: bound in every file."""
     return keywords(name) | frozenset(spec_of(name).builtins)
+
+
+def prelude(language: str, text: str, start: int) -> str:
+    """What a piece of ``text`` from ``start`` on must be preceded by to parse as code: PHP's
+    ``<?php`` tag (and a line break) when the text before ``start`` left PHP's code open (a window
+    cut from the middle of a PHP file would otherwise read as HTML); "" for other languages."""
+    tags = spec_of(language).code_tags
+    if not tags or start <= 0:
+        return ""
+    opened, closed = text.rfind(tags[0], 0, start), text.rfind(tags[1], 0, start)
+    return tags[0] + "\n" if opened > closed else ""
 
 
 def file_suffixes(name: str) -> tuple[str, ...]:

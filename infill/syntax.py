@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from tree_sitter import Node, QueryCursor, Tree
 
 from infill.window import TOP_LEVEL_LINE as _TOP_LEVEL_LINE
-from infill.languages import load_query, parse, spec_of
+from infill.languages import load_query, parse, prelude, spec_of
 
 WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which only a window is parsed
 WINDOW_LINES = 1000  # lines the window reaches on each side of the gap, at most
@@ -69,7 +69,7 @@ def error_spans(text: str, language: str) -> list[tuple[int, int]]:
     return sorted({(to_char[s], to_char[e]) for s, e in byte_spans})
 
 
-WINDOW_CHARS = 24_000  # characters of a window on each side, where the language has no compiler
+WINDOW_CHARS = 8_000  # characters of a window on each side, where the language has no compiler
 
 
 def window_chars(language: str) -> int | None:
@@ -292,6 +292,7 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     stays fair.
     """
     before, after = top_level_window(prefix, suffix, window_chars(language))
+    before = prelude(language, prefix, len(prefix) - len(before)) + before   # PHP's <?php, cut off
     old_text, new_text = before + after, before + completion + after
     old, new = parse(old_text, language), parse(new_text, language)
     new_errors, old_count = _error_starts(new), len(_error_starts(old))
@@ -319,6 +320,7 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
     widened by ``widen`` characters each side so that a MISSING node (empty) covers the
     characters around the place where the parser wanted a token."""
     before, after = top_level_window(prefix, suffix, window_chars(language))
+    before = prelude(language, prefix, len(prefix) - len(before)) + before
     start, end = len(before), len(before) + len(completion)
     spans = []
     for s, e in error_spans(before + completion + after, language):

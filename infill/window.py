@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from infill.languages import load_query, parse
+from infill.languages import load_query, parse, prelude
 
 WINDOW_LINES = 1000  # lines parsed on each side of the cursor, at most
 WINDOW_CHARS = 64_000  # characters parsed on each side of the cursor, at most
@@ -49,6 +49,11 @@ class Window:
         cursor = QueryCursor(load_query(self.language, name))
         cursor.set_point_range(start, end)
         return cursor.captures(self.tree.root_node)
+
+    def node_text(self, node: Node) -> str:
+        """The text of a node of the window's tree."""
+        data = "\n".join(self.lines).encode("utf-8")
+        return data[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
 
     def around_cursor(self) -> tuple[Point, Point]:
         row, col = self.cursor
@@ -101,7 +106,19 @@ def parse_window(text: str, offset: int, language: str, before: int = WINDOW_CHA
     col = offset - row_starts[row]
     line = lines[row]
     return Window(text, offset, lines, row_starts, row, line[:col], line[col:],
-                  parse(window, language), language)
+                  _parse_piece(text, start, window, language), language)
+
+
+def _parse_piece(text: str, start: int, window: str, language: str) -> Tree:
+    """The tree of ``window`` (``text`` from ``start``), parsed after the language's prelude where
+    it needs one (PHP's ``<?php``), which is then edited out: the nodes keep the window's rows."""
+    head = prelude(language, text, start)
+    if not head:
+        return parse(window, language)
+    tree = parse(head + window, language)       # the prelude ends with a line break: whole rows go
+    tree.edit(start_byte=0, old_end_byte=len(head.encode("utf-8")), new_end_byte=0, start_point=(0, 0),
+              old_end_point=(head.count("\n"), 0), new_end_point=(0, 0))
+    return tree
 
 
 # ---------------------------------------------------------------- lines and indentation

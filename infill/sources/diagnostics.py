@@ -153,7 +153,7 @@ def enclosing_function(text: str, offset: int, language: str = DEFAULT_LANGUAGE)
     if best is None:
         return None
     _, function, name = best
-    return FunctionSpan(name.text.decode("utf-8", "replace"), first_line + function.start_point.row,
+    return FunctionSpan(win.node_text(name), first_line + function.start_point.row,
                         first_line + max(_last_row(function), row))
 
 

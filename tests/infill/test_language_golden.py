@@ -61,3 +61,22 @@ def test_every_language_has_golden_cases(kind):
     for param in _cases(kind):
         counts[param.values[0]] = counts.get(param.values[0], 0) + 1
     assert min(counts.values()) >= (5 if kind == "gaps" else 2), counts
+
+
+def test_a_php_window_cut_from_the_middle_of_the_file_still_reads_as_code():
+    """Text before ``<?php`` is HTML to the grammar: a window that starts inside the code is
+    parsed after the tag (edited out again), and one inside HTML is not."""
+    from infill.sources.diagnostics import enclosing_function
+
+    body = "".join(f"function f{n}($items) {{\n    $total = 0;\n    return helper($items, {n});\n}}\n\n"
+                   for n in range(3000))
+    text = "<?php\n" + body
+    at = text.index("helper($items, 2500") + len("helper(")
+    assert extract(text, at, "php").gap_kind == "arguments"
+    assert enclosing_function(text, at, "php").name == "f2500"
+    before, after = text[:at], text[at:]
+    assert not adds_syntax_errors(before, "$other, ", after, "php")
+    assert adds_syntax_errors(before, "$other +* ", after, "php")
+    html = "<?php $a = 1; ?>\n<div>\n" + "<p>text</p>\n" * 3000 + "<p><?php echo f(█); ?></p>\n"
+    page, offset = _split(html)
+    assert extract(page, offset, "php").gap_kind == "arguments"
