@@ -96,7 +96,7 @@ class GemmaAdapter:
         # The canvas length the model was trained on (256 in Google's release): every block is
         # one canvas of this length, whatever the request's gap kind asked for.
         self.canvas_length = int(getattr(model.config, "canvas_length", 0) or 0) or None
-        self.layout = layout                 # (prefix, suffix, prefix_tokens, suffix_tokens) -> ids
+        self.layout = layout                 # (prefix, suffix, prefix_tokens, suffix_tokens, language, path) -> ids
         self.prefix_tokens, self.suffix_tokens = prefix_tokens, suffix_tokens
         self.vocab_size = model.config.text_config.vocab_size
         self.device = next(model.parameters()).device
@@ -110,8 +110,9 @@ class GemmaAdapter:
         self.model.model.encoder(input_ids=ids.to(self.device), attention_mask=mask, position_ids=pos, cache=kv)
         return kv
 
-    def start(self, prefix: str, suffix: str, k: int, seed: int) -> GemmaCache:
-        ids = self.layout(prefix, suffix, self.prefix_tokens, self.suffix_tokens)
+    def start(self, prefix: str, suffix: str, k: int, seed: int, language: str | None = None,
+              path: str | None = None) -> GemmaCache:
+        ids = self.layout(prefix, suffix, self.prefix_tokens, self.suffix_tokens, language, path)
         kv = self._encode(torch.tensor([ids]), None, 0)
         if k > 1:
             kv.batch_repeat_interleave(k)
@@ -162,7 +163,8 @@ class MaskedAdapter:
         self.canvas_length = None            # any canvas length: the masks are laid out per request
         self.device = next(model.parameters()).device
 
-    def start(self, prefix: str, suffix: str, k: int, seed: int) -> SequenceCache:
+    def start(self, prefix: str, suffix: str, k: int, seed: int, language: str | None = None,
+              path: str | None = None) -> SequenceCache:   # prefix [MASK]*n suffix: no place for a path
         p, s = trimmed_ids(self.tokenizer, prefix, suffix, self.prefix_tokens, self.suffix_tokens)
         if self.bos is not None:
             p = [self.bos, *p]

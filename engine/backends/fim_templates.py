@@ -7,9 +7,9 @@ family name found in the model name (``template_for_name``), with the CodeGemma 
 our-own ``<|fim_prefix|>`` layout as the default.
 
 Where a format has a place for the document's path (Qwen2.5-Coder's repository layout:
-``<|file_sep|>path`` before the FIM markers) a request's path goes there; the remote backend's
-chat request names the language and the path in its instruction. Other formats have no such
-place and get neither.
+``<|file_sep|>path`` before the FIM markers) a request's path goes there, and a chat request
+(remote, or a local model's chat template) names the language and the path in its instruction.
+Other formats have no such place and get neither.
 """
 
 from __future__ import annotations

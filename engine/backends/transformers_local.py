@@ -166,21 +166,23 @@ class TransformersBackend:
         if template is not None:
             self.layout_name = template.name
 
-            def layout(prefix, suffix, pt, st):
+            def layout(prefix, suffix, pt, st, language=None, path=None):
                 p, s = trimmed_ids(self.tokenizer, prefix, suffix, pt, st)
-                return bos + template_ids(self.tokenizer, template, p, s)
+                head = template.header.format(path=path) if template.header and path else ""
+                return bos + (self.tokenizer(head, add_special_tokens=False)["input_ids"] if head else []) \
+                    + template_ids(self.tokenizer, template, p, s)
         elif getattr(self.tokenizer, "chat_template", None):
             self.layout_name = "chat"
 
-            def layout(prefix, suffix, pt, st):
+            def layout(prefix, suffix, pt, st, language=None, path=None):
                 p, s = trimmed_ids(self.tokenizer, prefix, suffix, pt, st)
-                msgs = chat_messages(self.tokenizer.decode(p), self.tokenizer.decode(s))
+                msgs = chat_messages(self.tokenizer.decode(p), self.tokenizer.decode(s), language, path)
                 out = self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
                 return list(out["input_ids"] if isinstance(out, dict) or hasattr(out, "keys") else out)
         else:
             self.layout_name = "prefix-only"
 
-            def layout(prefix, suffix, pt, st):
+            def layout(prefix, suffix, pt, st, language=None, path=None):
                 return bos + trimmed_ids(self.tokenizer, prefix, suffix, pt, 0)[0]
         special = special_tokens_for(self.tokenizer, mask, ends, vocab)
         return GemmaAdapter(self.model, self.tokenizer, special, ends, layout, prefix_tokens=1024,
@@ -254,7 +256,7 @@ class TransformersBackend:
         K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)
         model = Cancellable(self.adapter, request.cancelled) if request.cancelled else self.adapter
-        cache = self.adapter.start(request.prefix, request.suffix, K, request.seed)
+        cache = self.adapter.start(request.prefix, request.suffix, K, request.seed, request.language, request.path)
         context_tokens = self.adapter.context_tokens(cache)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
                              self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)

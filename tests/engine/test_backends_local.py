@@ -75,6 +75,26 @@ def test_gemma_loads_with_fim_layout_and_generation_defaults(gemma_dir):
     assert ctx[0] == sp.fim_prefix and ctx[-1] == sp.fim_middle and sp.fim_suffix in ctx
 
 
+def test_a_qwen_vocabulary_puts_the_path_before_the_fim_markers(gemma_dir, tmp_path):
+    """A tokenizer that knows <|file_sep|> (Qwen2.5-Coder's, and DiffuCoder's and Dream's built on
+    it) gets the repository layout's file header; the layout of a request without a path is as before."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "qwen-like"
+    shutil.copytree(gemma_dir, folder)
+    tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    tok.add_special_tokens({"additional_special_tokens": ["<|file_sep|>"]})
+    tok.save_pretrained(str(folder))
+    be = load_backend(str(folder))
+    assert be.describe()["layout"] == "qwen"
+    plain = be.adapter.layout("def f(", "):\n", 64, 16)
+    named = be.adapter.layout("def f(", "):\n", 64, 16, "python", "src/calc.py")
+    head = be.tokenizer("<|file_sep|>src/calc.py\n", add_special_tokens=False)["input_ids"]
+    assert named[:len(head)] == head and named[len(head):] == plain
+
+
 @pytest.mark.parametrize("fixture", ["gemma_dir", "masked_lm_dir"])
 def test_candidates_blocks_and_determinism(fixture, request):
     be = load_backend(str(request.getfixturevalue(fixture)))
