@@ -57,3 +57,10 @@ def test_off_grid_indentation_that_the_lines_around_use_is_kept():
     offset = len(prefix.removesuffix("      \n"))
     ctx = extract(text, offset, "python")
     assert postprocess(body, ctx) == body
+
+
+def test_every_language_has_post_processing_cases():
+    from infill.languages import supported_languages
+
+    covered = {param.values[0].get("language", "python") for param in _cases()}
+    assert covered == set(supported_languages())
