@@ -49,6 +49,7 @@ class InfillRequest:
     #                                   forward pass; True stops the request with RequestCancelled
     language: str | None = None       # the document's language, by name ("typescript"): a prompt may show it
     path: str | None = None           # the document's path (relative where it can be): a prompt may show it
+    language_title: str | None = None  # how a prompt names the language ("C#"); ``language`` when None
 
 
 @dataclass

@@ -101,12 +101,13 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     from .files import read_source
     from .editing import rewrite
     from .languages import language_for_path, resolve_language
+    from .suggest import Request
 
     path, first, last = parse_line_range(args.location)
     language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
     start, end = line_span(text, first, last)
-    result = rewrite(text, start, end, language, opts)
+    result = rewrite(text, start, end, language, opts, path=Request(text, start, language, path=path).shown_path())
     new = text[:start] + result.text + text[end:]
     shown = display_path(path)
     applied = bool(args.apply and new != text)

@@ -181,7 +181,8 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
-        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled, language=language, path=path)
+        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled, language=language,
+        language_title=spec_of(language).title, path=path)
     result = run_backend(backend, request)
     scored = best_first([gap.score(raw) for raw in result.candidates])
     attempt = Attempt(backend, request, gap, options, scored, result.forward_passes,

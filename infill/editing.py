@@ -22,7 +22,7 @@ from .backends import check_language, get_backend, run_backend
 from .checks import run_checks
 from .config import InfillOptions
 from .errors import InfillError, PositionError
-from .languages import get_language
+from .languages import get_language, spec_of
 from .syntax import adds_syntax_errors
 
 
@@ -75,14 +75,14 @@ class Rewrite:
 
 def rewrite(text: str, start: int, end: int, language: str, options: InfillOptions,
             backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
-            extra_context: str = "") -> Rewrite:
+            extra_context: str = "", path: str | None = None) -> Rewrite:
     """Rewrite ``text[start:end]``: a share ``options.renoise`` of its tokens is re-masked and
     denoised again in the context of the text around it. The token count is kept. With
     ``options.checks``, only a rewrite that adds no syntax error, leaves no name unbound and
     that the model prefers to the selection is returned (``better_rewrites``); else the
     selection stays and ``refused`` says why.
     ``extra_context`` (a comment block, as for ``complete``) is put before the prefix the
-    backend sees."""
+    backend sees; ``path`` is the document's path as a prompt may show it (``Request.shown_path``)."""
     t0 = time.perf_counter()
     if not 0 <= start <= end <= len(text):
         raise PositionError(f"selection {start}..{end} is outside the document ({len(text)} characters)")
@@ -96,7 +96,7 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
     request = InfillRequest(prefix=extra_context + text[:start], suffix=text[end:], candidates=options.candidates,
                             sampler=options.sampler_config(), seed=options.seed,
                             init_text=text[start:end], renoise=options.renoise, cancelled=cancelled,
-                            language=language)
+                            language=language, language_title=spec_of(language).title, path=path)
     result = run_backend(backend, request)
     before, after = text[:start], text[end:]
     scored = sorted(((not adds_syntax_errors(before, c.text, after, language), c.score, c.text)

@@ -50,7 +50,7 @@ class LanguageSpec:
     scope_analysis: str | None = None   # a names check of ``infill.checks.SCOPE_ANALYSES`` ("pyflakes")
     type_checker: str | None = None  # a checker of ``infill.sources.diagnostics`` ("mypy")
     test_runner: str | None = None   # the runner ``infill fix`` and the failing-test records speak ("pytest")
-    root_markers: tuple[str, ...] = ()   # files that mark a project's root folder ("go.mod"); .git in any
+    root_markers: tuple[str, ...] = ()   # files that mark a project's root folder ("go.mod", "*.csproj"); .git in any
     code_tags: tuple[str, str] | None = None   # a language written inside text (PHP): the tags that open and
     #                                    close its code; a window cut from inside the code gets the opening one
 
@@ -122,7 +122,7 @@ LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
                   "accessor_list"),
                  builtins=("this", "base", "null", "true", "false", "var", "string", "int", "bool", "object",
                            "Console", "Math", "String", "List", "Dictionary", "Task", "nameof"),
-                 root_markers=("global.json", "Directory.Build.props")),
+                 root_markers=("*.sln", "*.csproj", "global.json", "Directory.Build.props")),
     LanguageSpec("ruby", "Ruby", "ruby", (".rb", ".rake", ".gemspec", ".ru"), ("ruby",), "#", ("=begin", "=end"),
                  ("program", "body_statement", "then", "else", "do", "block_body", "begin_block", "end_block",
                   "begin", "ensure"),

@@ -71,11 +71,16 @@ class Request:
         try:
             folder = Path(self.path).resolve().parent
             for candidate in (folder, *folder.parents):
-                if any((candidate / marker).exists() for marker in markers):
+                if any(_has(candidate, marker) for marker in markers):
                     return str(candidate)
         except (ValueError, OSError, RuntimeError):       # a NUL byte in the path, a link loop
             return None
         return str(folder)
+
+
+def _has(folder: Path, marker: str) -> bool:
+    """Whether ``folder`` holds ``marker``: a name, or a pattern such as ``*.csproj``."""
+    return any(folder.glob(marker)) if "*" in marker else (folder / marker).exists()
 
 
 def gather(request: Request, options: InfillOptions) -> CursorContext:

@@ -99,7 +99,9 @@ async def _rewrite_edit(ls: InfillServer, uri: str, rng: types.Range) -> types.W
     except InfillError as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
     options = ls.options.infill
-    result = await _strict(ls, lambda cancelled: rewrite(text, start, end, language, options, cancelled=cancelled))
+    shown = Request(text, start, language, path=ls.path(uri), root=ls.root(uri)).shown_path()
+    result = await _strict(ls, lambda cancelled: rewrite(text, start, end, language, options, cancelled=cancelled,
+                                                         path=shown))
     if result.refused:       # nothing better than the selection: say so, change nothing
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"infill: {result.refused}"))
         return types.WorkspaceEdit(changes={})

@@ -87,7 +87,8 @@ class RemoteBackend:
             if self.template.stop:
                 body["stop"] = list(self.template.stop)
         elif self.api == "chat":
-            body["messages"] = chat_messages(request.prefix, request.suffix, request.language, request.path)
+            body["messages"] = chat_messages(request.prefix, request.suffix,
+                                             request.language_title or request.language, request.path)
         else:
             body["prompt"], body["suffix"] = request.prefix, request.suffix
         if n > 1:

@@ -256,7 +256,8 @@ class TransformersBackend:
         K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)
         model = Cancellable(self.adapter, request.cancelled) if request.cancelled else self.adapter
-        cache = self.adapter.start(request.prefix, request.suffix, K, request.seed, request.language, request.path)
+        cache = self.adapter.start(request.prefix, request.suffix, K, request.seed,
+                                   request.language_title or request.language, request.path)
         context_tokens = self.adapter.context_tokens(cache)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
                              self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)

@@ -137,3 +137,40 @@ def test_the_project_root_and_the_path_a_model_sees_follow_the_language(tmp_path
     assert Request("", 0, "python", path=str(py)).project_root() == str(tmp_path)      # not web/: no package.json
     assert Request("", 0, "python", path=str(py)).shown_path() == "web/src/tool.py"
     assert Request("", 0, "python", path="a\x00.py").shown_path() == "a\x00.py"        # no traceback
+
+
+def test_a_chat_model_is_told_the_language_by_its_name_and_the_file_by_its_path(capsys, tmp_path):
+    path, prefix, suffix, _, expected = CASES["c_sharp"]
+    (tmp_path / "App.csproj").write_text("<Project />")          # the project root C# knows
+    source = tmp_path / "src" / path
+    source.parent.mkdir()
+    source.write_text(prefix + suffix)
+
+    def answer(_, body):
+        return {"choices": [{"index": 0, "message": {"role": "assistant", "content": expected},
+                             "finish_reason": "stop"}]}
+    server = FakeServer(answer)
+    try:
+        line, column = prefix.count("\n") + 1, len(prefix) - prefix.rfind("\n")
+        code, out, err = run_cli(["complete", f"{source}:{line}:{column}", "--endpoint", server.url, "--model",
+                                  "llama-3-instruct", "--api", "chat", "--no-retrieval", "--min-confidence", "0"],
+                                 capsys)
+        instruction = server.requests[0]["body"]["messages"][0]["content"]
+    finally:
+        server.close()
+    assert code == 0 and out.strip() == expected, err
+    assert instruction.endswith(f"The code is C#, from the file src/{path}.")      # not c_sharp
+
+
+def test_a_rewrite_tells_the_model_the_language_and_the_path():
+    from helpers import Scripted
+    from infill.config import InfillOptions
+    from infill.editing import rewrite
+
+    text = "package calc\n\nfunc Add(a int, b int) int {\n\treturn a + b\n}\n"
+    start = text.index("a + b")
+    backend = Scripted("x", fix="b + a")
+    rewrite(text, start, start + len("a + b"), "go", InfillOptions(checks=False), backend=backend,
+            path="calc/add.go")
+    (request,) = backend.requests
+    assert (request.language, request.language_title, request.path) == ("go", "Go", "calc/add.go")

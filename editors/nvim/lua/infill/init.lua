@@ -24,8 +24,10 @@ M.defaults = {
   settings = {}, -- server settings, camelCase as the server reads them: model, sampler, candidates, ...
   max_file_bytes = 1000000, -- larger buffers do not attach; also sent to the server as maxDocumentBytes
   max_restarts = 3, -- restarts after the server stops unexpectedly, then give up and say so
-  root_markers = { "pyproject.toml", "setup.py", "setup.cfg", "package.json", "go.mod", "Cargo.toml", "pom.xml",
-    "build.gradle", "composer.json", "Gemfile", ".git" },
+  -- the workspace root: the nearest folder with one of these (the server finds each file's project by its language)
+  root_markers = { "pyproject.toml", "setup.py", "setup.cfg", "package.json", "tsconfig.json", "go.mod", "Cargo.toml",
+    "pom.xml", "build.gradle", "build.gradle.kts", "CMakeLists.txt", "meson.build", "global.json", "composer.json",
+    "Gemfile", ".luarc.json", ".git" },
   forward_diagnostics = true, -- send the buffer's vim.diagnostic entries to the server
   autotrigger = false, -- 0.11 fallback: complete while typing (a model call per trigger) instead of on demand
   -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")
