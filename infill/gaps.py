@@ -105,7 +105,7 @@ def _ends_in_block_brace(win: Window, line: str) -> bool:
     after it aside) in a language whose blocks are not made by indentation."""
     spec = spec_of(win.language)
     code = line.split(spec.line_comment, 1)[0].rstrip() if spec.line_comment else line.rstrip()
-    return not spec.offside and code.endswith("{") and _brace_opens_block(code[:-1])
+    return not spec.offside and code.endswith("{") and _brace_opens_block(code[:-1], spec.typed_literals)
 
 
 def _opens_block(win: Window, row: int) -> int | None:
@@ -174,12 +174,32 @@ _EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~\]]|\b(?:return|
                                       r"typeof|case|not|and|or|lambda)|\bnew\s+[\w.:<>, ]+)\s*$")
 
 
-def _brace_opens_block(before: str) -> bool:
-    """Whether a ``{`` after ``before`` opens a block (``) {``, ``else {``, ``=> {``, ``struct S {``)
-    rather than an expression (``= {``, ``return {``, ``f({``, ``new int[] {``, ``new T {``). A
-    rough reading of text, for broken trees: ``[]int{`` (Go) and ``Point {`` (Rust) read as blocks."""
+# A type's name after "=", ":=", "return", "(", "," or "[": "[]int", "map[string]int", "&pkg.Point",
+# "std::vector<int>" (the "{" after it starts a value in a language with ``typed_literals``).
+_TYPED_LITERAL = re.compile(r"(?:(?<![=!<>])=(?![=>])|\breturn|[(,\[])\s*&?(?P<type>(?:\[[^\]{}]*\]\*?)*"
+                            r"(?:map\[[^\]{}]*\]\*?)?[A-Za-z_][\w.:]*(?:<[^<>{};]*>)?)\s*$")
+# Words that start a statement with a block, or a type whose "{" holds declarations.
+_BLOCK_WORDS = frozenset(("if", "else", "elif", "elsif", "for", "foreach", "while", "until", "unless", "do",
+                          "loop", "match", "switch", "select", "case", "try", "catch", "finally", "unsafe",
+                          "async", "fn", "func", "function", "impl", "trait", "struct", "enum", "union",
+                          "interface", "class", "namespace", "where", "with"))
+
+
+def _brace_opens_block(before: str, typed_literals: bool = False) -> bool:
+    """Whether a ``{`` after ``before`` opens a block (``) {``, ``else {``, ``=> {``, ``struct S {``,
+    ``if let Some(x) = y {``) rather than an expression (``= {``, ``return {``, ``f({``,
+    ``new int[] {``, ``new T {``, and with ``typed_literals`` ``xs := []int{``, ``= Point {``,
+    ``f(Point{``). A rough reading of text, for broken trees."""
     head = before.rstrip()
-    return bool(head) and not _EXPRESSION_BEFORE_BRACE.search(head) or head.endswith("=>")
+    if head.endswith("=>"):
+        return True
+    if not head or _EXPRESSION_BEFORE_BRACE.search(head):
+        return False
+    if typed_literals and (m := _TYPED_LITERAL.search(head)):
+        statement = re.split(r"[;{}\n]", head)[-1].split()
+        words = {statement[0] if statement else "", re.split(r"[^\w]", m.group("type"))[0]}
+        return bool(words & _BLOCK_WORDS)
+    return True
 
 
 def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
@@ -215,7 +235,8 @@ def _bracket_kind_from_text(win: Window, max_lines: int = 10) -> Found | None:
             quote = ch * 3 if source.startswith(ch * 3, i) else ch
             i += len(quote) - 1
         elif ch in _OPENERS:
-            block = ch == "{" and not spec.offside and _brace_opens_block(source[max(0, i - 200):i])
+            block = ch == "{" and not spec.offside and _brace_opens_block(source[max(0, i - 200):i],
+                                                                                spec.typed_literals)
             stack.append(-1 - i if block else i)
         elif ch in _CLOSERS and stack:
             stack.pop()

@@ -53,6 +53,8 @@ class LanguageSpec:
     root_markers: tuple[str, ...] = ()   # files that mark a project's root folder ("go.mod", "*.csproj"); .git in any
     code_tags: tuple[str, str] | None = None   # a language written inside text (PHP): the tags that open and
     #                                    close its code; a window cut from inside the code gets the opening one
+    typed_literals: bool = False     # a type's name before "{" makes a value (Go's Point{X: 1}, Rust's
+    #                                  Point { x: 1 }, C++'s Point{1}), not a block: read so in a broken tree
 
 
 _C_BLOCK = ("/*", "*/")
@@ -87,7 +89,7 @@ LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
                  builtins=("nil", "true", "false", "iota", "append", "cap", "close", "copy", "delete", "len",
                            "make", "new", "panic", "print", "println", "recover", "error", "string", "int",
                            "int64", "int32", "uint", "uint8", "byte", "rune", "float64", "bool", "any"),
-                 root_markers=("go.mod",)),
+                 root_markers=("go.mod",), typed_literals=True),
     LanguageSpec("rust", "Rust", "rust", (".rs",), ("rust",), "//", _C_BLOCK,
                  ("source_file", "block", "declaration_list", "field_declaration_list", "enum_variant_list",
                   "match_block"),
@@ -95,7 +97,7 @@ LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
                            "Option", "Result", "println", "print", "format", "vec", "panic", "assert",
                            "assert_eq", "i32", "i64", "u8", "u32", "u64", "usize", "isize", "f32", "f64",
                            "bool", "str", "char"),
-                 root_markers=("Cargo.toml",)),
+                 root_markers=("Cargo.toml",), typed_literals=True),
     LanguageSpec("java", "Java", "java", (".java",), ("java",), "//", _C_BLOCK,
                  ("program", "block", "class_body", "interface_body", "enum_body_declarations",
                   "constructor_body", "switch_block_statement_group", "switch_block", "enum_body",
@@ -116,7 +118,7 @@ LANGUAGES: dict[str, LanguageSpec] = {spec.name: spec for spec in (
                   "declaration_list", "enumerator_list", "preproc_if", "preproc_ifdef", "preproc_else",
                   "preproc_elif", "preproc_elifdef"),
                  builtins=("this", "nullptr", "true", "false", "std", "NULL", "size_t", "auto"),
-                 root_markers=("CMakeLists.txt", "meson.build", "compile_commands.json")),
+                 root_markers=("CMakeLists.txt", "meson.build", "compile_commands.json"), typed_literals=True),
     LanguageSpec("c_sharp", "C#", "csharp", (".cs", ".csx"), ("csharp", "cs"), "//", _C_BLOCK,
                  ("compilation_unit", "block", "declaration_list", "switch_section", "enum_member_declaration_list",
                   "accessor_list"),
