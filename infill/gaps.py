@@ -174,10 +174,11 @@ _EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~\]]|\b(?:return|
                                       r"typeof|case|not|and|or|lambda)|\bnew\s+[\w.:<>, ]+)\s*$")
 
 
-# A type's name after "=", ":=", "return", "(", "," or "[": "[]int", "map[string]int", "&pkg.Point",
+# A type's name after "=", ":=", "return", "(", "," or "[": "[]int", "map[string][]int", "&pkg.Point",
 # "std::vector<int>" (the "{" after it starts a value in a language with ``typed_literals``).
-_TYPED_LITERAL = re.compile(r"(?:(?<![=!<>])=(?![=>])|\breturn|[(,\[])\s*&?(?P<type>(?:\[[^\]{}]*\]\*?)*"
-                            r"(?:map\[[^\]{}]*\]\*?)?[A-Za-z_][\w.:]*(?:<[^<>{};]*>)?)\s*$")
+_TYPED_LITERAL = re.compile(r"(?:(?<![=!<>])=(?![=>])|\breturn|[(,\[])\s*&?(?P<type>(?:(?:map)?\[[^\]{}]*\]\*?)*"
+                            r"[A-Za-z_][\w.:]*(?:<[^<>{};]*>)?)\s*$")
+_SLICE_OR_MAP = re.compile(r"^(?:(?:map)?\[[^\]{}]*\]\*?)*")
 # Words that start a statement with a block, or a type whose "{" holds declarations.
 _BLOCK_WORDS = frozenset(("if", "else", "elif", "elsif", "for", "foreach", "while", "until", "unless", "do",
                           "loop", "match", "switch", "select", "case", "try", "catch", "finally", "unsafe",
@@ -185,14 +186,34 @@ _BLOCK_WORDS = frozenset(("if", "else", "elif", "elsif", "for", "foreach", "whil
                           "interface", "class", "namespace", "where", "with"))
 
 
+def _statement_words(line: str) -> set[str]:
+    """The first word of ``line`` and of each of its ";"-separated parts (``for`` of Go's
+    ``for x := a; x != nil; x = x.next``)."""
+    return {part.split()[0] for part in (line, *line.split(";")) if part.split()}
+
+
 def _brace_opens_block(before: str, typed_literals: bool = False) -> bool:
     """Whether a ``{`` after ``before`` opens a block (``) {``, ``else {``, ``=> {``, ``struct S {``,
-    ``if let Some(x) = y {``) rather than an expression (``= {``, ``return {``, ``f({``,
-    ``new int[] {``, ``new T {``, and with ``typed_literals`` ``xs := []int{``, ``= Point {``,
-    ``f(Point{``). A rough reading of text, for broken trees."""
+    ``if a[i] {``, ``for ...; i++ {``, ``if let Some(x) = y {``) rather than an expression (``= {``,
+    ``return {``, ``f({``, ``new int[] {``, ``new T {``, and with ``typed_literals`` ``xs := []int{``,
+    ``= Point {``, ``f(Point{``). A rough reading of text, for broken trees."""
     head = before.rstrip()
     if head.endswith("=>"):
         return True
+    if not head:
+        return False
+    line = re.split(r"[{}\n]", head)[-1]
+    words = _statement_words(line)
+    if words & _BLOCK_WORDS and re.search(r"(?:\]|\+\+|--)$", head):
+        return True                                    # the condition ends in an index or a step
+    if _EXPRESSION_BEFORE_BRACE.search(head):
+        return False
+    if typed_literals and (m := _TYPED_LITERAL.search(head)):
+        if re.search(r"\b(?:class|struct|union)\b|\b(?:if|while)\s+let\b", line):
+            return True                                # a type's declarations; Rust's if let / while let
+        base = _SLICE_OR_MAP.sub("", m.group("type"))  # "struct" of []struct, "Point" of map[string]Point
+        return bool((words | {re.split(r"[^\w]", base)[0]}) & _BLOCK_WORDS)
+    return True
     if not head or _EXPRESSION_BEFORE_BRACE.search(head):
         return False
     if typed_literals and (m := _TYPED_LITERAL.search(head)):
