@@ -24,7 +24,8 @@ M.defaults = {
   settings = {}, -- server settings, camelCase as the server reads them: model, sampler, candidates, ...
   max_file_bytes = 1000000, -- larger buffers do not attach; also sent to the server as maxDocumentBytes
   max_restarts = 3, -- restarts after the server stops unexpectedly, then give up and say so
-  -- the workspace root: the nearest folder with one of these (the server finds each file's project by its language)
+  -- the workspace root: the nearest folder above the file with any of these (the server finds each file's own
+  -- project by its language)
   root_markers = { "pyproject.toml", "setup.py", "setup.cfg", "package.json", "tsconfig.json", "go.mod", "Cargo.toml",
     "pom.xml", "build.gradle", "build.gradle.kts", "CMakeLists.txt", "meson.build", "global.json", "composer.json",
     "Gemfile", ".luarc.json", ".git" },
@@ -239,7 +240,8 @@ local function root_dir(bufnr, on_dir)
     return
   end
   local name = vim.api.nvim_buf_get_name(bufnr)
-  on_dir(vim.fs.root(bufnr, state.config.root_markers) or (name ~= "" and vim.fs.dirname(name)) or vim.uv.cwd())
+  on_dir(vim.fs.root(bufnr, { state.config.root_markers }) or  -- one group: the nearest wins
+    (name ~= "" and vim.fs.dirname(name)) or vim.uv.cwd())
 end
 
 --- The server stopped: restart it (re-enabling attaches the open buffers again) unless it
