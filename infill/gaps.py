@@ -176,9 +176,9 @@ _EXPRESSION_BEFORE_BRACE = re.compile(r"(?:[=(,:\[{?!&|+\-*/%<^~\]]|\b(?:return|
 
 # A type's name after "=", ":=", "return", "(", "," or "[": "[]int", "map[string][]int", "&pkg.Point",
 # "std::vector<int>" (the "{" after it starts a value in a language with ``typed_literals``).
-_TYPED_LITERAL = re.compile(r"(?:(?<![=!<>])=(?![=>])|\breturn|[(,\[])\s*&?(?P<type>(?:(?:map)?\[[^\]{}]*\]\*?)*"
+_SLICE_OR_MAP = r"(?:(?:map)?\[[^\]{}]*\]\*?)*"          # the "[]" and "map[K]" before a Go element type
+_TYPED_LITERAL = re.compile(r"(?:(?<![=!<>])=(?![=>])|\breturn|[(,\[])\s*&?(?P<type>" + _SLICE_OR_MAP +
                             r"[A-Za-z_][\w.:]*(?:<[^<>{};]*>)?)\s*$")
-_SLICE_OR_MAP = re.compile(r"^(?:(?:map)?\[[^\]{}]*\]\*?)*")
 # Words that start a statement with a block, or a type whose "{" holds declarations.
 _BLOCK_WORDS = frozenset(("if", "else", "elif", "elsif", "for", "foreach", "while", "until", "unless", "do",
                           "loop", "match", "switch", "select", "case", "try", "catch", "finally", "unsafe",
@@ -187,9 +187,9 @@ _BLOCK_WORDS = frozenset(("if", "else", "elif", "elsif", "for", "foreach", "whil
 
 
 def _statement_words(line: str) -> set[str]:
-    """The first word of ``line`` and of each of its ";"-separated parts (``for`` of Go's
+    """The first word of each ";"-separated part of ``line`` (``for`` of Go's
     ``for x := a; x != nil; x = x.next``)."""
-    return {part.split()[0] for part in (line, *line.split(";")) if part.split()}
+    return {part.split()[0] for part in line.split(";") if part.split()}
 
 
 def _brace_opens_block(before: str, typed_literals: bool = False) -> bool:
@@ -211,15 +211,8 @@ def _brace_opens_block(before: str, typed_literals: bool = False) -> bool:
     if typed_literals and (m := _TYPED_LITERAL.search(head)):
         if re.search(r"\b(?:class|struct|union)\b|\b(?:if|while)\s+let\b", line):
             return True                                # a type's declarations; Rust's if let / while let
-        base = _SLICE_OR_MAP.sub("", m.group("type"))  # "struct" of []struct, "Point" of map[string]Point
+        base = re.sub("^" + _SLICE_OR_MAP, "", m.group("type"))   # "struct" of []struct, "Point" of map[K]Point
         return bool((words | {re.split(r"[^\w]", base)[0]}) & _BLOCK_WORDS)
-    return True
-    if not head or _EXPRESSION_BEFORE_BRACE.search(head):
-        return False
-    if typed_literals and (m := _TYPED_LITERAL.search(head)):
-        statement = re.split(r"[;{}\n]", head)[-1].split()
-        words = {statement[0] if statement else "", re.split(r"[^\w]", m.group("type"))[0]}
-        return bool(words & _BLOCK_WORDS)
     return True
 
 
