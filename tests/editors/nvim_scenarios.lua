@@ -191,6 +191,29 @@ function scenarios.served()
   R.served_lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end
 
+-- the embedded model in a Go buffer: the server says once that it completes Python only; said
+-- in insert mode, the plugin says it again on leaving insert mode (the mode message wipes it);
+-- a second request in Go says nothing
+function scenarios.refused()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_GO))
+  wait("attach", 20000, function() return client() and client().initialized end)
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  keys("A<C-x><C-o>")
+  wait("the refusal", 30000, function() return #messages_matching("completes Python only") > 0 end)
+  R.in_insert = #messages_matching("completes Python only")
+  keys("<Esc>")
+  wait("normal mode", 5000, function() return vim.fn.mode() == "n" end)
+  sleep(100)
+  R.after_leaving = messages_matching("completes Python only")
+  keys("A<C-x><C-o>")
+  sleep(1500)
+  vim.cmd("InfillStatus")                 -- a round trip after the second request
+  wait("status", 10000, function() return #messages_matching("backend") > 0 end)
+  keys("<Esc>")
+  wait("normal mode again", 5000, function() return vim.fn.mode() == "n" end)
+  R.after_second = #messages_matching("completes Python only")
+end
+
 function scenarios.health()
   vim.cmd("checkhealth infill")
   R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)

@@ -115,7 +115,7 @@ def broken_server(folder: Path) -> str:
 @pytest.fixture(scope="module")
 def runs(tiny_model_dir, tmp_path_factory) -> dict:
     """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken", "served")}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken", "served", "refused")}
     fast = fast_settings(tiny_model_dir)
     served = FakeServer(lambda path, body: {"choices": [{"index": i, "text": "a + b;\n}\n"} for i in range(body.get("n", 1))]})
     started = {
@@ -123,6 +123,7 @@ def runs(tiny_model_dir, tmp_path_factory) -> dict:
         "session": start("session", folders["session"], server_cmd(), fast),
         "missing": start("missing", folders["missing"], [str(folders["missing"] / "no-such-infill-lsp")], {}),
         "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
+        "refused": start("refused", folders["refused"], server_cmd(), {"threads": 1}),   # the embedded model
         "served": start("served", folders["served"], server_cmd(),
                         {"endpoint": served.url, "model": "Qwen2.5-Coder-7B", "threads": 1}),
     }
@@ -162,6 +163,15 @@ def test_a_served_models_whole_completion_goes_in_in_a_typescript_buffer(runs):
     served = runs["served"]
     assert served["served_lines"] == ["function add(a: number, b: number): number {", "  return a + b;", "}"]
     assert served["served_cursor"] == [2, len("  return a + b;")]
+
+
+def test_the_embedded_models_refusal_is_said_once_and_again_on_leaving_insert_mode(runs):
+    refused = runs["refused"]
+    assert refused["in_insert"] == 1
+    again = refused["after_leaving"]
+    assert len(again) == 2 and again[1].startswith(
+        "infill: the embedded model completes Python only; configure a backend to complete Go")
+    assert refused["after_second"] == 2          # the server says it once per language
 
 
 def test_completion_fallback_returns_an_item(session):

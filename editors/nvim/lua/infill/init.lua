@@ -51,6 +51,23 @@ local function notify(msg, level)
   vim.notify("infill: " .. msg, level or vim.log.levels.INFO)
 end
 
+--- window/showMessage as Neovim shows it, and once more on leaving insert mode when it came in
+--- insert mode: there the mode message ("-- INSERT --") wipes a one-line echo at once, and a
+--- message the server sends once (the embedded model "completes Python only; configure a
+--- backend ...") went unseen. The message already starts with "infill: ".
+local function show_message(err, params, ctx)
+  local shown = vim.lsp.handlers["window/showMessage"](err, params, ctx)
+  if params and type(params.message) == "string" and vim.api.nvim_get_mode().mode:sub(1, 1) == "i" then
+    local level = ({ ERROR, WARN })[params.type] or vim.log.levels.INFO
+    vim.api.nvim_create_autocmd("InsertLeave", {
+      once = true,
+      -- scheduled: an error said inside the autocommand would read "Error detected while processing"
+      callback = function() vim.schedule(function() vim.notify(params.message, level) end) end,
+    })
+  end
+  return shown
+end
+
 local function has_inline()
   return vim.fn.has("nvim-0.12") == 1 and vim.lsp.inline_completion ~= nil
 end
@@ -301,6 +318,7 @@ function M.setup(opts)
     init_options = cfg.settings,
     settings = { infill = cfg.settings }, -- answers the server's workspace/configuration
     on_exit = function(code, signal) vim.schedule(function() on_exit(code, signal) end) end,
+    handlers = { ["window/showMessage"] = show_message },
   })
   create_autocmds()
   vim.lsp.enable(NAME)
