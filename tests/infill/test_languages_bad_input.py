@@ -50,3 +50,45 @@ def test_a_file_infill_cannot_place_is_one_clear_error(name, tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith(f"infill: error: no supported language for '{path}'")
     code, _, err = run_cli(["complete", f"{path}:2:11", "--language", "vue"], capsys)
     assert code == 1 and "unsupported language 'vue'" in err
+
+
+FUZZ = """
+import random, sys
+from infill.languages import parse
+rnd = random.Random(int(sys.argv[1]))
+marks = list("{}()[]<>'\\"`$#@\\\\/*-+=;:,.!?%&|^~\\n\\t \\r") + ["<<EOF", "EOF", "${", "<<-", "<<~", "%w("]
+def text():
+    out = []
+    for _ in range(rnd.randint(0, 300)):
+        r = rnd.random()
+        c = rnd.randint(0x80, 0x10FFFF)
+        out.append(rnd.choice(marks) if r < 0.4 else chr(rnd.randint(32, 126)) if r < 0.8
+                   else chr(c if not 0xD800 <= c <= 0xDFFF else 0xE9))
+    return "".join(out)
+for _ in range(5000):
+    parse(text(), sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_characters_beyond_ascii_do_not_crash_the_bash_grammars_scanner(seed):
+    # tree-sitter-bash's scanner crashed the process (SIGSEGV) on such text in 5 of 6 runs of
+    # 5,000 texts: its spec is marked ascii_scanner, and it parses them with those bytes read as "x"
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", FUZZ, str(seed), "bash"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_a_grammar_that_reads_ascii_only_keeps_the_texts_offsets():
+    from infill.languages import parse
+
+    text = 'echo "héllo ✅"\nname=1\n'
+    tree = parse(text, "bash")
+    string = tree.root_node.children[0].child_by_field_name("argument")
+    assert string.type == "string" and not tree.root_node.has_error
+    data = text.encode("utf-8")
+    assert data[string.start_byte:string.end_byte] == '"héllo ✅"'.encode("utf-8")
+    assert tree.root_node.children[1].start_point == (1, 0)
