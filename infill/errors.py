@@ -19,6 +19,11 @@ class ModelLanguageError(InfillError):
     completes Python only): the user must configure another backend. Shown, never guessed at."""
 
 
+class ParseTimeout(InfillError):
+    """A grammar did not finish parsing a text within ``languages.PARSE_TIMEOUT_S`` (a
+    tree-sitter grammar looped on it: TSX did on 300 characters of garbage)."""
+
+
 class PositionError(InfillError):
     """A cursor or range lies outside the document."""
 

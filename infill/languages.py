@@ -19,6 +19,7 @@ import builtins
 import keyword
 import re
 import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,7 +27,7 @@ from pathlib import PurePath
 
 from tree_sitter import Language, Parser, Query, Tree
 
-from infill.errors import UnknownLanguageError
+from infill.errors import ParseTimeout, UnknownLanguageError
 
 OWN_GRAMMAR = "tree_sitter_python"   # the one grammar not taken from the language pack
 DEFAULT_LANGUAGE = "python"          # a text that names no language: a batch task with no path, HumanEval
@@ -280,16 +281,27 @@ def get_parser(name: str) -> Parser:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+PARSE_TIMEOUT_S = 1.0     # a window parses in a few milliseconds; a grammar that loops is stopped here
+_CHUNK = 1 << 16
 
 
 def parse(source: str | bytes, language: str) -> Tree:
     """Parse source text (str is encoded as UTF-8: node offsets are UTF-8 bytes). A grammar with
     an ``ascii_scanner`` parses the text with every byte beyond ASCII read as ``x``: the nodes'
-    offsets and rows are those of the text, their ``text`` is the copy's."""
+    offsets and rows are those of the text, their ``text`` is the copy's. Raises ParseTimeout
+    when the grammar has not finished after ``PARSE_TIMEOUT_S``."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     if spec_of(language).ascii_scanner and not data.isascii():
         data = _NON_ASCII.sub(b"x", data)
-    return get_parser(language).parse(data)
+    parser = get_parser(language)
+    deadline = time.monotonic() + PARSE_TIMEOUT_S
+    try:   # a deadline needs the reading form of parse (a bytestring ignores the progress callback)
+        return parser.parse(lambda offset, _: data[offset:offset + _CHUNK],
+                            progress_callback=lambda *_: time.monotonic() > deadline)
+    except ValueError as exc:       # "Parsing failed": the progress callback stopped it
+        parser.reset()              # else the next parse would resume this one
+        raise ParseTimeout(f"the {spec_of(language).title} grammar did not finish parsing this text in "
+                           f"{PARSE_TIMEOUT_S:g} s (a tree-sitter grammar bug); nothing is suggested here") from exc
 
 
 def query_names(language: str) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 from tree_sitter import Node, QueryCursor, Tree
 
 from infill.window import TOP_LEVEL_LINE as _TOP_LEVEL_LINE
+from infill.errors import ParseTimeout
 from infill.languages import load_query, parse, prelude, spec_of
 
 WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which only a window is parsed
@@ -294,7 +295,10 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     before, after = top_level_window(prefix, suffix, window_chars(language))
     before = prelude(language, prefix, len(prefix) - len(before)) + before   # PHP's <?php, cut off
     old_text, new_text = before + after, before + completion + after
-    old, new = parse(old_text, language), parse(new_text, language)
+    try:
+        old, new = parse(old_text, language), parse(new_text, language)
+    except ParseTimeout:
+        return True        # a text its grammar cannot finish parsing is no text to vouch for
     new_errors, old_count = _error_starts(new), len(_error_starts(old))
     if len(new_errors) > old_count:
         return True

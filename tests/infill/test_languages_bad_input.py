@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from infill.checks import run_checks
 from infill.context import extract
+from infill.errors import ParseTimeout
 from infill.languages import supported_languages
 from infill.postprocess import postprocess
 from infill.syntax import adds_syntax_errors
@@ -36,7 +37,10 @@ def test_nasty_text_in_every_language_gets_an_answer(language):
        st.integers(min_value=0, max_value=300), st.text(max_size=40))
 def test_random_text_and_candidates_never_raise(language, text, at, candidate):
     offset = min(at, len(text))
-    extract(text, offset, language)
+    try:
+        extract(text, offset, language)
+    except ParseTimeout:        # a grammar that loops on the text: a clear error (see below)
+        pass
     adds_syntax_errors(text[:offset], candidate, text[offset:], language)
     run_checks(text[:offset], candidate, text[offset:], language)
 
@@ -92,3 +96,30 @@ def test_a_grammar_that_reads_ascii_only_keeps_the_texts_offsets():
     data = text.encode("utf-8")
     assert data[string.start_byte:string.end_byte] == '"héllo ✅"'.encode("utf-8")
     assert tree.root_node.children[1].start_point == (1, 0)
+
+
+# 300 characters of fuzz on which tree-sitter-tsx (0.13.0's) loops for good
+TSX_LOOP = 'VM\U0002dd47A/*Y<<EOF@"#\U000ef814O# \U00104804\U00060bbc--[[\n"""${<<-${I\U0004048dia$;${${\u5f77-\U000c1062e+@>jA/:\U0001f377?;!#?><<EOF\U00016dac]]#[;\U000cf8890\U0006c7c3\U000ff448=\U000bf645-\U0002255d2\U00084829?>\U00099459u\U000a57ea)+-r#"3UF\nc%\U000b8962;&mh!\U00058299l\U00030fac--[[}+\U000f0d71}"""J<!m&=end#<\']\U00032c79\U000c2075\\\U00072af2~{^SX\U000df0f4!>/*{\U00039691Z"""[>\u9088t\U000dbc93WX+?>!\U000e9bc8E/*}?\\\U0006ae8e]]=begint=\U00096127\U000bb140>\t\U000bc3d9\t;"-\U000164ee?\U000607a8t\U0001da1f${\U00051152-!C\U000d9cec\U000f823eWdN `mh?>#%?>=begin\U000d9d84\U0001a4ef-3/*N\U000db72e]e\U0009e05ej$<<~\u22dd]"S<<-F>)\U00106640EOF>\U00099841k3{`${"qvK[\U000c1cdc;<<~--[[,"^<<EOF--[[~\U0007947d1_) \U0002f4c01!\U0005799c$gc*[a)j4;\U000eee92.D#+\U00068047H>L/I'
+
+
+def test_a_grammar_that_loops_is_stopped_with_a_clear_error(tmp_path, capsys):
+    import time
+
+    from helpers import FakeServer
+    from infill.languages import PARSE_TIMEOUT_S, parse
+
+    started = time.monotonic()
+    with pytest.raises(ParseTimeout, match="the TSX grammar did not finish parsing this text in 1 s"):
+        parse(TSX_LOOP, "tsx")
+    assert time.monotonic() - started < PARSE_TIMEOUT_S + 2
+    assert not parse("const x = <div/>;", "tsx").root_node.has_error          # the parser works on
+    assert adds_syntax_errors("const x = ", TSX_LOOP, ";\n", "tsx")          # such a candidate is rejected
+    source = tmp_path / "page.tsx"
+    source.write_text(TSX_LOOP)
+    server = FakeServer(lambda _, body: {"choices": [{"index": 0, "text": "x"}]})
+    try:
+        code, out, err = run_cli(["complete", f"{source}:1:1", "--endpoint", server.url, "--model", "m"], capsys)
+    finally:
+        server.close()
+    assert code == 1 and out == ""
+    assert err.startswith("infill: error: the TSX grammar did not finish parsing this text in 1 s")
