@@ -2,7 +2,7 @@
 real code that is not Python.
 
     python benchmarks/languages.py context      # per language: extract + syntax check on a 5,000-line file
-    python benchmarks/languages.py build        # gap tasks from permissively licensed code on this machine
+    python benchmarks/languages.py build --out DIR   # gap tasks from permissively licensed code here
     python benchmarks/languages.py model        # the embedded model on those tasks, language by language
 
 ``context`` times ``infill.context.extract`` (the parsed window, the gap kind, the trimmed
@@ -16,7 +16,9 @@ table of medians and 95th percentiles and writes ``benchmarks/results/languages-
 machine whose licence is permissive: JavaScript from the npm distribution's own dependencies
 (MIT/ISC/BSD/Apache, read from each package.json), PHP from Google App Engine's SDK (Apache-2.0),
 C from zlib's examples (zlib licence) and NumPy's CPU probes (BSD-3-Clause), and Python from the
-real-code benchmark's files. Files, tasks and each file's licence go to ``benchmarks/languages/``.
+real-code benchmark's files. Files, tasks and each file's licence go to the folder named with
+``--out`` (they are other projects' code: the shared copy is ``../shared/benchmarks/languages/``,
+which ``model`` reads; ``shared_data.folder``).
 
 ``model`` runs the shipped embedded model on those tasks as the language server would (drafts
 from the other files of the same package, checks, confidence), with the language guard lifted
@@ -44,7 +46,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-DATA = HERE / "languages"
+from shared_data import folder, output_folder  # noqa: E402  (beside this script)
+
+DATA = "languages"             # ../shared/benchmarks/languages: tasks.jsonl, files.jsonl.gz, manifest.json
 RESULTS = HERE / "results"
 LINES = 5_000
 CURSORS = 60
@@ -229,8 +233,9 @@ def line_cuts(text: str) -> dict[str, list[dict]]:
 def build(args) -> None:
     rng = random.Random(args.seed)
     files, tasks, licences = [], [], {}
-    python = json.loads((HERE / "real_code" / "manifest.json").read_text())["packages"]
-    with gzip.open(HERE / "real_code" / "files.jsonl.gz", "rt", encoding="utf-8") as f:
+    out, real_code = output_folder(args.out, DATA), folder("real-code")
+    python = json.loads((real_code / "manifest.json").read_text())["packages"]
+    with gzip.open(real_code / "files.jsonl.gz", "rt", encoding="utf-8") as f:
         sources = [{"language": "python", "package": s["package"], "text": s["text"], "path": s["path"],
                     "licence": python[s["package"]]["licence"]} for s in map(json.loads, f)]
     for src in npm_sources() + other_sources():
@@ -264,12 +269,11 @@ def build(args) -> None:
             for kind, cut in picked[:TASKS_PER_FILE]:
                 tasks.append({"task_id": f"{language}:{src['path']}:{kind}", "language": language, "kind": kind,
                               "package": src["package"], "path": src["path"], **cut})
-    DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / "tasks.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tasks))
-    with gzip.GzipFile(DATA / "files.jsonl.gz", "wb", compresslevel=9, mtime=0) as f:
+    (out / "tasks.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tasks))
+    with gzip.GzipFile(out / "files.jsonl.gz", "wb", compresslevel=9, mtime=0) as f:
         f.write("".join(json.dumps(src) + "\n" for src in files).encode("utf-8"))
     counts = {lang: sum(t["language"] == lang for t in tasks) for lang in sorted(by_language)}
-    (DATA / "manifest.json").write_text(json.dumps({"seed": args.seed, "kinds": list(KINDS), "tasks": counts,
+    (out / "manifest.json").write_text(json.dumps({"seed": args.seed, "kinds": list(KINDS), "tasks": counts,
                                                      "licences": licences}, indent=1) + "\n")
     print(f"{len(tasks)} tasks from {len(files)} files: {counts}")
 
@@ -298,7 +302,8 @@ def model(args) -> None:
 
     opts = InfillOptions(threads=args.threads, min_confidence=0.0)
     backend = AnyLanguage(get_backend(opts))
-    with gzip.open(DATA / "files.jsonl.gz", "rt", encoding="utf-8") as f:
+    data = folder(DATA)
+    with gzip.open(data / "files.jsonl.gz", "rt", encoding="utf-8") as f:
         files = [json.loads(line) for line in f]
     texts = {(s["language"], s["path"]): s["text"] for s in files}
     neighbours: dict[tuple, ChunkIndex] = {}
@@ -306,7 +311,7 @@ def model(args) -> None:
         neighbours.setdefault((s["language"], s["package"]), ChunkIndex()).set_source(s["path"], s["text"])
     for index in neighbours.values():
         index.refresh()
-    tasks = [json.loads(line) for line in (DATA / "tasks.jsonl").read_text().splitlines() if line.strip()]
+    tasks = [json.loads(line) for line in (data / "tasks.jsonl").read_text().splitlines() if line.strip()]
     if args.languages:
         tasks = [t for t in tasks if t["language"] in args.languages.split(",")]
     rows, t0 = [], time.time()
@@ -342,8 +347,11 @@ def model(args) -> None:
         print(f"{language:<11} {s['tasks']:>5} {s['exact']:>6.3f} {s['drafted']:>8.3f} {s['shown']:>6.3f} "
               f"{s['right_when_shown']:>12.3f} {s['model_wrote_it']:>15.3f}")
     out = RESULTS / "languages-model.json"
-    out.write_text(json.dumps({"min_confidence": threshold, "summary": summary, "rows": rows}, indent=1) + "\n")
+    out.write_text(json.dumps({"min_confidence": threshold, "summary": summary}, indent=1) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
+    if args.rows:     # every task's completion and answer: other projects' code, so not in the repository
+        Path(args.rows).write_text(json.dumps({"min_confidence": threshold, "rows": rows}, indent=1) + "\n")
+        print(f"wrote {args.rows} ({len(rows)} rows)")
 
 
 def main() -> int:
@@ -352,10 +360,12 @@ def main() -> int:
     sub.add_parser("context", help="extract and syntax-check timings per language on a 5,000-line file")
     b = sub.add_parser("build", help="gap tasks from permissively licensed code on this machine")
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out", default=None, help="the folder the files, tasks and manifest go to")
     m = sub.add_parser("model", help="the embedded model on the tasks, per language")
     m.add_argument("--threads", type=int, default=2)
     m.add_argument("--limit", type=int, default=0)
     m.add_argument("--languages", default="", help="comma-separated: only these")
+    m.add_argument("--rows", default=None, help="also write every task's row here (not in the repository)")
     args = parser.parse_args()
     {"context": context, "build": build, "model": model}[args.command](args)
     return 0

@@ -1,15 +1,21 @@
 """Real-code benchmark: gaps cut where an editor leaves the cursor, in permissively licensed
 Python the training corpus never saw; precision of what is shown against coverage.
 
-    python benchmarks/real_code.py build        # the tasks (committed): benchmarks/real_code/
-    python benchmarks/real_code.py run          # complete every task, print the table, write JSON
-    python benchmarks/real_code.py calibrate    # fit the confidence on the dev split -> infill/data
+    python benchmarks/real_code.py run          # complete every task, print the table, write a summary
+    python benchmarks/real_code.py run --split all --rows /tmp/rows.json   # ... and every task's row
+    python benchmarks/real_code.py calibrate --input /tmp/rows.json        # fit the confidence -> infill/data
     python benchmarks/real_code.py humaneval    # the same figures for HumanEval single-line (pass)
     python benchmarks/real_code.py rewrites     # rewrite 50 working function bodies: what comes back
+    python benchmarks/real_code.py build --out DIR   # cut the tasks again from this machine's packages
+
+The files and tasks are other projects' code: they live in ``../shared/benchmarks/real-code/``
+beside the checkout (``shared_data.folder``), not in the repository. ``run`` and ``humaneval``
+write a summary (the table's figures) to ``benchmarks/results/``; the per-task rows, which hold
+the completions of that code, go only to a path named with ``--rows``.
 
 Sources: installed distributions whose licence is MIT, BSD, Apache, PSF or ISC and that are not
 in the embedded model's corpus (``engine/model/corpus_manifest.json``); each file's package,
-version and licence is in ``benchmarks/real_code/manifest.json``. Positions: the rest of a line
+version and licence is in the data folder's ``manifest.json``. Positions: the rest of a line
 after ``=``, ``return ``, ``(``, ``.`` and ``if ``; a whole line on a blank line inside a
 block (the cursor after its indentation); 2-5 line runs of statements in a function body.
 Files are split into dev (calibration) and test by a hash of their path.
@@ -37,9 +43,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-TASKS = HERE / "real_code" / "tasks.jsonl"
-FILES = HERE / "real_code" / "files.jsonl.gz"     # the source files the tasks cut, once each
-MANIFEST = HERE / "real_code" / "manifest.json"
+from shared_data import folder, output_folder  # noqa: E402  (beside this script)
+
+DATA = "real-code"          # ../shared/benchmarks/real-code: tasks.jsonl, files.jsonl.gz (each file once), manifest.json
 PACKAGES = ("requests", "werkzeug", "flask", "itsdangerous", "urllib3", "jedi", "parso", "pyparsing",
             "dateutil", "charset_normalizer", "jsonschema", "referencing", "docker", "trio", "graphql",
             "joserfc", "pexpect", "prompt_toolkit", "wcwidth", "cloudpickle", "jmespath", "asttokens",
@@ -162,7 +168,7 @@ def split_of(key: str) -> str:
     return "dev" if int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 10 < 4 else "test"
 
 
-def build(per_file: int, files_per_package: int, seed: int) -> None:
+def build(per_file: int, files_per_package: int, seed: int, out: Path) -> None:
     from training.corpus import _dist_licence
 
     rng = random.Random(seed)
@@ -201,11 +207,10 @@ def build(per_file: int, files_per_package: int, seed: int) -> None:
     manifest["tasks"] = len(tasks)
     manifest["by_kind"] = {k: sum(t["kind"] == k for t in tasks) for k in KINDS}
     manifest["by_split"] = {s: sum(t["split"] == s for t in tasks) for s in ("dev", "test")}
-    TASKS.parent.mkdir(parents=True, exist_ok=True)
-    TASKS.write_text("".join(json.dumps(t) + "\n" for t in tasks))
-    with gzip.GzipFile(FILES, "wb", compresslevel=9, mtime=0) as f:    # mtime 0: the same bytes each build
+    (out / "tasks.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tasks))
+    with gzip.GzipFile(out / "files.jsonl.gz", "wb", compresslevel=9, mtime=0) as f:   # mtime 0: the same bytes each build
         f.write("".join(json.dumps(src) + "\n" for src in sources).encode("utf-8"))
-    MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"{len(tasks)} tasks from {len(manifest['packages'])} packages: {manifest['by_kind']}, {manifest['by_split']}")
 
 
@@ -264,7 +269,7 @@ def package_neighbours() -> dict:
     from infill.retrieval import ChunkIndex
 
     out: dict = {}
-    with gzip.open(FILES, "rt", encoding="utf-8") as f:
+    with gzip.open(folder(DATA) / "files.jsonl.gz", "rt", encoding="utf-8") as f:
         for src in map(json.loads, f):
             out.setdefault(src["package"], ChunkIndex()).set_source(src["path"], src["text"])
     for index in out.values():
@@ -286,9 +291,10 @@ def print_curve(title: str, rows: list[dict], right: str) -> dict:
 
 def load(split: str | None = None) -> list[dict]:
     """The tasks of a split, each with its ``prefix`` and ``suffix`` cut from its file."""
-    with gzip.open(FILES, "rt", encoding="utf-8") as f:
+    data = folder(DATA)
+    with gzip.open(data / "files.jsonl.gz", "rt", encoding="utf-8") as f:
         texts = {src["path"]: src["text"] for src in map(json.loads, f)}
-    tasks = [json.loads(line) for line in TASKS.read_text().splitlines() if line.strip()]
+    tasks = [json.loads(line) for line in (data / "tasks.jsonl").read_text().splitlines() if line.strip()]
     out = []
     for t in tasks:
         if split in (None, "all") or t["split"] == split:
@@ -331,12 +337,24 @@ def run(args) -> None:
             print(f"  {kind:<13} {len(kr):>4} tasks  exact {sum(r['exact'] for r in kr) / len(kr):.3f}  "
                   f"first name {sum(r['first_name'] for r in kr) / len(kr):.3f}")
     summary = print_curve("precision/coverage", rows, "exact")
+    figures = {k: round(sum(r[k] for r in rows) / n, 4) for k in ("exact", "similarity", "first_name")}
+    figures["latency_p50_ms"] = lat[len(lat) // 2] if lat else None
+    figures["by_kind"] = {kind: round(sum(r["exact"] for r in rows if r["kind"] == kind)
+                                      / max(1, sum(r["kind"] == kind for r in rows)), 4) for kind in KINDS}
+    write(args, {"split": args.split, "tasks": len(rows), "candidates": args.candidates,
+                 "retrieval": args.retrieval, "backend": get_backend(opts).name, **figures, **summary}, rows)
+
+
+def write(args, summary: dict, rows: list[dict]) -> None:
+    """The summary to ``--out`` (the figures, no task's text); the rows only to ``--rows``."""
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"split": args.split, "candidates": args.candidates, "retrieval": args.retrieval,
-                               "backend": get_backend(opts).name,
-                               **summary, "rows": rows}, indent=1))
+    out.write_text(json.dumps(summary, indent=1) + "\n")
     print(f"wrote {out}")
+    if args.rows:
+        Path(args.rows).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.rows).write_text(json.dumps({**summary, "rows": rows}, indent=1))
+        print(f"wrote {args.rows} ({len(rows)} rows)")
 
 
 def calibrate(args) -> None:
@@ -380,9 +398,8 @@ def humaneval(args) -> None:
     print(f"HumanEval single-line, {len(rows)} tasks, candidates {args.candidates}: pass@1 of the best "
           f"{sum(r['pass'] for r in rows) / n:.3f}")
     summary = print_curve("precision/coverage", rows, "pass")
-    Path(args.out).write_text(json.dumps({"candidates": args.candidates, "pass@1": sum(r["pass"] for r in rows) / n,
-                                          **summary, "rows": rows}, indent=1))
-    print(f"wrote {args.out}")
+    write(args, {"tasks": len(rows), "candidates": args.candidates, "pass@1": round(sum(r["pass"] for r in rows) / n, 4),
+                 **summary}, rows)
 
 
 def rewrites(args) -> None:
@@ -424,8 +441,9 @@ def main() -> int:
     p.add_argument("--per-file", type=int, default=7, help="build: tasks per file at most")
     p.add_argument("--files", type=int, default=12, help="build: files per package at most")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--input", default=str(HERE / "results" / "real_code-all.json"), help="calibrate: a run's JSON")
-    p.add_argument("--out", default=None)
+    p.add_argument("--input", default=None, help="calibrate: the rows a run wrote with --rows (--split all)")
+    p.add_argument("--out", default=None, help="run/humaneval/rewrites: the summary JSON; build: the data folder")
+    p.add_argument("--rows", default=None, help="run/humaneval: also write every task's row here (not in the repo)")
     p.add_argument("--retrieval", default="workspace", choices=("none", "file", "workspace"),
                    help="run: drafts from nothing, the task's file, or it and the other files of its package")
     p.add_argument("--references", action="store_true", help="run: retrieved chunks before the prefix")
@@ -433,7 +451,9 @@ def main() -> int:
     p.add_argument("--suffix-tokens", type=int, default=0)
     args = p.parse_args()
     if args.what == "build":
-        build(args.per_file, args.files, args.seed)
+        build(args.per_file, args.files, args.seed, output_folder(args.out, DATA))
+    elif args.what == "calibrate" and not args.input:
+        p.error("calibrate needs --input ROWS: the rows of `run --split all --rows ROWS`")
     elif args.what == "run":
         args.out = args.out or str(HERE / "results" / f"real_code-{args.split}.json")
         run(args)
