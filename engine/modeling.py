@@ -96,6 +96,12 @@ class ContextCache:
     def size(self) -> int:
         return self.valid.shape[1]
 
+    @property
+    def shared(self) -> bool:
+        """Every row holds the same context (an ``expand``ed batch-1 cache): attention can read
+        one copy instead of concatenating it to each row's canvas (``shared_context_attention``)."""
+        return self.valid.shape[0] > 1 and self.keys[0].stride(0) == 0
+
 
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float):
@@ -121,6 +127,31 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return x * cos + rotated * sin
 
 
+def shared_context_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, ctx_k: torch.Tensor,
+                             ctx_v: torch.Tensor, ctx_valid: torch.Tensor) -> torch.Tensor:
+    """Softmax attention of canvas queries over [context, canvas] where every row shares one
+    context: q, k, v (B, H, T, D) of the canvas, ctx_k / ctx_v (H, S, D), ctx_valid (S,).
+
+    The same numbers as ``scaled_dot_product_attention`` over the concatenated keys, without
+    copying the context's keys and values into each of the B rows (scoring batches hold a row
+    per masked token: 60 rows of a 270-token context is 60 copies per layer and pass). The
+    context part is one matmul of every row's queries at once; the two parts are joined by
+    their softmax's common maximum."""
+    B, H, T, D = q.shape
+    scale = D ** -0.5
+    rows = q.transpose(0, 1).reshape(H, B * T, D)                                # (H, B*T, D)
+    s_ctx = torch.matmul(rows, ctx_k.transpose(1, 2)).mul_(scale)                # (H, B*T, S)
+    s_ctx.masked_fill_(~ctx_valid, float("-inf"))
+    s_can = torch.matmul(q, k.transpose(2, 3)).mul_(scale)                       # (B, H, T, T)
+    m_ctx = s_ctx.amax(-1).view(H, B, T).transpose(0, 1)                         # (B, H, T)
+    top = torch.maximum(m_ctx, s_can.amax(-1))                                   # (B, H, T)
+    e_ctx = s_ctx.sub_(top.transpose(0, 1).reshape(H, B * T, 1)).exp_()          # (H, B*T, S)
+    e_can = s_can.sub_(top[..., None]).exp_()                                    # (B, H, T, T)
+    den = e_ctx.sum(-1).view(H, B, T).transpose(0, 1) + e_can.sum(-1)            # (B, H, T)
+    num = torch.matmul(e_ctx, ctx_v).view(H, B, T, D).transpose(0, 1) + torch.matmul(e_can, v)
+    return num / den[..., None]
+
+
 class Attention(nn.Module):
     def __init__(self, cfg: CanvasConfig):
         super().__init__()
@@ -129,10 +160,13 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(cfg.hidden_size, 3 * cfg.hidden_size, bias=False)
         self.out = nn.Linear(cfg.hidden_size, cfg.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
+    def forward(self, x, cos, sin, mask, past_k=None, past_v=None, shared=False):
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.h, self.d).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, D)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if shared:       # past_k / past_v (H, S, D) of one context every row reads; mask (S,) its valid
+            y = shared_context_attention(q, k, v, past_k, past_v, mask)
+            return self.out(y.transpose(1, 2).reshape(B, T, C)), k, v
         if past_k is not None:
             k_all, v_all = torch.cat([past_k, k], dim=2), torch.cat([past_v, v], dim=2)
         else:
@@ -151,8 +185,8 @@ class Block(nn.Module):
         self.gate_up = nn.Linear(cfg.hidden_size, 2 * cfg.intermediate_size, bias=False)
         self.down = nn.Linear(cfg.intermediate_size, cfg.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
-        a, k, v = self.attn(self.norm1(x), cos, sin, mask, past_k, past_v)
+    def forward(self, x, cos, sin, mask, past_k=None, past_v=None, shared=False):
+        a, k, v = self.attn(self.norm1(x), cos, sin, mask, past_k, past_v, shared)
         x = x + a
         gate, up = self.gate_up(self.norm2(x)).chunk(2, dim=-1)
         return x + self.down(F.silu(gate) * up), k, v
@@ -231,11 +265,15 @@ class CanvasDenoiser(CanvasPreTrainedModel):
         B, N = canvas.shape
         positions = cache.lengths[:, None] + torch.arange(N, device=canvas.device)[None]
         cos, sin = self._rope(positions)
-        mask = torch.cat([cache.valid, torch.ones(B, N, dtype=torch.bool, device=canvas.device)], dim=1)
-        mask = mask[:, None, None, :]                                              # (B, 1, 1, S+N)
         x = self.embed(canvas)
-        for i, blk in enumerate(self.blocks):
-            x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
+        if cache.shared:                 # one context for every row: read once, not copied B times
+            for i, blk in enumerate(self.blocks):
+                x, _, _ = blk(x, cos, sin, cache.valid[0], cache.keys[i][0], cache.values[i][0], shared=True)
+        else:
+            mask = torch.cat([cache.valid, torch.ones(B, N, dtype=torch.bool, device=canvas.device)], dim=1)
+            mask = mask[:, None, None, :]                                          # (B, 1, 1, S+N)
+            for i, blk in enumerate(self.blocks):
+                x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
         if at is not None:
             x = x[torch.arange(B, device=canvas.device), at]
         return self.lm_logits(x)

@@ -20,9 +20,10 @@ Which run depends on the language's spec: ``names`` where it names a scope analy
 (``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
 (``syntax.COMPILERS``); ``cut_off`` and ``echo`` read only text and run for every language.
 
-In a large file the checks read the top-level statements around the gap (the window the
-syntax check uses), with every name the rest of the file may bind taken as bound: they stay
-within the latency budget, and a name bound far away is never rejected.
+In a large file the checks read the window the syntax check uses (the top-level statements
+around the gap; in Python the method around it, ``syntax.check_window``), with every name the
+rest of the file may bind taken as bound: they stay within the latency budget, and a name bound
+far away is never rejected.
 
 ``run_checks`` runs those the language has and ``passed`` says whether a candidate may be shown.
 """
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .languages import reserved_names, spec_of
-from .syntax import WINDOW_THRESHOLD, top_level_window, window_chars
+from .syntax import WINDOW_THRESHOLD, check_window
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -94,15 +95,15 @@ def bound_anywhere(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def scope(before: str, text: str, after: str, max_chars: int | None = None) -> tuple[str, str, frozenset[str]]:
-    """What the checks read: all of a small file; in a large one the top-level statements
-    around the gap (``syntax.top_level_window``, ``max_chars`` on each side at most), with the
-    names the rest may bind."""
+def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[str]]:
+    """What the checks read: all of a small file; in a large one the window the syntax check
+    reads (``syntax.check_window``: the top-level statements around the gap, in Python the
+    method), with the names the rest may bind."""
     if len(before) + len(after) <= WINDOW_THRESHOLD:
         return before, after, frozenset()
-    wb, wa = top_level_window(before, after, max_chars)
+    head, wb, wa = check_window(before, after, language)
     outside = bound_anywhere(before[:len(before) - len(wb)]) | bound_anywhere(after[len(wa):])
-    return wb, wa, outside
+    return head + wb, wa, outside
 
 
 def names(before: str, text: str, after: str, tree: ast.Module | None = None,
@@ -231,7 +232,7 @@ SCOPE_ANALYSES = {"pyflakes": names}     # LanguageSpec.scope_analysis -> its na
 def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
     """Every check the language has on one candidate (see the module docstring)."""
     spec = spec_of(language)
-    wb, wa, outside = scope(before, text, after, window_chars(language))
+    wb, wa, outside = scope(before, after, language)
     found = []
     compile_check, scope_check = COMPILE_CHECKS.get(spec.compiler or ""), SCOPE_ANALYSES.get(spec.scope_analysis or "")
     tree = _parse(wb + text + wa) if compile_check or scope_check else None   # parsed once for both

@@ -121,6 +121,77 @@ def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> 
     return prefix[start:], suffix[:min(end, ceiling)]
 
 
+# A method's window: the gap's outermost indented ``def``, read as the block of an ``if`` so
+# that its indentation stands (``if True:`` takes a block at any depth).
+_DEF = re.compile(r"(?:async[ \t]+)?def[ \t]")
+BLOCK_HEAD = "if True:\n"
+
+
+def _enclosing_def(before: str, after: str) -> tuple[int, int] | None:
+    """(where in ``before`` its line starts, where in ``after`` it ends) of the outermost
+    indented ``def`` that holds the gap, by indentation (blank and comment lines skipped), or
+    None where the gap lies in no indented def (a class body, top-level code)."""
+    line_start = before.rfind("\n") + 1
+    current = before[line_start:]
+    limit = len(current) - len(current.lstrip(" \t"))       # the cursor line's indentation
+    found, pos = None, line_start
+    for _ in range(WINDOW_LINES):
+        if pos <= 0:
+            break
+        start = before.rfind("\n", 0, pos - 1) + 1
+        line, pos = before[start:pos - 1], start
+        code = line.lstrip(" \t")
+        if not code or code.startswith("#"):
+            continue
+        indent = len(line) - len(code)
+        if indent < limit:                      # a header of a block that holds the gap
+            limit = indent
+            if _DEF.match(code):
+                found = (start, indent)
+            if indent == 0:
+                break
+    if found is None or found[1] == 0:
+        return None
+    start, indent = found
+    end = after.find("\n") + 1 if "\n" in after else len(after)
+    for _ in range(WINDOW_LINES):
+        if end >= len(after):
+            return start, len(after)
+        nxt = after.find("\n", end)
+        line = after[end:len(after) if nxt < 0 else nxt]
+        code = line.lstrip(" \t")
+        if code and not code.startswith("#") and len(line) - len(code) <= indent:
+            return start, end
+        end = len(after) if nxt < 0 else nxt + 1
+    return None
+
+
+@functools.lru_cache(maxsize=8)   # the same for every candidate of a request
+def check_window(prefix: str, suffix: str, language: str) -> tuple[str, str, str]:
+    """(head, before, after): what the checks of one gap read, the same for every candidate.
+
+    ``before`` and ``after`` are the top-level statements around the gap
+    (``top_level_window``); ``head`` is what must precede them to parse (PHP's ``<?php``).
+    Where the language has a compiler (Python), a gap inside a method narrows further to that
+    method, read as the block of ``BLOCK_HEAD``: compiling and scope-checking 40 lines instead
+    of a 2,000-line class for every candidate. It narrows only where the method's first compile
+    error (or its lack) is the class's, so no verdict changes for the text without a
+    candidate."""
+    before, after = top_level_window(prefix, suffix, window_chars(language))
+    head = prelude(language, prefix, len(prefix) - len(before))       # PHP's <?php, cut off
+    compile_error = compiler_of(language)
+    if compile_error is None or len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
+        return head, before, after
+    span = _enclosing_def(before, after)
+    if span is None:
+        return head, before, after
+    start, end = span
+    narrow = BLOCK_HEAD + before[start:] + after[:end]
+    whole, part = compile_error(before + after), compile_error(narrow)
+    same = part is None if whole is None else part is not None and part[0] - len(BLOCK_HEAD) + start == whole[0]
+    return (head + BLOCK_HEAD, before[start:], after[:end]) if same else (head, before, after)
+
+
 def _next_line_start(text: str, gap_end: int) -> int | None:
     """Offset of the first non-blank character on the lines after the gap's line."""
     match = re.compile(r"\n[ \t]*(?=\S)").search(text, gap_end)
@@ -289,11 +360,11 @@ def adds_syntax_errors(prefix: str, completion: str, suffix: str, language: str,
     error at all) and may start an error that the completion caused before it (``x = ``
     completed with ``foo(a`` passes). Above WINDOW_THRESHOLD characters only the
     top-level statements around the gap are parsed (within ``WINDOW_CHARS`` on each side
-    where the language has no compiler), the same window for both texts so the comparison
-    stays fair.
+    where the language has no compiler; in Python the method around the gap,
+    ``check_window``), the same window for both texts so the comparison stays fair.
     """
-    before, after = top_level_window(prefix, suffix, window_chars(language))
-    before = prelude(language, prefix, len(prefix) - len(before)) + before   # PHP's <?php, cut off
+    head, before, after = check_window(prefix, suffix, language)
+    before = head + before
     old_text, new_text = before + after, before + completion + after
     try:
         old, new = parse(old_text, language), parse(new_text, language)
@@ -323,8 +394,8 @@ def completion_error_spans(prefix: str, completion: str, suffix: str, language: 
     prefix + completion + suffix (parsed in the same window ``adds_syntax_errors`` uses),
     widened by ``widen`` characters each side so that a MISSING node (empty) covers the
     characters around the place where the parser wanted a token."""
-    before, after = top_level_window(prefix, suffix, window_chars(language))
-    before = prelude(language, prefix, len(prefix) - len(before)) + before
+    head, before, after = check_window(prefix, suffix, language)
+    before = head + before
     start, end = len(before), len(before) + len(completion)
     spans = []
     for s, e in error_spans(before + completion + after, language):

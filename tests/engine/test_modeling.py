@@ -74,3 +74,23 @@ def test_save_and_load_through_auto_classes(tmp_path):
     ctx, canvas = torch.randint(5, 50, (1, 5)), torch.randint(5, 50, (1, 3))
     with torch.no_grad():
         assert torch.allclose(m(ctx, canvas), loaded(ctx, canvas))
+
+
+def test_rows_sharing_one_context_read_it_once_with_the_same_logits():
+    from engine.modeling import ContextCache
+
+    m = tiny()
+    ctx = torch.randint(5, 50, (1, 11))
+    padded = torch.cat([torch.zeros(1, 2, dtype=torch.long), ctx], dim=1)       # left padding too
+    valid = torch.tensor([[False] * 2 + [True] * 11])
+    canvas = torch.randint(5, 50, (5, 7))
+    with torch.no_grad():
+        for cache in (m.encode_context(ctx), m.encode_context(padded, valid)):
+            shared = cache.expand(5)
+            copied = ContextCache([k.expand(5, -1, -1, -1).contiguous() for k in cache.keys],
+                                  [v.expand(5, -1, -1, -1).contiguous() for v in cache.values],
+                                  cache.valid.expand(5, -1).contiguous(), cache.lengths.expand(5).contiguous())
+            assert shared.shared and not copied.shared
+            assert torch.allclose(m.denoise(canvas, shared), m.denoise(canvas, copied), atol=1e-5)
+            at = torch.tensor([0, 3, 6, 2, 1])
+            assert torch.allclose(m.denoise(canvas, shared, at=at), m.denoise(canvas, copied, at=at), atol=1e-5)

@@ -123,3 +123,36 @@ def test_in_a_large_file_names_bound_far_away_count_as_bound():
     assert names(before, "helper(json.dumps(value))", "\n", None).verdict in ("ok", UNKNOWN)
     assert passed(run_checks(before, "helper(json.dumps(value))", "\n", "python"))
     assert not passed(run_checks(before, "helpr(value)", "\n", "python"))      # bound nowhere in the file
+
+
+# A gap inside a method of a long class: the checks read the method, not the class.
+CLASS_HEAD = "import os\n\n\nclass Big:\n    limit = 3\n\n" + "".join(
+    f"    def other_{i}(self, a):\n        return a + {i}\n\n" for i in range(300))
+METHOD = "    def scale(self, value):\n        total = value * self.limit\n        "
+AFTER_METHOD = "\n        return total\n\n    def last(self):\n        return os.sep\n"
+
+
+def test_a_gap_in_a_method_of_a_long_class_is_checked_in_that_method():
+    from infill.syntax import BLOCK_HEAD, adds_syntax_errors, check_window
+
+    before = CLASS_HEAD + METHOD
+    head, wb, wa = check_window(before, AFTER_METHOD, "python")
+    assert head == BLOCK_HEAD and wb == METHOD and wa == "\n        return total\n\n"
+    assert passed(run_checks(before, "total += os.getpid() + self.limit", AFTER_METHOD, "python"))
+    unbound = run_checks(before, "total += missing_name", AFTER_METHOD, "python")
+    assert [c.reason for c in unbound if c.verdict == REJECT] == ["`missing_name` is bound nowhere in its scope"]
+    assert adds_syntax_errors(before, "total += (1", AFTER_METHOD, "python")
+    assert adds_syntax_errors(before, "if total:", AFTER_METHOD, "python")          # a header with no block
+    assert not adds_syntax_errors(before, "total += 1", AFTER_METHOD, "python")
+
+
+def test_the_method_window_is_not_used_where_it_would_read_the_class_differently():
+    from infill.syntax import BLOCK_HEAD, check_window
+
+    # An error of the class's own in another method: the narrow window would not see it.
+    broken = CLASS_HEAD.replace("return a + 7\n", "return a +\n", 1) + METHOD
+    assert check_window(broken, AFTER_METHOD, "python")[0] != BLOCK_HEAD
+    # A string whose lines start at column 0 would end an indentation scan early.
+    text_after = "\n        note = \"\"\"\n- at column 0\n\"\"\"\n        return total\n"
+    head, wb, wa = check_window(CLASS_HEAD + METHOD, text_after, "python")
+    assert head != BLOCK_HEAD and wa.startswith(text_after)
