@@ -1,4 +1,5 @@
-"""The parsed window around a cursor: the lines near it, parsed with tree-sitter.
+"""The parsed window around a cursor: the lines near it, parsed with tree-sitter; and the
+text windows the checks read (``top_level_window``, ``enclosing_def``).
 
 ``parse_window`` parses only the lines around the cursor (at most ``WINDOW_LINES`` lines and
 ``WINDOW_CHARS`` characters on each side, less where the caller asks), so a 5 MB file costs
@@ -25,6 +26,7 @@ TOP_LEVEL_LINE = re.compile(r"^(?!(?:else|elif|elsif|elseif|except|finally|catch
                             r"esac|until|then|do|in|when)\b)[A-Za-z_@$]", re.MULTILINE)
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter counts
+WINDOW_THRESHOLD = 8_000   # characters of prefix + suffix above which the checks read only a window
 
 
 @dataclass
@@ -136,4 +138,92 @@ def prev_nonblank(win: Window) -> int | None:
     for row in range(win.cursor_row - 1, -1, -1):
         if not is_blank(win.lines[row]):
             return row
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The text windows the checks read (``syntax.check_window``): cheap scans of the text, no parse.
+
+def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> tuple[str, str]:
+    """The end of prefix and the start of suffix that hold the top-level statements
+    around the gap (a cheap text scan; at most WINDOW_LINES lines on each side). With
+    ``max_chars``, at most that many characters on each side: where no top-level line comes
+    within them (or within WINDOW_LINES lines) the window starts on the least indented line it
+    may (a member of the class around the gap) and ends on a line break."""
+    if len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
+        return prefix, suffix
+    floor = max(0, len(prefix) - max_chars) if max_chars else 0
+    start = len(prefix)
+    best, best_indent = None, None       # the least indented statement start seen, topmost on ties
+    for _ in range(WINDOW_LINES):
+        start = prefix.rfind("\n", 0, max(start - 1, 0)) + 1
+        if start == 0 or TOP_LEVEL_LINE.match(prefix, start):
+            break
+        if start < floor:
+            start = best if best is not None else floor + prefix[floor:].find("\n") + 1
+            break
+        end = prefix.find("\n", start)
+        line = prefix[start:end if end >= 0 else len(prefix)]
+        code = line.lstrip(" \t")
+        if TOP_LEVEL_LINE.match(code):       # a statement's start, not a "}" or "else" going on
+            indent = len(line) - len(code)
+            if best_indent is None or indent <= best_indent:
+                best, best_indent = start, indent
+    else:                                     # WINDOW_LINES lines and still no top-level line
+        if max_chars and best is not None:
+            start = best
+    start = max(start, floor)                 # one huge line (minified code): cut it too
+    first_break = suffix.find("\n")
+    end = len(suffix) if first_break < 0 else first_break + 1
+    ceiling = max_chars if max_chars else len(suffix)
+    for _ in range(WINDOW_LINES):
+        if end >= len(suffix) or TOP_LEVEL_LINE.match(suffix, end) or end >= ceiling:
+            break
+        nxt = suffix.find("\n", end)
+        end = len(suffix) if nxt < 0 else nxt + 1
+    return prefix[start:], suffix[:min(end, ceiling)]
+
+
+# A method's window: the gap's outermost indented ``def``, read as the block of an ``if`` so
+# that its indentation stands (``if True:`` takes a block at any depth).
+_DEF = re.compile(r"(?:async[ \t]+)?def[ \t]")
+BLOCK_HEAD = "if True:\n"
+
+
+def enclosing_def(before: str, after: str) -> tuple[int, int] | None:
+    """(where in ``before`` its line starts, where in ``after`` it ends) of the outermost
+    indented ``def`` that holds the gap, by indentation (blank and comment lines skipped), or
+    None where the gap lies in no indented def (a class body, top-level code)."""
+    line_start = before.rfind("\n") + 1
+    current = before[line_start:]
+    limit = len(current) - len(current.lstrip(" \t"))       # the cursor line's indentation
+    found, pos = None, line_start
+    for _ in range(WINDOW_LINES):
+        if pos <= 0:
+            break
+        start = before.rfind("\n", 0, pos - 1) + 1
+        line, pos = before[start:pos - 1], start
+        code = line.lstrip(" \t")
+        if not code or code.startswith("#"):
+            continue
+        indent = len(line) - len(code)
+        if indent < limit:                      # a header of a block that holds the gap
+            limit = indent
+            if _DEF.match(code):
+                found = (start, indent)
+            if indent == 0:
+                break
+    if found is None or found[1] == 0:
+        return None
+    start, indent = found
+    end = after.find("\n") + 1 if "\n" in after else len(after)
+    for _ in range(WINDOW_LINES):
+        if end >= len(after):
+            return start, len(after)
+        nxt = after.find("\n", end)
+        line = after[end:len(after) if nxt < 0 else nxt]
+        code = line.lstrip(" \t")
+        if code and not code.startswith("#") and len(line) - len(code) <= indent:
+            return start, end
+        end = len(after) if nxt < 0 else nxt + 1
     return None

@@ -41,7 +41,7 @@ class EmbeddedBackend:
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
         from transformers.utils import logging as hf_logging
 
-        from ..modeling import CanvasDenoiser  # registers the Auto classes
+        from ..layers import CanvasNet      # plain torch: transformers' model classes are not imported
         from ..tokenizer import load_tokenizer
 
         hf_logging.disable_progress_bar()
@@ -62,8 +62,7 @@ class EmbeddedBackend:
                                  "not an embedded canvas denoiser (model_type 'infill_canvas')")
         try:
             self.tokenizer = load_tokenizer(self.model_dir)
-            self.model = CanvasDenoiser.from_pretrained(
-                str(self.model_dir), local_files_only=True, dtype=torch.float32).eval()   # fp16 files too
+            self.model = CanvasNet.from_folder(self.model_dir, dtype=torch.float32)   # fp16 files too
         except Exception as exc:  # safetensors/transformers raise many types for corrupt files
             raise ModelLoadError(f"could not load the model in {self.model_dir}: "
                                  f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc

@@ -94,3 +94,42 @@ def test_rows_sharing_one_context_read_it_once_with_the_same_logits():
             assert torch.allclose(m.denoise(canvas, shared), m.denoise(canvas, copied), atol=1e-5)
             at = torch.tensor([0, 3, 6, 2, 1])
             assert torch.allclose(m.denoise(canvas, shared, at=at), m.denoise(canvas, copied, at=at), atol=1e-5)
+
+
+def test_the_inference_module_loads_the_saved_weights_with_the_same_logits(tiny_model_dir, tmp_path):
+    import json
+    import shutil
+
+    import pytest
+    from safetensors.torch import load_file, save_file
+
+    from engine.layers import CanvasNet
+
+    trained = CanvasDenoiser.from_pretrained(str(tiny_model_dir)).eval()
+    net = CanvasNet.from_folder(tiny_model_dir)
+    ctx, canvas = torch.randint(5, 50, (3, 9)), torch.randint(5, 50, (3, 6))
+    with torch.no_grad():
+        assert torch.equal(net(ctx, canvas), trained(ctx, canvas))
+    # A weight of the wrong shape is named, with both shapes.
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model_dir, bad)
+    weights = load_file(bad / "model.safetensors")
+    weights["norm.weight"] = torch.ones(7)
+    save_file(weights, bad / "model.safetensors")
+    with pytest.raises(ValueError, match=r"norm\.weight has shape \(7,\), the config gives \(32,\)"):
+        CanvasNet.from_folder(bad)
+    config = json.loads((bad / "config.json").read_text())
+    del config["num_heads"]
+    (bad / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="config.json lacks num_heads"):
+        CanvasNet.from_folder(bad)
+
+
+def test_the_embedded_backend_does_not_import_transformers_model_classes():
+    import subprocess
+    import sys
+
+    code = ("import sys; from infill.backends import get_backend; from infill.config import InfillOptions; "
+            "get_backend(InfillOptions(threads=1)); print('transformers.modeling_utils' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
