@@ -1,0 +1,135 @@
+"""The published diffusion families load by architecture: a tiny checkpoint in each family's
+layout (tests/engine/diffusion_checkpoints.py) gives the logits of a plain-torch reference forward
+to 1e-4, runs ``infill complete`` and ``infill rewrite``, and no file of its remote code is run."""
+
+import json
+
+import pytest
+import torch
+
+from diffusion_checkpoints import EXAMPLE, MARKER, WRITERS, reference_logits, write_dream, write_llada
+from engine.backends import load_backend, loading
+from engine.backends.adapters import SequenceCache
+from engine.errors import ModelLoadError
+from infill.cli import main
+
+pytestmark = pytest.mark.usefixtures("fresh_backends")
+
+FAMILY_OF = {"llada": ("llada", False), "dream": ("dream", True), "dreamon": ("dreamon", True),
+             "open_dcoder": ("open_dcoder", True), "coda": ("coda", True)}
+
+
+@pytest.fixture(scope="module", params=sorted(WRITERS))
+def made(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(request.param)
+    return request.param, out, WRITERS[request.param](out)
+
+
+def test_logits_match_the_reference_forward(made):
+    name, folder, ckpt = made
+    be = load_backend(str(folder))
+    family, shift = FAMILY_OF[name]
+    assert be.describe()["family"] == family and be.adapter.shift is shift
+    assert be.describe()["dtype"] == "float32"
+    ids = torch.tensor([[5, 17, 42, 3, 99, 7, 64, 11, 12, 150]])
+    want = reference_logits(name, ckpt, ids)
+    got = be.model(input_ids=ids).logits
+    assert torch.allclose(got, want, atol=1e-4), (got - want).abs().max()
+    # Bidirectional: changing the last token changes the first position's logits.
+    later = ids.clone()
+    later[0, -1] = 200
+    assert not torch.allclose(be.model(input_ids=later).logits[0, 0], got[0, 0], atol=1e-4)
+    # The adapter reads the canvas's logits where the family puts them (shifted: one position left).
+    cache = SequenceCache(ids[:, :4], ids[:, 7:])
+    canvas = ids[:, 4:7]
+    out = be.adapter.denoise(canvas, cache)
+    start = 3 if shift else 4
+    keep = [i for i in range(out.shape[-1]) if i not in be.adapter.ends]
+    assert torch.allclose(out[0, :, keep], want[0, start:start + 3, keep], atol=1e-4)
+    assert not (folder / MARKER).exists()
+
+
+def test_complete_runs_through_the_cli(made, capsys):
+    name, folder, _ = made
+    assert main(["complete", f"{EXAMPLE}:7:14", "--model", str(folder), "--json", "--canvas", "8",
+                 "--candidates", "2", "--workspace", "", "--max-blocks", "1"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["forward_passes"] >= 1 and isinstance(row["text"], str)
+    assert not (folder / MARKER).exists()
+
+
+def test_a_sharded_checkpoint_loads_from_its_index(tmp_path):
+    ckpt = write_dream(tmp_path, shards=3)
+    assert len(list(tmp_path.glob("model-*-of-00003.safetensors"))) == 3
+    be = load_backend(str(tmp_path))
+    ids = torch.tensor([[1, 2, 3, 4, 5]])
+    assert torch.allclose(be.model(input_ids=ids).logits, reference_logits("dream", ckpt, ids), atol=1e-4)
+
+
+def _edit_config(folder, **changes):
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg.update(changes)
+    (folder / "config.json").write_text(json.dumps(cfg))
+
+
+def test_a_misshapen_weight_names_the_key_and_both_shapes(tmp_path):
+    write_llada(tmp_path)
+    _edit_config(tmp_path, mlp_hidden_size=40)
+    with pytest.raises(ModelLoadError, match=r"weight model\.transformer\.blocks\.0\.ff_proj\.weight has shape "
+                                             r"\(48, 32\), but config\.json implies \(40, 32\)"):
+        load_backend(str(tmp_path))
+
+
+def test_a_missing_weight_is_named(tmp_path):
+    write_llada(tmp_path)
+    _edit_config(tmp_path, n_layers=3)
+    with pytest.raises(ModelLoadError, match=r"lacks weight model\.transformer\.blocks\.2\.attn_norm\.weight"):
+        load_backend(str(tmp_path))
+
+
+def test_an_unsupported_option_of_a_family_is_named(tmp_path):
+    write_llada(tmp_path)
+    _edit_config(tmp_path, alibi=True)
+    with pytest.raises(ModelLoadError, match="sets alibi = True"):
+        load_backend(str(tmp_path))
+
+
+def test_a_tokenizer_without_a_mask_token_is_refused(tmp_path):
+    write_dream(tmp_path)
+    _edit_config(tmp_path, mask_token_id=None)
+    tc = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    tc.pop("mask_token")
+    tc["added_tokens_decoder"] = {k: v for k, v in tc["added_tokens_decoder"].items() if v["content"] != "<|mask|>"}
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(tc))
+    tok = json.loads((tmp_path / "tokenizer.json").read_text())
+    tok["added_tokens"] = [t for t in tok["added_tokens"] if t["content"] != "<|mask|>"]
+    tok["model"]["vocab"].pop("<|mask|>")
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tok))
+    with pytest.raises(ModelLoadError, match="has no mask token"):
+        load_backend(str(tmp_path))
+
+
+def test_too_large_is_refused_before_any_weight_is_read(tmp_path, monkeypatch):
+    write_llada(tmp_path)
+    monkeypatch.setattr(loading, "available_bytes", lambda device: 1000)
+    from safetensors import torch as st
+    monkeypatch.setattr(st, "load_file", lambda *a, **k: pytest.fail("a weight was read"))
+    with pytest.raises(ModelLoadError, match="needs about .* GiB in float32 on cpu, but only"):
+        load_backend(str(tmp_path))
+
+
+def test_a_qwen2_checkpoint_without_a_mask_token_is_not_taken_for_a_diffusion_model(tmp_path):
+    WRITERS["open_dcoder"](tmp_path)
+    tc = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    tc.pop("mask_token")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(tc))
+    with pytest.raises(ModelLoadError, match="'qwen2' model, which is not supported"):
+        load_backend(str(tmp_path))
+
+
+def test_cli_error_is_one_line_and_exit_1(tmp_path, capsys):
+    write_llada(tmp_path)
+    _edit_config(tmp_path, n_layers=3)
+    assert main(["complete", f"{EXAMPLE}:7:14", "--model", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lacks weight" in err and "Traceback" not in err
