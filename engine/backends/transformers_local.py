@@ -24,6 +24,7 @@ from pathlib import Path
 
 import torch
 
+from .. import rewrite
 from ..api import Capabilities, Candidate, InfillRequest, InfillResult
 from ..blocks import Cancellable
 from ..errors import BackendError, EngineError, ModelLoadError
@@ -114,7 +115,8 @@ class TransformersBackend:
         self.load_ms = (time.perf_counter() - t0) * 1000
         self.sampler_defaults: dict = {}
         self.adapter = self._gemma_adapter(cfg) if family == "diffusion_gemma" else self._masked_adapter(cfg)
-        self.capabilities = Capabilities(prefix_tokens=self.adapter.prefix_tokens,
+        self.capabilities = Capabilities(rewrite=isinstance(self.adapter, MaskedAdapter),
+                                         prefix_tokens=self.adapter.prefix_tokens,
                                          suffix_tokens=self.adapter.suffix_tokens,
                                          fixed_canvas=self.adapter.canvas_length)
 
@@ -251,7 +253,7 @@ class TransformersBackend:
     def infill(self, request: InfillRequest) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if request.init_text is not None or request.seeds:
+        if (request.init_text is not None or request.seeds) and not self.capabilities.rewrite:
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
         try:
             return self._infill(self.canvas_for(request))
@@ -266,9 +268,16 @@ class TransformersBackend:
         K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)
         model = Cancellable(self.adapter, request.cancelled) if request.cancelled else self.adapter
+        if request.seeds:
+            K = len(request.seeds)
         cache = self.adapter.start(request.prefix, request.suffix, K, request.seed,
                                    request.language_title or request.language, request.path)
         context_tokens = self.adapter.context_tokens(cache)
+        if request.init_text is not None or request.seeds:     # a canvas started from the selected text
+            fn = rewrite.seeded if request.seeds else rewrite.rewrite
+            cands, passes = fn(model, cache, self.tokenizer, self.adapter.special, request, gen,
+                               lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True))
+            return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
                              self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)
         cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),

@@ -58,6 +58,26 @@ def test_complete_runs_through_the_cli(made, capsys):
     assert not (folder / MARKER).exists()
 
 
+def test_rewrite_runs_through_the_cli(made, capsys):
+    name, folder, _ = made
+    assert main(["rewrite", f"{EXAMPLE}:8-8", "--model", str(folder), "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert isinstance(row["diff"], str) and row["forward_passes"] >= 1
+
+
+def test_rewrite_keeps_the_tokens_it_does_not_remask(made):
+    """A canvas started from the selected text: only the re-masked span is drawn again."""
+    from engine.api import InfillRequest
+    name, folder, _ = made
+    be = load_backend(str(folder))
+    assert be.capabilities.rewrite
+    text = "total += value"
+    res = be.infill(InfillRequest("def f(value):\n    total = 0\n    ", "\n    return total\n", init_text=text,
+                                  remask_spans=((9, 14),), candidates=2, seed=3))
+    assert len(res.candidates) == 2 and res.forward_passes >= 1
+    assert all(c.text.startswith("total +=") for c in res.candidates)
+
+
 def test_a_sharded_checkpoint_loads_from_its_index(tmp_path):
     ckpt = write_dream(tmp_path, shards=3)
     assert len(list(tmp_path.glob("model-*-of-00003.safetensors"))) == 3
