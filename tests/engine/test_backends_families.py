@@ -1,5 +1,5 @@
 """The published diffusion families load by architecture: a tiny checkpoint in each family's
-layout (tests/engine/diffusion_checkpoints.py) gives the logits of a plain-torch reference forward
+layout (tests/diffusion_checkpoints.py) gives the logits of a plain-torch reference forward
 to 1e-4, runs ``infill complete`` and ``infill rewrite``, and no file of its remote code is run."""
 
 import json

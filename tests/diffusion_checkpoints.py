@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "stats.py"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "stats.py"
 CORPUS = EXAMPLE.read_text() + "\n".join(f"def f{i}(a, b):\n    return a + b * {i}\n" for i in range(40))
 
 MARKER = "REMOTE_CODE_RAN"
