@@ -31,10 +31,13 @@ from ..errors import BackendError, EngineError, ModelLoadError
 from ..blocks import fill_blocks
 from ..sampling import SamplerConfig
 from . import checkpoint, loading, remote_code
-from .adapters import GemmaAdapter, MaskedAdapter, special_tokens_for, template_ids, trimmed_ids
+from . import dreamon
+from .adapters import GemmaAdapter, MaskedAdapter, SequenceCache, special_tokens_for, template_ids, trimmed_ids
 from .families import FAMILIES as ARCHITECTURES, Family, recognise
 from .fim_templates import chat_messages, template_for_vocab
 
+DREAMON_START = 8                   # masks a DreamOn canvas starts from (its release: 4 to 64)
+DREAMON_TEMPERATURE = 0.5           # DreamOn's candidates after the first are drawn at this temperature
 OWN = ("infill_canvas", "diffusion_gemma", "masked_lm")
 SUPPORTED = ("infill_canvas (embedded), diffusion_gemma, " + ", ".join(ARCHITECTURES)
              + " (LLaDA, Dream, DiffuCoder, DreamOn, Open-dCoder, CoDA), and masked LMs transformers knows "
@@ -114,6 +117,7 @@ class TransformersBackend:
         self.model.to(self.device).eval()
         self.load_ms = (time.perf_counter() - t0) * 1000
         self.sampler_defaults: dict = {}
+        self.edit_ids: tuple[int, ...] = ()  # DreamOn's expand and delete ids (set by _masked_adapter)
         self.adapter = self._gemma_adapter(cfg) if family == "diffusion_gemma" else self._masked_adapter(cfg)
         self.capabilities = Capabilities(rewrite=isinstance(self.adapter, MaskedAdapter),
                                          prefix_tokens=self.adapter.prefix_tokens,
@@ -211,9 +215,9 @@ class TransformersBackend:
         self.layout_name = "prefix [MASK]*n suffix"
         special = special_tokens_for(self.tokenizer, mask, ends, vocab)
         edits = [self.tokenizer.convert_tokens_to_ids(t) for t in (arch.edit_tokens if arch else ())]
-        if edits:                            # DreamOn's expand/delete: the canvas keeps its length
-            special = replace(special, forbidden=sorted(set(special.forbidden) | {i for i in edits
-                                                                                  if isinstance(i, int)}))
+        self.edit_ids = tuple(edits) if edits and all(isinstance(i, int) for i in edits) else ()
+        if self.edit_ids:                    # DreamOn's expand/delete: drawn only by dreamon.denoise_row
+            special = replace(special, forbidden=sorted(set(special.forbidden) | set(self.edit_ids)))
         return MaskedAdapter(self.model, self.tokenizer, special,
                              ends, shift=bool(arch and arch.shift), bos=bos, prefix_tokens=min(1024, max_pos // 2),
                              suffix_tokens=min(256, max_pos // 8), max_positions=max_pos)
@@ -278,8 +282,30 @@ class TransformersBackend:
             cands, passes = fn(model, cache, self.tokenizer, self.adapter.special, request, gen,
                                lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True))
             return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)
+        if self.edit_ids:                    # DreamOn: a canvas that grows and shrinks
+            return self._grown(request, model, cache, context_tokens, t0)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
                              self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)
         cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),
                            float(blocks.logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(blocks.pieces)]
         return InfillResult(cands, blocks.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)
+
+    def _grown(self, request: InfillRequest, model, cache, context_tokens: int, t0: float) -> InfillResult:
+        """DreamOn's expand/delete canvas (``dreamon``): it starts from at most ``DREAMON_START``
+        masks and may grow to the request's token budget; the first candidate takes the most
+        likely token at each step, the others draw at ``DREAMON_TEMPERATURE``."""
+        expand, delete = self.edit_ids
+        special = replace(self.adapter.special, forbidden=[i for i in self.adapter.special.forbidden
+                                                           if i not in self.edit_ids])
+        budget = request.canvas_length * request.max_blocks
+        gen = torch.Generator().manual_seed(request.seed)
+        cands, passes = [], 0
+        for i in range(request.candidates):
+            row = SequenceCache(cache.prefix[i:i + 1], cache.suffix[i:i + 1])
+            grown = dreamon.denoise_row(model, row, special, expand, delete, min(DREAMON_START, budget), budget,
+                                        request.sampler.max_steps or 3 * budget,
+                                        temperature=DREAMON_TEMPERATURE if i else 0.0, gen=gen)
+            passes += grown.passes
+            text = self.tokenizer.decode(grown.tokens, skip_special_tokens=True)
+            cands.append(Candidate(text, grown.logprob / max(1, len(grown.tokens)), len(grown.tokens)))
+        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)

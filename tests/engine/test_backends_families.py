@@ -52,7 +52,8 @@ def test_logits_match_the_reference_forward(made):
 def test_complete_runs_through_the_cli(made, capsys):
     name, folder, _ = made
     assert main(["complete", f"{EXAMPLE}:7:14", "--model", str(folder), "--json", "--canvas", "8",
-                 "--candidates", "2", "--workspace", "", "--max-blocks", "1"]) == 0
+                 "--candidates", "2", "--workspace", "", "--max-blocks", "1", "--steps", "3",
+                 "--header-bodies", "0"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["forward_passes"] >= 1 and isinstance(row["text"], str)
     assert not (folder / MARKER).exists()
@@ -153,3 +154,54 @@ def test_cli_error_is_one_line_and_exit_1(tmp_path, capsys):
     assert main(["complete", f"{EXAMPLE}:7:14", "--model", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "lacks weight" in err and "Traceback" not in err
+
+
+class _Scripted:
+    """A model as DreamOn's loop sees it: each pass puts one (position, token) far above the rest."""
+
+    def __init__(self, script, V=20):
+        self.script, self.V, self.seen = list(script), V, []
+
+    def denoise(self, canvas, cache):
+        self.seen.append(canvas[0].tolist())
+        logits = torch.zeros(1, canvas.shape[1], self.V)
+        logits[..., 5] = 1.0                                  # token 5 wherever the script says nothing
+        pos, tok = self.script.pop(0)
+        logits[0, pos, tok] = 20.0
+        return logits
+
+
+def test_dreamon_canvas_grows_on_expand_and_shrinks_on_delete():
+    from engine.backends.dreamon import denoise_row
+    from engine.sampling import SpecialTokens
+    M, END, EXPAND, DELETE = 1, 15, 18, 19
+    model = _Scripted([(0, EXPAND), (0, 10), (1, DELETE), (1, 11)])
+    grown = denoise_row(model, None, SpecialTokens(mask=M, pad_end=END), EXPAND, DELETE, start=2, max_len=8,
+                        max_steps=20)
+    assert model.seen == [[M, M], [M, M, M], [10, M, M], [10, M]]
+    assert grown.tokens == [10, 11] and grown.passes == 4 and grown.lengths == [2, 3, 3, 2]
+    # At the length limit expansion is not drawn; when the pass budget is spent every mask is filled at once.
+    capped = denoise_row(_Scripted([(0, EXPAND), (0, 12)]), None, SpecialTokens(mask=M, pad_end=END), EXPAND, DELETE,
+                         start=2, max_len=2, max_steps=1)
+    assert capped.passes == 1 and capped.tokens == [5, 5]
+
+
+def test_dreamon_checkpoint_completes_on_a_growing_canvas(tmp_path):
+    from engine.api import InfillRequest
+    WRITERS["dreamon"](tmp_path)
+    be = load_backend(str(tmp_path))
+    assert be.describe()["family"] == "dreamon" and len(be.edit_ids) == 2
+    expand, delete = be.edit_ids
+    seen = []
+    original = be.adapter.denoise
+
+    def spy(canvas, cache):
+        seen.append(canvas.shape[1])
+        logits = original(canvas, cache)
+        logits[0, 0, expand] = 50.0 if len(seen) <= 2 else -50.0        # grow twice, then let it settle
+        return logits
+
+    be.adapter.denoise = spy
+    res = be.infill(InfillRequest("def f(a):\n    return ", "\n", canvas_length=8, max_blocks=2, candidates=2))
+    assert seen[:3] == [8, 9, 10] and len(res.candidates) == 2 and res.forward_passes == len(seen)
+    assert all(c.tokens <= 16 for c in res.candidates)
