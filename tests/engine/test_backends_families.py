@@ -205,3 +205,31 @@ def test_dreamon_checkpoint_completes_on_a_growing_canvas(tmp_path):
     res = be.infill(InfillRequest("def f(a):\n    return ", "\n", canvas_length=8, max_blocks=2, candidates=2))
     assert seen[:3] == [8, 9, 10] and len(res.candidates) == 2 and res.forward_passes == len(seen)
     assert all(c.tokens <= 16 for c in res.candidates)
+
+
+def test_llada_sequential_blocks_split_their_fused_projections(tmp_path):
+    """LLaDA's OLMo-style ``block_type: sequential``: one ``att_proj`` (q, k, v rows) and one
+    ``ff_proj`` (SwiGLU: the first half multiplied by silu of the second)."""
+    from safetensors.torch import save_file
+    made = write_llada(tmp_path)
+    w, c, t = dict(made["weights"]), made["cfg"], "model.transformer.blocks."
+    for i in range(c["n_layers"]):
+        b = f"{t}{i}."
+        w[b + "att_proj.weight"] = torch.cat([w.pop(b + p) for p in ("q_proj.weight", "k_proj.weight", "v_proj.weight")])
+        gate, up = w.pop(b + "ff_proj.weight"), w.pop(b + "up_proj.weight")
+        w[b + "ff_proj.weight"] = torch.cat([up, gate])
+    save_file(w, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+    _edit_config(tmp_path, block_type="sequential", activation_type="swiglu", mlp_hidden_size=2 * c["mlp_hidden_size"])
+    be = load_backend(str(tmp_path))
+    ids = torch.tensor([[3, 14, 15, 92, 65, 35]])
+    assert torch.allclose(be.model(input_ids=ids).logits, reference_logits("llada", made, ids), atol=1e-4)
+
+
+def test_bfloat16_runs_close_to_the_float32_reference(tmp_path):
+    """The dtype CUDA gets by default (bf16), here on the CPU: weights cast as they are read."""
+    made = write_dream(tmp_path)
+    be = load_backend(str(tmp_path), dtype="bfloat16")
+    assert {p.dtype for p in be.model.parameters()} == {torch.bfloat16}
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6]])
+    got, want = be.model(input_ids=ids).logits.float(), reference_logits("dream", made, ids)
+    assert (got - want).abs().max() < 0.1 and (got.argmax(-1) == want.argmax(-1)).float().mean() > 0.8
