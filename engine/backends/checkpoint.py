@@ -175,11 +175,8 @@ def load_tokenizer(folder: Path, trust_remote_code: bool = False):
         from transformers import PreTrainedTokenizerFast
         return PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **kw)
     if (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file():
-        from transformers import Qwen2Tokenizer
-        tok = Qwen2Tokenizer(vocab_file=str(folder / "vocab.json"), merges_file=str(folder / "merges.txt"), **kw)
-        added = [_text(v) for _, v in sorted((tc.get("added_tokens_decoder") or {}).items(), key=lambda kv: int(kv[0]))]
-        tok.add_tokens([a for a in added if a and a not in tok.get_vocab()], special_tokens=True)
-        return tok
+        from transformers import Qwen2Tokenizer      # the byte-level BPE Dream's tokenizer class wraps
+        return Qwen2Tokenizer.from_pretrained(str(folder), local_files_only=True, **kw)
     raise ModelLoadError(f"the tokenizer in {folder} is code ({tc['auto_map']}) and the folder has no "
                          "tokenizer.json or vocab.json + merges.txt to read instead; pass --trust-remote-code "
                          "to run that code")

@@ -233,3 +233,19 @@ def test_bfloat16_runs_close_to_the_float32_reference(tmp_path):
     ids = torch.tensor([[1, 2, 3, 4, 5, 6]])
     got, want = be.model(input_ids=ids).logits.float(), reference_logits("dream", made, ids)
     assert (got - want).abs().max() < 0.1 and (got.argmax(-1) == want.argmax(-1)).float().mean() > 0.8
+
+
+def test_a_tokenizer_shipped_as_code_is_read_from_vocab_and_merges(tmp_path):
+    """Dream's tokenizer class is code (tokenization_dream.py, never run): a folder with only
+    vocab.json + merges.txt is read as the byte-level BPE it wraps, special tokens as named."""
+    write_dream(tmp_path)
+    tok = json.loads((tmp_path / "tokenizer.json").read_text())
+    (tmp_path / "vocab.json").write_text(json.dumps(tok["model"]["vocab"]))
+    merges = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+    (tmp_path / "tokenizer.json").unlink()
+    be = load_backend(str(tmp_path))
+    assert type(be.tokenizer).__name__ == "Qwen2Tokenizer"
+    assert be.adapter.special.mask == tok["model"]["vocab"]["<|mask|>"] == be.tokenizer.mask_token_id
+    assert be.tokenizer.decode(be.tokenizer("def mean(values):")["input_ids"]) == "def mean(values):"
+    assert not (tmp_path / MARKER).exists()
