@@ -20,12 +20,15 @@ code (Dream's ``tokenization_dream.py``): its ``tokenizer.json`` (or ``vocab.jso
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import torch
 
 from ..errors import ModelLoadError
 from .families import Family
+
+log = logging.getLogger(__name__)
 
 INDEX = "model.safetensors.index.json"
 SPECIAL_KEYS = ("bos_token", "eos_token", "unk_token", "pad_token", "mask_token", "sep_token", "cls_token")
@@ -130,6 +133,10 @@ def load_model(folder: Path, cfg: dict, family: Family, device: torch.device, dt
     shapes = read_headers(files)
     model = build(cfg, family)
     names = plan(cfg, family, model, shapes)
+    unused = sorted(set(shapes) - set(names))
+    if unused:      # a weight the config does not explain: the model may not run as published
+        log.warning("%s: %d weight(s) of %s are not used by its %s layout: %s", family.title, len(unused), folder,
+                    family.layout, ", ".join(unused[:3]))
     targets = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     state: dict[str, torch.Tensor] = {}
     by_file: dict[Path, list[str]] = {}

@@ -66,6 +66,7 @@ def _llada_config(cfg: dict) -> dict:
     _refuse(cfg, "LLaDA", "scale_logits", False, "unscaled logits")
     _refuse(cfg, "LLaDA", "input_emb_norm", False, "no embedding norm")
     _refuse(cfg, "LLaDA", "clip_qkv", None, "no clipping")
+    _refuse(cfg, "LLaDA", "include_qkv_bias", False, "biases follow include_bias")
     d, heads = int(_need(cfg, "d_model")), int(_need(cfg, "n_heads"))
     kv = cfg.get("n_kv_heads") or (1 if cfg.get("multi_query_attention") else heads)
     hidden = int(cfg.get("mlp_hidden_size") or cfg.get("mlp_ratio", 4) * d)

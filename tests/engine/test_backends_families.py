@@ -249,3 +249,15 @@ def test_a_tokenizer_shipped_as_code_is_read_from_vocab_and_merges(tmp_path):
     assert be.adapter.special.mask == tok["model"]["vocab"]["<|mask|>"] == be.tokenizer.mask_token_id
     assert be.tokenizer.decode(be.tokenizer("def mean(values):")["input_ids"]) == "def mean(values):"
     assert not (tmp_path / MARKER).exists()
+
+
+def test_a_weight_the_layout_does_not_use_is_warned_about(tmp_path, caplog):
+    import logging
+
+    from safetensors.torch import save_file
+    made = write_llada(tmp_path)
+    extra = {**made["weights"], "model.transformer.blocks.0.q_norm.weight": torch.ones(8)}
+    save_file(extra, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+    with caplog.at_level(logging.WARNING):
+        load_backend(str(tmp_path))
+    assert "1 weight(s)" in caplog.text and "blocks.0.q_norm.weight" in caplog.text
