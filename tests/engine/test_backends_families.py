@@ -133,8 +133,9 @@ def test_a_tokenizer_without_a_mask_token_is_refused(tmp_path):
 def test_too_large_is_refused_before_any_weight_is_read(tmp_path, monkeypatch):
     write_llada(tmp_path)
     monkeypatch.setattr(loading, "available_bytes", lambda device: 1000)
-    from safetensors import torch as st
-    monkeypatch.setattr(st, "load_file", lambda *a, **k: pytest.fail("a weight was read"))
+    from engine.backends import checkpoint
+    monkeypatch.setattr(checkpoint, "load_model", lambda *a, **k: pytest.fail("weights were read"))
+    monkeypatch.setattr(checkpoint, "load_tokenizer", lambda *a, **k: pytest.fail("the tokenizer was read"))
     with pytest.raises(ModelLoadError, match="needs about .* GiB in float32 on cpu, but only"):
         load_backend(str(tmp_path))
 

@@ -277,3 +277,13 @@ def test_gemma_rewrite_is_refused_and_falls_back_when_configured(gemma_dir, tiny
     assert be.infill(req).candidates and "cannot rewrite" in be.last_error
     # A folder that fails to load is replaced by the embedded model up front.
     assert isinstance(load_backend(str(gemma_dir / "nope"), fallback_to_embedded=True), EmbeddedBackend)
+
+
+def test_memory_estimate_reads_the_safetensors_headers(tmp_path):
+    """Parameters counted from the header, whatever dtype the config claims the files hold."""
+    from safetensors.torch import save_file
+    save_file({"a": torch.zeros(10, 20), "b": torch.zeros(5)}, str(tmp_path / "model-00001-of-00002.safetensors"))
+    save_file({"c": torch.zeros(3, 3, dtype=torch.bfloat16)}, str(tmp_path / "model-00002-of-00002.safetensors"))
+    cfg = {"torch_dtype": "bfloat16"}       # wrong for the first shard: the header is what counts
+    assert loading.estimate_bytes(tmp_path, cfg, torch.float32) == int(214 * 4 * loading.HEADROOM)
+    assert loading.estimate_bytes(tmp_path, cfg, torch.bfloat16) == int(214 * 2 * loading.HEADROOM)
