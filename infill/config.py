@@ -64,6 +64,7 @@ class InfillOptions:
     device: str = "auto"            # local transformers model: auto (CUDA if present) | cpu | cuda[:N]
     dtype: str = "auto"             # local transformers model: auto (bf16 on CUDA, fp32 on CPU) | float32 | ...
     model_family: str = "auto"      # local adapter: auto (from config model_type) | diffusion_gemma | llada | ...
+    trust_remote_code: bool = False  # local model: run the modeling code its folder ships (never by default)
     timeout_s: float = 30.0         # remote: seconds to wait for the server
     fallback_to_embedded: bool = False  # serve with the embedded model when the configured backend fails
     # Context beyond the text around the cursor (infill.sources, used by infill.suggest).
@@ -124,7 +125,7 @@ class InfillOptions:
         return {"endpoint": self.endpoint, "api": self.api, "api_key_env": self.api_key_env,
                 "device": self.device, "dtype": self.dtype, "timeout_s": self.timeout_s,
                 "fallback_to_embedded": self.fallback_to_embedded, "family": self.model_family,
-                "fim_format": self.fim_format}
+                "fim_format": self.fim_format, "trust_remote_code": self.trust_remote_code}
 
 
 _HELP = {
@@ -175,8 +176,10 @@ _HELP = {
     "fim_format": "remote completions prompt format: `auto` (from the model name) or a family",
     "device": "local transformers model: `auto` (CUDA if present), `cpu`, `cuda[:N]`",
     "dtype": "local transformers model: `auto` (bf16 on CUDA, fp32 on CPU), `float32`, ...",
-    "model_family": "local transformers adapter: `auto` (from config `model_type`), `diffusion_gemma`, "
-                    "`llada`, `dream`, ...",
+    "model_family": "local transformers adapter: `auto` (from `config.json`), `diffusion_gemma`, `llada`, "
+                    "`dream`, `dreamon`, `open_dcoder`, `coda`, `masked_lm`",
+    "trust_remote_code": "local model: run the modeling code its folder ships (`auto_map`), with shims for "
+                         "transformers 5; off, such a folder is refused unless its family loads by architecture",
     "timeout_s": "remote: seconds to wait for the server",
     "fallback_to_embedded": "serve with the embedded model when the configured backend fails",
     "type_check": "with `--context-in-prompt` or `--verify-types`: run mypy for type errors near the cursor",

@@ -4,7 +4,8 @@
 - ``endpoint`` set: ``remote.RemoteBackend`` (OpenAI-compatible completions / chat, or a
   Mercury-style ``/v1/fim/completions``); ``model`` is then the served model's name;
 - ``model`` a folder: ``transformers_local.load_local`` dispatches on its ``model_type``
-  (our canvas denoiser, DiffusionGemma, LLaDA / Dream / DiffuCoder / DreamOn, masked LMs);
+  (our canvas denoiser, DiffusionGemma, LLaDA / Dream / DiffuCoder / DreamOn / Open-dCoder /
+  CoDA by architecture, masked LMs; a folder's own modeling code only with ``trust_remote_code``);
 - neither: the embedded model (``embedded.EmbeddedBackend``).
 
 With ``fallback_to_embedded`` a backend that fails to load, or a request that fails, is served
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 def load_backend(model: str | None = None, threads: int | None = None, *, endpoint: str | None = None,
            api: str = "completions", api_key_env: str = "OPENAI_API_KEY", device: str = "auto",
            dtype: str = "auto", timeout_s: float = 30.0, fallback_to_embedded: bool = False,
-           family: str = "auto", fim_format: str = "auto"):
+           family: str = "auto", fim_format: str = "auto", trust_remote_code: bool = False):
     def primary():
         if endpoint:
             from .remote import RemoteBackend
@@ -32,7 +33,8 @@ def load_backend(model: str | None = None, threads: int | None = None, *, endpoi
                                  fim_format=fim_format)
         if model:
             from .transformers_local import load_local
-            return load_local(model, device=device, dtype=dtype, family=family, threads=threads)
+            return load_local(model, device=device, dtype=dtype, family=family, threads=threads,
+                              trust_remote_code=trust_remote_code)
         return _embedded(threads)
 
     if not fallback_to_embedded or (not endpoint and not model):

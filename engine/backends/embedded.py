@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 import torch
@@ -22,8 +21,9 @@ import torch
 from ..api import Capabilities, Candidate, InfillRequest, InfillResult
 from ..blocks import Cancellable, fill_blocks
 from ..errors import BackendError, ModelLoadError
-from ..sampling import SpecialTokens, denoise
-from ..scoring import MAX_INIT_TOKENS, TokenScorer
+from .. import rewrite
+from ..sampling import SpecialTokens
+from ..scoring import TokenScorer
 from ..tokenizer import SpecialIds, context_ids
 
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
@@ -186,74 +186,14 @@ class EmbeddedBackend:
 
     def _rewrite(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                  t0: float, reused: int = 0) -> InfillResult:
-        """One block whose canvas is ``init_text``'s tokens, some of them re-masked: a seeded
-        share ``renoise``, or those overlapping ``remask_spans``. Only masked positions are
-        denoised; pad_end may not come before the last kept token, so kept tokens stay, and
-        only ``extra_tokens`` appended masks can end the middle early."""
-        enc = self.tokenizer(request.init_text, add_special_tokens=False, return_offsets_mapping=True)
-        ids, offsets = enc["input_ids"], enc["offset_mapping"]
-        if not ids:
-            raise BackendError("there is nothing to rewrite: the selection is empty")
-        if len(ids) > MAX_INIT_TOKENS:
-            raise BackendError(f"the selection is too long to rewrite ({len(ids)} tokens, "
-                               f"at most {MAX_INIT_TOKENS})")
-        K, n_init, extra = request.candidates, len(ids), max(0, request.extra_tokens)
-        N = n_init + extra
-        canvas = torch.tensor([ids + [self.special.mask] * extra]).repeat(K, 1)     # (K, N)
-        if request.remask_spans is not None:
-            remask = torch.tensor([_overlaps(offsets, request.remask_spans) + [True] * extra]).repeat(K, 1)
-        else:
-            noise = torch.rand(K, n_init, generator=gen)
-            remask = noise < request.renoise
-            remask |= noise == noise.min(dim=1, keepdim=True).values                 # at least one per row
-            remask = torch.cat([remask, torch.ones(K, extra, dtype=torch.bool)], dim=1)
-        canvas = torch.where(remask, torch.full_like(canvas, self.special.mask), canvas)
-        kept = (~remask).long() * torch.arange(1, N + 1)                             # position + 1 if kept
-        min_tokens = max(1, int(kept.max())) if extra else N                         # no pad before a kept token
-        # require_content: a fully re-masked text must still say something (kept tokens do).
-        cfg = replace(request.sampler, min_tokens=min_tokens, require_content=request.remask_spans is not None)
-        res = denoise(model, cache, canvas, self.sampler_special, cfg, gen)
-        return InfillResult(self._candidates(res, [int(r.sum()) for r in remask]), res.forward_passes,
-                            (time.perf_counter() - t0) * 1000, context_tokens, reused)
+        """One block whose canvas is ``init_text``'s tokens, some re-masked (``engine.rewrite``)."""
+        cands, passes = rewrite.rewrite(model, cache, self.tokenizer, self.sampler_special, request, gen,
+                                        self.tokenizer.decode)
+        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens, reused)
 
     def _seeded(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                 t0: float, reused: int = 0) -> InfillResult:
-        """One batch, one row per seed: the seed's tokens, those overlapping its ``remask_spans``
-        masked, the row ended with pad_end; only masked positions are denoised, and no row may
-        end before its last kept token."""
-        rows, masks = [], []
-        for seed in request.seeds:
-            enc = self.tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
-            ids = enc["input_ids"][:MAX_INIT_TOKENS]
-            rows.append(ids)
-            masks.append(_overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans))
-        if not any(rows):
-            raise BackendError("every seed is empty")
-        N = max(len(r) for r in rows) + 1
-        canvas = torch.full((len(rows), N), self.special.pad_end)
-        min_len = torch.zeros(len(rows), dtype=torch.long)
-        for i, (ids, hit) in enumerate(zip(rows, masks)):
-            canvas[i, :len(ids)] = torch.tensor([self.special.mask if h else t for t, h in zip(ids, hit)],
-                                                dtype=torch.long)
-            kept = [k + 1 for k, h in enumerate(hit) if not h]
-            min_len[i] = max(kept) if kept else 1
-        cfg = replace(request.sampler, min_tokens=1, length_first=False, require_content=False)
-        res = denoise(model, cache, canvas, self.sampler_special, cfg, gen, min_len=min_len)
-        return InfillResult(self._candidates(res, [sum(hit) for hit in masks]), res.forward_passes,
-                            (time.perf_counter() - t0) * 1000, context_tokens, reused)
-
-    def _candidates(self, res, masked: list[int]) -> list[Candidate]:
-        """The rows of a rewrite's canvas as candidates: each cut at its first pad_end, scored
-        by its log-probability per position that was masked (``masked``: how many per row)."""
-        out = []
-        for i, n in enumerate(masked):
-            row = res.tokens[i].tolist()
-            if self.special.pad_end in row:
-                row = row[: row.index(self.special.pad_end)]
-            out.append(Candidate(self.tokenizer.decode(row), float(res.logprob[i]) / max(1, n), len(row)))
-        return out
-
-
-def _overlaps(offsets, spans) -> list[bool]:
-    """For each token's (start, end) character span: does it overlap one of ``spans``?"""
-    return [any(a < e and s < b for s, e in spans) for a, b in offsets]
+        """One batch, one row per seed (``engine.rewrite.seeded``)."""
+        cands, passes = rewrite.seeded(model, cache, self.tokenizer, self.sampler_special, request, gen,
+                                       self.tokenizer.decode)
+        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens, reused)

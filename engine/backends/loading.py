@@ -1,12 +1,13 @@
 """Loading a local model folder: its config, the device and dtype, and whether it fits.
 
-Everything here runs before any weight is read, so a wrong folder or a model too large for
+Everything here runs before any weight is read (a safetensors file's header says its shapes), so a wrong folder or a model too large for
 this machine is refused in milliseconds with a sentence that says what to do instead.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -75,11 +76,28 @@ def config_parameters(cfg: dict) -> int:
     return vocab * h * 2 + layers * (4 * h * h + 3 * h * inter * max(1, experts))
 
 
+def header_parameters(path: Path) -> int | None:
+    """Parameters in a safetensors file, from its JSON header alone (None: no readable header)."""
+    try:
+        with path.open("rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            if not 0 < size <= min(100 * 2**20, path.stat().st_size - 8):
+                return None
+            header = json.loads(f.read(size))
+        return sum(math.prod(v["shape"]) for k, v in header.items() if k != "__metadata__")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def estimate_bytes(folder: Path, cfg: dict, dtype: torch.dtype) -> int:
-    """Memory the loaded weights take in ``dtype``: file sizes rescaled from the stored dtype."""
+    """Memory the loaded weights take in ``dtype``: the safetensors headers' parameter counts
+    (else file sizes rescaled from the config's stored dtype, else the config's shape)."""
     files = [p for p in folder.iterdir() if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES)]
     if any(p.suffix == ".safetensors" for p in files):          # a .bin copy beside them is not loaded
         files = [p for p in files if p.suffix == ".safetensors"]
+        counts = [header_parameters(p) for p in files]
+        if all(c is not None for c in counts):
+            return int(sum(counts) * _bytes_per(dtype) * HEADROOM)
     if files:
         raw = sum(p.stat().st_size for p in files)
         return int(raw * _bytes_per(dtype) / _bytes_per(stored_dtype(cfg)) * HEADROOM)

@@ -1,13 +1,15 @@
-"""Local transformers checkpoints: DiffusionGemma and the masked-diffusion family.
+"""Local transformers checkpoints: DiffusionGemma and the masked-diffusion families.
 
-``load_local(folder)`` reads ``config.json`` and dispatches on ``model_type``:
+``load_local(folder)`` reads ``config.json`` (and ``tokenizer_config.json``) and picks:
 
 - ``infill_canvas``: our own canvas denoiser (``EmbeddedBackend``);
 - ``diffusion_gemma``: ``DiffusionGemmaForBlockDiffusion`` through ``GemmaAdapter``; sampler
   defaults (entropy bound, step cap, stability) from its ``generation_config.json``;
-- the masked-diffusion family through ``MaskedAdapter``: LLaDA (``llada``) and Dream /
-  DiffuCoder / DreamOn (``dream``), loaded with ``trust_remote_code`` from the local folder
-  only, and any masked LM transformers itself knows (``masked_lm``: BERT, ModernBERT, ...).
+- a published masked-diffusion family recognised by architecture (``families``: LLaDA, Dream,
+  DiffuCoder, DreamOn, Open-dCoder, CoDA): its weights on transformers' Llama / Qwen2 / Qwen3
+  modules run bidirectionally (``checkpoint``), through ``MaskedAdapter``; no remote code runs;
+- any masked LM transformers itself knows (``masked_lm``: BERT, ModernBERT, ...);
+- a folder shipping other modeling code: refused, unless ``trust_remote_code`` (``remote_code``).
 
 Weights are only read after the memory estimate says they fit. Device and dtype are automatic
 (CUDA + bf16 when present, else CPU + fp32) unless overridden. Nothing is downloaded.
@@ -17,61 +19,60 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
+from .. import rewrite
 from ..api import Capabilities, Candidate, InfillRequest, InfillResult
 from ..blocks import Cancellable
 from ..errors import BackendError, EngineError, ModelLoadError
 from ..blocks import fill_blocks
 from ..sampling import SamplerConfig
-from . import loading
-from .adapters import GemmaAdapter, MaskedAdapter, special_tokens_for, template_ids, trimmed_ids
+from . import checkpoint, loading, remote_code
+from . import dreamon
+from .adapters import GemmaAdapter, MaskedAdapter, SequenceCache, special_tokens_for, template_ids, trimmed_ids
+from .families import FAMILIES as ARCHITECTURES, Family, recognise
 from .fim_templates import chat_messages, template_for_vocab
 
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    auto_class: str                 # transformers Auto class that loads it
-    remote_code: bool               # modeling code ships in the folder (trust_remote_code)
-    shift: bool = False             # position i predicts token i+1 (Dream)
-    mask_token: str | None = None   # mask token text when neither config nor tokenizer names one
-
-
-FAMILIES = {
-    "llada": Family("llada", "AutoModel", True, mask_token="<|mdm_mask|>"),
-    "dream": Family("dream", "AutoModel", True, shift=True, mask_token="<|mask|>"),   # + DiffuCoder, DreamOn
-    "masked_lm": Family("masked_lm", "AutoModelForMaskedLM", False),
-}
-SUPPORTED = "infill_canvas (embedded), diffusion_gemma, llada, dream (Dream, DiffuCoder, DreamOn), " \
-            "and masked LMs transformers knows (bert, modernbert, ...)"
+DREAMON_START = 8                   # masks a DreamOn canvas starts from (its release: 4 to 64)
+DREAMON_TEMPERATURE = 0.5           # DreamOn's candidates after the first are drawn at this temperature
+OWN = ("infill_canvas", "diffusion_gemma", "masked_lm")
+SUPPORTED = ("infill_canvas (embedded), diffusion_gemma, " + ", ".join(ARCHITECTURES)
+             + " (LLaDA, Dream, DiffuCoder, DreamOn, Open-dCoder, CoDA), and masked LMs transformers knows "
+             "(bert, modernbert, ...)")
 
 
 def family_of(model_type: str, explicit: str = "auto") -> str | None:
-    """Which adapter family a model_type belongs to (None: not supported)."""
+    """Which of our own loaders a model_type belongs to (None: none of them)."""
     if explicit != "auto":
-        if explicit not in FAMILIES and explicit not in ("diffusion_gemma", "infill_canvas"):
+        if explicit not in OWN and explicit not in ARCHITECTURES:
             raise ModelLoadError(f"unknown model family {explicit!r}; supported: {SUPPORTED}")
         return explicit
     mt = (model_type or "").lower()
     if mt in ("infill_canvas", "diffusion_gemma"):
-        return mt
-    if mt in FAMILIES:
         return mt
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
     return "masked_lm" if mt in MODEL_FOR_MASKED_LM_MAPPING_NAMES else None
 
 
 def load_local(folder: str | Path, *, device: str = "auto", dtype: str = "auto", family: str = "auto",
-               threads: int | None = None):
-    """The backend for a local model folder, chosen by its config's ``model_type``."""
+               threads: int | None = None, trust_remote_code: bool = False):
+    """The backend for a local model folder, chosen by its config (see the module docstring)."""
     folder = Path(folder).expanduser()
     cfg = loading.read_config(folder)
     fam = family_of(cfg.get("model_type", ""), family)
-    if fam is None:
+    code = remote_code.shipped_code(folder, cfg)
+    arch = None if fam in OWN else recognise(cfg, checkpoint.read_json(folder / "tokenizer_config.json"),
+                                             fam or "auto")
+    if trust_remote_code and code and cfg.get("auto_map") and family == "auto":
+        fam = "remote"                       # the user asked for the folder's own code
+    elif arch is not None:
+        fam = arch.name
+    elif fam is None:
+        if code:
+            raise remote_code.refusal(folder, cfg, code)
         raise ModelLoadError(f"model folder {folder} holds a {cfg.get('model_type')!r} model, which is not "
                              f"supported; supported: {SUPPORTED}")
     if fam == "infill_canvas":
@@ -79,7 +80,8 @@ def load_local(folder: str | Path, *, device: str = "auto", dtype: str = "auto",
         return EmbeddedBackend(folder, threads=threads)
     if threads:
         torch.set_num_threads(threads)
-    return TransformersBackend(folder, cfg, fam, device=device, dtype=dtype)
+    return TransformersBackend(folder, cfg, fam, device=device, dtype=dtype, arch=arch,
+                               trust_remote_code=trust_remote_code)
 
 
 def _first_line(exc: Exception) -> str:
@@ -92,41 +94,48 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, folder: Path, cfg: dict, family: str, *, device: str = "auto", dtype: str = "auto"):
-        from transformers import AutoTokenizer
+    def __init__(self, folder: Path, cfg: dict, family: str, *, device: str = "auto", dtype: str = "auto",
+                 arch: Family | None = None, trust_remote_code: bool = False):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        self.folder, self.family = folder, family
+        self.folder, self.family, self.arch = folder, family, arch
         self.device = loading.resolve_device(device)
         self.dtype = loading.resolve_dtype(dtype, self.device)
         self.memory_estimate = loading.check_fits(folder, cfg, self.device, self.dtype)
-        remote = FAMILIES.get(family, Family(family, "", False)).remote_code
+        remote = family == "remote"
+        t0 = time.perf_counter()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
-                                                           trust_remote_code=remote)
-            self.model = self._load_model(family, remote)
+            self.tokenizer = checkpoint.load_tokenizer(folder, trust_remote_code=remote or (
+                trust_remote_code and family not in ARCHITECTURES))
+            self.model = self._load_model(family, cfg)
         except ModelLoadError:
             raise
         except Exception as exc:  # transformers/safetensors raise many types for bad folders
             raise ModelLoadError(f"could not load the model in {folder}: {_first_line(exc)}") from exc
         self.model.to(self.device).eval()
+        self.load_ms = (time.perf_counter() - t0) * 1000
         self.sampler_defaults: dict = {}
+        self.edit_ids: tuple[int, ...] = ()  # DreamOn's expand and delete ids (set by _masked_adapter)
         self.adapter = self._gemma_adapter(cfg) if family == "diffusion_gemma" else self._masked_adapter(cfg)
-        self.capabilities = Capabilities(prefix_tokens=self.adapter.prefix_tokens,
+        self.capabilities = Capabilities(rewrite=isinstance(self.adapter, MaskedAdapter),
+                                         prefix_tokens=self.adapter.prefix_tokens,
                                          suffix_tokens=self.adapter.suffix_tokens,
                                          fixed_canvas=self.adapter.canvas_length)
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load_model(self, family: str, remote: bool):
+    def _load_model(self, family: str, cfg: dict):
         import transformers
         kw = dict(local_files_only=True, dtype=self.dtype)
         if family == "diffusion_gemma":
             return transformers.DiffusionGemmaForBlockDiffusion.from_pretrained(str(self.folder), **kw)
-        auto = getattr(transformers, FAMILIES[family].auto_class)
-        return auto.from_pretrained(str(self.folder), trust_remote_code=remote, **kw)
+        if family == "masked_lm":
+            return transformers.AutoModelForMaskedLM.from_pretrained(str(self.folder), **kw)
+        if family == "remote":
+            return remote_code.load_remote(self.folder, cfg, self.dtype)
+        return checkpoint.load_model(self.folder, cfg, self.arch, self.device, self.dtype)
 
     def _end_ids(self, cfg: dict, gen: dict) -> list[int]:
         ends: list[int] = []
@@ -189,12 +198,12 @@ class TransformersBackend:
                             suffix_tokens=256)
 
     def _masked_adapter(self, cfg: dict) -> MaskedAdapter:
-        fam = FAMILIES[self.family]
+        arch = self.arch
         mask = next((i for i in (cfg.get("mask_token_id"), self.tokenizer.mask_token_id) if isinstance(i, int)),
                     None)
-        if mask is None and fam.mask_token:
-            mask = self.tokenizer.convert_tokens_to_ids(fam.mask_token)
-            mask = None if mask == self.tokenizer.unk_token_id else mask
+        if mask is None and arch and arch.mask_token:
+            mask = self.tokenizer.convert_tokens_to_ids(arch.mask_token)
+            mask = mask if isinstance(mask, int) and mask != self.tokenizer.unk_token_id else None
         if mask is None:
             raise ModelLoadError(f"model in {self.folder} has no mask token (config mask_token_id or "
                                  "tokenizer mask_token): it cannot be used as a masked-diffusion model")
@@ -204,8 +213,13 @@ class TransformersBackend:
                       or getattr(self.model.config, "max_sequence_length", None) or 4096)
         bos = self.tokenizer.bos_token_id if self.family != "masked_lm" else None
         self.layout_name = "prefix [MASK]*n suffix"
-        return MaskedAdapter(self.model, self.tokenizer, special_tokens_for(self.tokenizer, mask, ends, vocab),
-                             ends, shift=fam.shift, bos=bos, prefix_tokens=min(1024, max_pos // 2),
+        special = special_tokens_for(self.tokenizer, mask, ends, vocab)
+        edits = [self.tokenizer.convert_tokens_to_ids(t) for t in (arch.edit_tokens if arch else ())]
+        self.edit_ids = tuple(edits) if edits and all(isinstance(i, int) for i in edits) else ()
+        if self.edit_ids:                    # DreamOn's expand/delete: drawn only by dreamon.denoise_row
+            special = replace(special, forbidden=sorted(set(special.forbidden) | set(self.edit_ids)))
+        return MaskedAdapter(self.model, self.tokenizer, special,
+                             ends, shift=bool(arch and arch.shift), bos=bos, prefix_tokens=min(1024, max_pos // 2),
                              suffix_tokens=min(256, max_pos // 8), max_positions=max_pos)
 
     # -- the Backend protocol ----------------------------------------------------------------
@@ -213,6 +227,8 @@ class TransformersBackend:
     def describe(self) -> dict:
         n = sum(p.numel() for p in self.model.parameters())
         return {"backend": self.name, "family": self.family, "model": str(self.folder), "parameters": n,
+                "architecture": f"{self.arch.layout} (bidirectional)" if self.arch and self.family != "remote"
+                else ("remote code" if self.family == "remote" else self.family),
                 "device": str(self.device), "dtype": str(self.dtype).replace("torch.", ""),
                 "layout": self.layout_name, "sampler_defaults": self.sampler_defaults}
 
@@ -241,7 +257,7 @@ class TransformersBackend:
     def infill(self, request: InfillRequest) -> InfillResult:
         if request.candidates < 1 or request.canvas_length < 1:
             raise BackendError("candidates and canvas length must be at least 1")
-        if request.init_text is not None or request.seeds:
+        if (request.init_text is not None or request.seeds) and not self.capabilities.rewrite:
             raise BackendError(f"the {self.family} backend cannot rewrite a selection (init_text) yet")
         try:
             return self._infill(self.canvas_for(request))
@@ -256,11 +272,40 @@ class TransformersBackend:
         K = request.candidates
         gen = torch.Generator().manual_seed(request.seed)
         model = Cancellable(self.adapter, request.cancelled) if request.cancelled else self.adapter
+        if request.seeds:
+            K = len(request.seeds)
         cache = self.adapter.start(request.prefix, request.suffix, K, request.seed,
                                    request.language_title or request.language, request.path)
         context_tokens = self.adapter.context_tokens(cache)
+        if request.init_text is not None or request.seeds:     # a canvas started from the selected text
+            fn = rewrite.seeded if request.seeds else rewrite.rewrite
+            cands, passes = fn(model, cache, self.tokenizer, self.adapter.special, request, gen,
+                               lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True))
+            return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)
+        if self.edit_ids:                    # DreamOn: a canvas that grows and shrinks
+            return self._grown(request, model, cache, context_tokens, t0)
         blocks = fill_blocks(model, cache, self.adapter.extend, self.adapter.special,
                              self.sampler_for(request.sampler), request, self.tokenizer.decode, gen)
         cands = [Candidate(self.tokenizer.decode(p, skip_special_tokens=True),
                            float(blocks.logprob[i]) / max(1, len(p)), len(p)) for i, p in enumerate(blocks.pieces)]
         return InfillResult(cands, blocks.forward_passes, (time.perf_counter() - t0) * 1000, context_tokens)
+
+    def _grown(self, request: InfillRequest, model, cache, context_tokens: int, t0: float) -> InfillResult:
+        """DreamOn's expand/delete canvas (``dreamon``): it starts from at most ``DREAMON_START``
+        masks and may grow to the request's token budget; the first candidate takes the most
+        likely token at each step, the others draw at ``DREAMON_TEMPERATURE``."""
+        expand, delete = self.edit_ids
+        special = replace(self.adapter.special, forbidden=[i for i in self.adapter.special.forbidden
+                                                           if i not in self.edit_ids])
+        budget = request.canvas_length * request.max_blocks
+        gen = torch.Generator().manual_seed(request.seed)
+        cands, passes = [], 0
+        for i in range(request.candidates):
+            row = SequenceCache(cache.prefix[i:i + 1], cache.suffix[i:i + 1])
+            grown = dreamon.denoise_row(model, row, special, expand, delete, min(DREAMON_START, budget), budget,
+                                        request.sampler.max_steps or 3 * budget,
+                                        temperature=DREAMON_TEMPERATURE if i else 0.0, gen=gen)
+            passes += grown.passes
+            text = self.tokenizer.decode(grown.tokens, skip_special_tokens=True)
+            cands.append(Candidate(text, grown.logprob / max(1, len(grown.tokens)), len(grown.tokens)))
+        return InfillResult(cands, passes, (time.perf_counter() - t0) * 1000, context_tokens)

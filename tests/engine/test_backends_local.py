@@ -258,14 +258,32 @@ def test_no_mask_token_is_a_clear_error(masked_lm_dir, tmp_path):
         load_backend(str(d))
 
 
-def test_rewrite_is_refused_and_falls_back_when_configured(masked_lm_dir, tiny_model_dir, monkeypatch):
+def test_masked_lm_rewrites_a_selection(masked_lm_dir):
+    be = load_backend(str(masked_lm_dir))
+    assert be.capabilities.rewrite
+    res = be.infill(InfillRequest("x = ", "\n", init_text="1 + 2", remask_spans=((4, 5),), candidates=2))
+    assert len(res.candidates) == 2 and all(c.text.startswith("1 +") for c in res.candidates)
+
+
+def test_gemma_rewrite_is_refused_and_falls_back_when_configured(gemma_dir, tiny_model_dir, monkeypatch):
     from engine import backends
     from engine.backends.embedded import EmbeddedBackend
     req = InfillRequest("x = ", "\n", init_text="1 + 2", candidates=1)
+    assert not load_backend(str(gemma_dir)).capabilities.rewrite
     with pytest.raises(BackendError, match="cannot rewrite"):
-        load_backend(str(masked_lm_dir)).infill(req)
+        load_backend(str(gemma_dir)).infill(req)
     monkeypatch.setattr(backends, "_embedded", lambda threads: EmbeddedBackend(tiny_model_dir))
-    be = load_backend(str(masked_lm_dir), fallback_to_embedded=True)
+    be = load_backend(str(gemma_dir), fallback_to_embedded=True)
     assert be.infill(req).candidates and "cannot rewrite" in be.last_error
     # A folder that fails to load is replaced by the embedded model up front.
-    assert isinstance(load_backend(str(masked_lm_dir / "nope"), fallback_to_embedded=True), EmbeddedBackend)
+    assert isinstance(load_backend(str(gemma_dir / "nope"), fallback_to_embedded=True), EmbeddedBackend)
+
+
+def test_memory_estimate_reads_the_safetensors_headers(tmp_path):
+    """Parameters counted from the header, whatever dtype the config claims the files hold."""
+    from safetensors.torch import save_file
+    save_file({"a": torch.zeros(10, 20), "b": torch.zeros(5)}, str(tmp_path / "model-00001-of-00002.safetensors"))
+    save_file({"c": torch.zeros(3, 3, dtype=torch.bfloat16)}, str(tmp_path / "model-00002-of-00002.safetensors"))
+    cfg = {"torch_dtype": "bfloat16"}       # wrong for the first shard: the header is what counts
+    assert loading.estimate_bytes(tmp_path, cfg, torch.float32) == int(214 * 4 * loading.HEADROOM)
+    assert loading.estimate_bytes(tmp_path, cfg, torch.bfloat16) == int(214 * 2 * loading.HEADROOM)

@@ -109,6 +109,23 @@ def test_the_model_proposer_runs_end_to_end_with_the_tiny_model(repo, tiny_model
     assert tree_digest(repo) == before
 
 
+@pytest.mark.parametrize("family", ["llada", "dream"])
+def test_the_model_proposer_runs_on_a_diffusion_family_checkpoint(repo, family, tmp_path, capsys):
+    """``fix`` on a checkpoint in a published family layout (unshifted LLaDA, shifted Dream):
+    its rewrites and fresh completions are proposed and tried, the tree stays untouched."""
+    from diffusion_checkpoints import WRITERS
+    WRITERS[family](tmp_path)
+    before = tree_digest(repo)
+    code, out, err = run_fix(repo, capsys, "--format", "json", "--model", str(tmp_path),
+                             "--candidates", "2", "--max-gaps", "1", "--canvas", "8", "--max-blocks", "1",
+                             "--steps", "2", "--header-bodies", "0")
+    report = json.loads(out)
+    assert code == (0 if report["status"] == "fixed" else 1), err
+    assert report["failing"] == ["tests/test_calc.py::test_add"] and report["gaps_tried"] >= 1
+    assert report["candidates_tried"] + report["candidates_skipped"] >= 1
+    assert tree_digest(repo) == before
+
+
 def test_apply_writes_only_the_target_file(repo, monkeypatch, capsys):
     scripted(monkeypatch, [RIGHT])
     os.chmod(repo / "calc.py", 0o640)
