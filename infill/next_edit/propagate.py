@@ -25,6 +25,9 @@ from .names import name_columns
 from .tokens import IDENT, Change, carry, line_changes, tokenize
 
 
+SCAN_LINES = 5000       # lines read on each side of the edit, at most (a huge document)
+
+
 @dataclass
 class Hunk:
     start_line: int                 # lines [start_line, end_line) of the document ...
@@ -132,10 +135,14 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
     mention = names is not None and not any(i in names for i in skip)
     if mention:
         names = None       # the user changed a word in a comment or string: follow it there too
-    for i, line in enumerate(lines):
-        if i in skip:
+    needles = [max((t for t in (c.left, *c.old, c.right) if t), key=len) for c in rules.changes if c.anchored]
+    needles += list(rules.renames)
+    lo, hi = max(0, skip.start - SCAN_LINES), min(len(lines), skip.stop + SCAN_LINES)
+    for i in range(lo, hi):
+        line = lines[i]
+        if i in skip or not any(n in line for n in needles):
             continue
-        if i % 4096 == 0 and cancelled():
+        if i % 1024 == 0 and cancelled():
             return []
         new, rule, applied = None, "", 0.0
         if rules.renames and (names is None or i in names or skip.start - 3 <= i < skip.start):
@@ -153,7 +160,7 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
     hunks = []
     for i in sorted(changed):
         new, rule, applied = changed[i]
-        if hunks and hunks[-1].end_line == i and hunks[-1].rule == rule:
+        if hunks and hunks[-1].end_line == i:
             h = hunks[-1]
             h.end_line, h.applied = i + 1, min(h.applied, applied)
             h.new_lines.append(new)
