@@ -9,7 +9,9 @@ Per kind (below, above, far, none): right / silent / wrong; the score (the mean 
 accuracy, ``none`` counted by its silence rate) computed here with the data's own
 ``score.is_right`` and checked equal to what ``score.py`` prints for the same predictions;
 the precision of what is shown; latency p50 / p95 of ``infill.next_edit.suggest_next_edit``
-(in process, one thread). Writes a summary to ``benchmarks/results/next_edit-<split>.json``.
+(in process, one thread); with ``--server N``, N tasks through the real server over stdio with
+10 other documents open, timed from request to answer. Writes a summary to
+``benchmarks/results/next_edit.json`` (test; dev: ``next_edit-dev.json``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import math
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -140,6 +143,63 @@ def fit(tasks: list[dict], l2: float = 1.0) -> dict[str, float]:
     return {f: round(float(v), 3) for f, v in zip(FEATURES, w) if abs(v) >= 5e-4}
 
 
+def before_text(task: dict) -> str:
+    """The document before the user's edit (the task's edit taken back)."""
+    e = task["recent_edit"]
+    lines = task["document"].splitlines(keepends=True)
+    new = e["new_text"].splitlines(keepends=True) if e["new_text"] else []
+    return "".join(lines[:e["start_line"]]) + e["old_text"] + "".join(lines[e["start_line"] + len(new):])
+
+
+async def server_latency(tasks: list[dict], open_docs: int, threshold: float) -> dict:
+    """Each task through the real server (stdio, pygls client): the document opened as it was
+    before the user's edit, the edit sent as a didChange, then ``textDocument/copilotInlineEdit``
+    timed from request to answer, with ``open_docs`` other tasks' documents open the whole time.
+    The answers are compared with the library's (the same edit or the same silence)."""
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    from infill.next_edit.cli import run_next_edit_task
+
+    client = LanguageClient("next-edit-bench", "0")
+    await client.start_io(sys.executable, "-m", "lsp_server")
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
+                                                         initialization_options={"threads": 1}))
+    client.initialized(types.InitializedParams())
+    suffix = {"python": "py", "javascript": "js", "typescript": "ts", "go": "go", "rust": "rs"}
+    for k, other in enumerate(tasks[-open_docs:] if open_docs else []):
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=f"file:///bench/open_{k}.{suffix[other['language']]}", language_id=other["language"], version=1,
+            text=other["document"])))
+    latencies, same, shown = [], 0, 0
+    for n, task in enumerate(tasks):
+        uri = f"file:///bench/task_{n}.{suffix[task['language']]}"
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=uri, language_id=task["language"], version=1, text=before_text(task))))
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=task["document"])]))
+        t0 = time.perf_counter()
+        result = await client.protocol.send_request_async("textDocument/copilotInlineEdit", {
+            "textDocument": {"uri": uri, "version": 2}, "position": task["cursor"]})
+        latencies.append((time.perf_counter() - t0) * 1000)
+        edits = result.edits if result is not None else []
+        mine = run_next_edit_task(task, threshold)["edit"]
+        shown += bool(edits)
+        if not edits:
+            same += mine is None
+        elif mine is not None:
+            same += edits[0].range.start.line == mine["start_line"] and edits[0].text.rstrip("\n") == \
+                mine["new_text"].rstrip("\n")
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return {"tasks": len(tasks), "open_documents": open_docs, "shown": shown, "same_as_library": same,
+            "latency_ms_p50": percentile(latencies, 0.5), "latency_ms_p95": percentile(latencies, 0.95)}
+
+
 SCORER = None
 
 
@@ -152,6 +212,9 @@ def main() -> int:
                     help="threshold (default: nextEditMinConfidence of infill.config)")
     ap.add_argument("--fit", action="store_true", help="fit the confidence model on dev and print WEIGHTS")
     ap.add_argument("--sweep", action="store_true", help="also print score and precision over thresholds")
+    ap.add_argument("--server", type=int, default=0, metavar="N",
+                    help="also time N tasks through the real server (copilotInlineEdit) with --open-docs open")
+    ap.add_argument("--open-docs", type=int, default=10)
     args = ap.parse_args()
     import torch
     torch.set_num_threads(1)
@@ -175,9 +238,17 @@ def main() -> int:
     assert abs(summary["official_score"] - summary["score"]) < 1e-9, "this script and score.py disagree"
     summary.update(split=args.split, min_confidence=threshold, data=str(path.relative_to(args.data.parent.parent))
                    if args.data == DATA else str(path))
+    if args.server:
+        import asyncio
+        summary["server"] = asyncio.run(server_latency(tasks[:args.server], args.open_docs, threshold))
     print(f"next-edit benchmark, {args.split} split, {len(tasks)} tasks, threshold {threshold}")
     print(table(summary))
-    out = HERE / "results" / f"next_edit-{args.split}.json"
+    if "server" in summary:
+        sv = summary["server"]
+        print(f"server (stdio, {sv['open_documents']} other documents open, {sv['tasks']} tasks): "
+              f"copilotInlineEdit p50 {sv['latency_ms_p50']:.1f} ms, p95 {sv['latency_ms_p95']:.1f} ms; "
+              f"{sv['shown']} shown; {sv['same_as_library']}/{sv['tasks']} answers the same as the library's")
+    out = HERE / "results" / ("next_edit.json" if args.split == "test" else f"next_edit-{args.split}.json")
     out.write_text(json.dumps(summary, indent=1) + "\n")
     return 0
 

@@ -3,15 +3,19 @@ field or type name, a keyword), not the same word inside a string or a comment."
 
 from __future__ import annotations
 
+from tree_sitter import QueryCursor, Tree
+
 from infill.errors import InfillError
-from infill.languages import parse
+from infill.languages import load_query, parse
 
 MAX_CHARS = 400_000      # a larger document is not parsed: every textual match counts
 
 
-def name_columns(lines: list[str], wanted: set[str], language: str | None) -> dict[int, set[int]] | None:
-    """{line: character columns where a code leaf spelling one of ``wanted`` starts}; None when
-    there is no grammar to ask (an unknown language, a parse that failed, a huge document)."""
+def name_columns(lines: list[str], wanted: set[str], language: str | None,
+                 scope_of: range | None = None, new_names: set[str] = frozenset()) -> tuple[dict[int, set[int]], range | None] | None:
+    """{line: character columns where a code leaf spelling one of ``wanted`` starts}, and the
+    rows a rename at ``scope_of`` reaches (``rename_scope``); None when there is no grammar to
+    ask (an unknown language, a parse that failed, a huge document)."""
     text = "".join(lines)
     if language is None or len(text) > MAX_CHARS:
         return None
@@ -40,4 +44,32 @@ def name_columns(lines: list[str], wanted: set[str], language: str | None) -> di
         if "comment" in node.type or "string" in node.type:
             continue
         stack.extend(node.children)
-    return found
+    scope = rename_scope(tree, language, scope_of, lines, new_names) if scope_of is not None else None
+    return found, scope
+
+
+def rename_scope(tree: Tree, language: str, rows: range, lines: list[str], new_names: set[str]) -> range | None:
+    """The rows a name renamed on ``rows`` is used in: the innermost function around the edit when
+    what was renamed there is not that function's own name (a parameter, a local variable); None
+    (the whole document) for a function's or a top-level name."""
+    try:
+        query = load_query(language, "functions")
+    except InfillError:
+        return None
+    cursor = QueryCursor(query)
+    best = None
+    for _, match in cursor.matches(tree.root_node):
+        function, name = match.get("function", [None])[0], match.get("function.name", [None])[0]
+        if function is None or not (function.start_point.row <= rows.start <= function.end_point.row):
+            continue
+        if best is None or function.start_point.row >= best[0].start_point.row:
+            best = (function, name)
+    if best is None:
+        return None
+    function, name = best
+    if name is not None and name.start_point.row in rows:
+        line = lines[name.start_point.row] if name.start_point.row < len(lines) else ""
+        col = len(line.encode("utf-8")[:name.start_point.column].decode("utf-8", errors="replace"))
+        if any(line.startswith(n, col) for n in new_names):
+            return None              # the function itself was renamed: its uses are anywhere
+    return range(function.start_point.row, function.end_point.row + 1)

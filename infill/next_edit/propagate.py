@@ -131,7 +131,12 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
               cancelled=lambda: False) -> list[Hunk]:
     """Every hunk the rules give in ``lines`` outside ``skip`` (the user's edit), in document order."""
     changed: dict[int, tuple[str, str, float]] = {}
-    names = name_columns(lines, set(rules.renames) | set(rules.renames.values()), language) if rules.renames else None
+    names, scope = None, None
+    if rules.renames:
+        found = name_columns(lines, set(rules.renames) | set(rules.renames.values()), language, skip,
+                             set(rules.renames.values()))
+        if found is not None:
+            names, scope = found
     mention = names is not None and not any(i in names for i in skip)
     if mention:
         names = None       # the user changed a word in a comment or string: follow it there too
@@ -145,7 +150,8 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
         if i % 1024 == 0 and cancelled():
             return []
         new, rule, applied = None, "", 0.0
-        if rules.renames and (names is None or i in names or skip.start - 3 <= i < skip.start):
+        if rules.renames and (names is None or i in names or skip.start - 3 <= i < skip.start) and (
+                scope is None or i in scope):
             near = skip.start - 3 <= i < skip.start       # the comment over a renamed definition
             new = _rename_line(line, rules.renames, None if names is None or near else names.get(i, set()))
             rule = ("mention" if mention else "rename") if new is not None else ""
