@@ -17,9 +17,9 @@ FEATURES = ("bias", "rename", "mention", "block", "whole", "insert", "near", "mi
             "log_hunks", "multi_line", "one_line_edit")
 
 # fitted on dev (benchmarks/next_edit.py --fit); a feature missing here weighs 0
-WEIGHTS: dict[str, float] = {"bias": -1.542, "rename": -0.085, "mention": -0.488, "block": 0.07, "whole": 1.369,
-                             "insert": -0.63, "near": -0.265, "mid": 0.234, "far": -0.38, "log_hunks": 0.022,
-                             "multi_line": -0.522, "one_line_edit": 0.234}
+WEIGHTS: dict[str, float] = {"bias": -1.483, "rename": -0.113, "mention": -0.179, "block": 0.32, "whole": 1.539,
+                             "insert": -0.717, "near": -0.229, "mid": 0.234, "far": -0.233, "log_hunks": -0.133,
+                             "multi_line": -0.616, "one_line_edit": 0.288}
 
 
 def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str, float]:

@@ -156,8 +156,11 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
             new = _rename_line(line, rules.renames, None if names is None or near else names.get(i, set()))
             rule = ("mention" if mention else "rename") if new is not None else ""
             applied = 1.0 if new is not None else 0.0
-        if rules.changes:
-            carried = carry(new if new is not None else line, rules.changes)
+        changes = rules.changes
+        if scope is not None and i not in scope:     # the renamed name means something else out there
+            changes = [c for c in changes if not (len(c.old) == 1 and c.old[0] in rules.renames)]
+        if changes:
+            carried = carry(new if new is not None else line, changes)
             if carried is not None and carried[0] != (new if new is not None else line):
                 new, applied = carried[0], carried[1] / len(rules.changes)
                 rule = rule or "token"

@@ -91,3 +91,13 @@ def test_a_document_of_100000_lines_answers_quickly():
     got = suggest_next_edit(request(doc, 50000, 50001, "v50000 = compute(50000)\n", "v50000 = evaluate(50000)\n"))
     assert got.latency_ms < 5_000
     assert got.edit is not None and got.edit.start_line == 50001 and got.edit.end_line == 55001
+
+
+def test_a_renamed_parameter_stays_in_its_function_a_renamed_function_does_not():
+    doc = ("def first(size):\n    return size + 1\n\n\n"
+           "def second(path):\n    return size * 2\n\n\nfirst(3)\n")
+    got = suggest_next_edit(request(doc, 4, 5, "def second(size):\n", "def second(path):\n"))
+    assert got.edit is not None and got.edit.start_line == 5 and got.jump_targets == []   # not into first()
+    doc = "def grow(n):\n    return n + 1\n\n\nx = add(1)\ny = add(2)\n"
+    got = suggest_next_edit(request(doc, 0, 1, "def add(n):\n", "def grow(n):\n"))
+    assert got.edit is not None and got.edit.new_text == "x = grow(1)\ny = grow(2)\n"
