@@ -13,13 +13,13 @@ import math
 
 from .propagate import Hunk, Rules
 
-FEATURES = ("bias", "rename", "mention", "block", "whole", "insert", "near", "mid", "far",
+FEATURES = ("bias", "similar", "rename", "mention", "block", "whole", "insert", "near", "mid", "far",
             "log_hunks", "multi_line", "one_line_edit")
 
 # fitted on dev (benchmarks/next_edit.py --fit); a feature missing here weighs 0
-WEIGHTS: dict[str, float] = {"bias": -1.483, "rename": -0.113, "mention": -0.179, "block": 0.32, "whole": 1.539,
-                             "insert": -0.717, "near": -0.229, "mid": 0.234, "far": -0.233, "log_hunks": -0.133,
-                             "multi_line": -0.616, "one_line_edit": 0.288}
+WEIGHTS: dict[str, float] = {"bias": -1.953, "similar": 2.216, "rename": 0.024, "mention": 0.076, "block": -0.255,
+                             "whole": 1.311, "insert": -0.803, "near": -0.575, "mid": 0.249, "far": -0.472,
+                             "log_hunks": -0.369, "multi_line": -0.584, "one_line_edit": -0.172}
 
 
 def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str, float]:
@@ -28,6 +28,7 @@ def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str,
     whole = hunk.applied >= 1.0 and (hunk.rule in ("token", "block") or len(rules.changes) <= 1)
     return {
         "bias": 1.0,
+        "similar": hunk.features.get("similar", 0.0),   # how alike the place and the user's old line are
         "rename": float(hunk.rule == "rename"),
         "mention": float(hunk.rule == "mention"),
         "block": float(hunk.rule == "block"),

@@ -35,7 +35,7 @@ class Hunk:
     new_lines: list[str]            # ... become these
     rule: str                       # rename | mention (a word of a comment) | token | block
     applied: float = 1.0            # share of the user's changes that fit here (token rule)
-    features: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)   # "similar": the place vs the user's old lines, 0..1
 
     @property
     def new_text(self) -> str:
@@ -177,4 +177,11 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
             hunks.append(Hunk(i, i + 1, [new], rule, applied))
     block = [h for h in _block_hunks(lines, rules, skip)
              if not any(o.start_line < h.end_line and h.start_line < o.end_line for o in hunks)]
+    olds = [l.strip() for l in rules.old_lines if l.strip()]
+    for h in block:
+        h.features["similar"] = 1.0
+    for h in hunks:
+        here = [l.strip() for l in lines[h.start_line:h.end_line] if l.strip()]
+        h.features["similar"] = max((SequenceMatcher(None, a, b, autojunk=False).ratio() for a in here for b in olds),
+                                    default=0.0)
     return sorted(hunks + block, key=lambda h: h.start_line)
