@@ -17,9 +17,9 @@ FEATURES = ("bias", "similar", "rename", "mention", "block", "whole", "insert", 
             "log_hunks", "multi_line", "one_line_edit")
 
 # fitted on dev (benchmarks/next_edit.py --fit); a feature missing here weighs 0
-WEIGHTS: dict[str, float] = {"bias": -1.953, "similar": 2.216, "rename": 0.024, "mention": 0.076, "block": -0.255,
-                             "whole": 1.311, "insert": -0.803, "near": -0.575, "mid": 0.249, "far": -0.472,
-                             "log_hunks": -0.369, "multi_line": -0.584, "one_line_edit": -0.172}
+WEIGHTS: dict[str, float] = {"bias": -2.778, "similar": 1.81, "rename": 0.061, "mention": 0.109, "block": -0.004,
+                             "whole": 1.571, "insert": -0.734, "near": -0.325, "mid": 0.335, "far": -0.202,
+                             "log_hunks": -0.106, "multi_line": -0.59, "one_line_edit": 0.214}
 
 
 def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str, float]:
