@@ -31,20 +31,40 @@ def is_undo(lines: list[str], hunk: Hunk, recent: tuple[LineEdit, ...]) -> bool:
     return False
 
 
+WHOLE_DOCUMENT_CHARS = 300_000   # up to this size the whole document is parsed (a window may start inside a string)
+
+
+class SyntaxCheck:
+    """Whether a hunk makes the syntax worse: more tree-sitter errors with it than without, in
+    the whole document (the count without it parsed once), or in a larger one in the top-level
+    statements around the hunk. A grammar that does not finish in time counts as worse."""
+
+    def __init__(self, lines: list[str], language: str | None) -> None:
+        self.lines, self.language = lines, language
+        self.whole = language is not None and sum(len(l) for l in lines) <= WHOLE_DOCUMENT_CHARS
+        self._before: int | None = None
+
+    def worse(self, hunk: Hunk) -> bool:
+        if self.language is None:
+            return False
+        prefix = "".join(self.lines[:hunk.start_line])
+        suffix = "".join(self.lines[hunk.end_line:])
+        try:
+            if self.whole:
+                if self._before is None:
+                    self._before = error_count("".join(self.lines), self.language)
+                return error_count(prefix + hunk.new_text + suffix, self.language) > self._before
+            before, after = top_level_window(prefix, suffix, window_chars(self.language))
+            old = "".join(self.lines[hunk.start_line:hunk.end_line])
+            return error_count(before + hunk.new_text + after, self.language) > \
+                error_count(before + old + after, self.language)
+        except ParseTimeout:
+            return True
+
+
 def worse_syntax(lines: list[str], hunk: Hunk, language: str | None) -> bool:
-    """More tree-sitter errors in the top-level statements around the hunk with it than
-    without it (a grammar that does not finish in time counts as worse)."""
-    if language is None:
-        return False
-    prefix = "".join(lines[:hunk.start_line])
-    suffix = "".join(lines[hunk.end_line:])
-    before, after = top_level_window(prefix, suffix, window_chars(language))
-    old = "".join(lines[hunk.start_line:hunk.end_line])
-    try:
-        return error_count(before + hunk.new_text + after, language) > error_count(before + old + after, language)
-    except ParseTimeout:
-        return True
+    return SyntaxCheck(lines, language).worse(hunk)
 
 
-def passes(lines: list[str], hunk: Hunk, recent: tuple[LineEdit, ...], language: str | None) -> bool:
-    return not is_noop(lines, hunk) and not is_undo(lines, hunk, recent) and not worse_syntax(lines, hunk, language)
+def passes(lines: list[str], hunk: Hunk, recent: tuple[LineEdit, ...], syntax: SyntaxCheck) -> bool:
+    return not is_noop(lines, hunk) and not is_undo(lines, hunk, recent) and not syntax.worse(hunk)

@@ -13,12 +13,13 @@ import time
 
 from infill.errors import PositionError
 
-from .checks import passes
+from .checks import SyntaxCheck, passes
 from .confidence import confidence, features
 from .edits import LineEdit, NextEdit, NextEditRequest, check_fits, split_lines
 from .propagate import Hunk, propagate, read_edit
 
-MAX_CANDIDATES = 64      # hunks checked per request at most, nearest first
+MAX_CANDIDATES = 64      # hunks checked per request at most, nearest first ...
+MAX_JUMP_TARGETS = 8     # ... until the suggestion and this many jump targets passed
 MAX_EDIT_LINES = 200     # a larger edit (a paste, a whole-file change) is not propagated
 
 
@@ -49,7 +50,13 @@ def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
     skip = range(last.start_line, last.start_line + new_count)
     hunks = propagate(lines, rules, skip, request.language, request.cancelled)
     hunks.sort(key=lambda h: distance(h, request.cursor_line))
-    kept = [h for h in hunks[:MAX_CANDIDATES] if passes(lines, h, request.recent_edits, request.language)]
+    syntax = SyntaxCheck(lines, request.language)
+    kept: list[Hunk] = []
+    for hunk in hunks[:MAX_CANDIDATES]:
+        if len(kept) > MAX_JUMP_TARGETS or request.cancelled():
+            break
+        if passes(lines, hunk, request.recent_edits, syntax):
+            kept.append(hunk)
     return [(h, features(h, rules, distance(h, request.cursor_line), len(kept))) for h in kept]
 
 
