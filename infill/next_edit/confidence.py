@@ -17,9 +17,9 @@ FEATURES = ("bias", "similar", "rename", "mention", "block", "whole", "insert", 
             "log_hunks", "multi_line", "one_line_edit")
 
 # fitted on dev (benchmarks/next_edit.py --fit); a feature missing here weighs 0
-WEIGHTS: dict[str, float] = {"bias": -2.727, "similar": 1.805, "rename": 0.015, "mention": 0.097, "block": -0.024,
-                             "whole": 1.591, "insert": -0.778, "near": -0.315, "mid": 0.331, "far": -0.126,
-                             "log_hunks": -0.155, "multi_line": -0.608, "one_line_edit": 0.244}
+WEIGHTS: dict[str, float] = {"bias": -2.758, "similar": 1.926, "rename": 0.044, "mention": 0.119, "block": -0.04,
+                             "whole": 1.586, "insert": -0.761, "near": -0.352, "mid": 0.307, "far": -0.279,
+                             "log_hunks": -0.158, "multi_line": -0.586, "one_line_edit": 0.214}
 
 
 def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str, float]:

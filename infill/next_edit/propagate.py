@@ -86,7 +86,10 @@ def read_edit(edit: LineEdit) -> Rules:
                 changes.append(change)
     # a rename counts only if the old name is gone from the new lines
     new_text = edit.new_text
-    renames = {a: b for a, b in renames.items() if not re.search(rf"(?<![\w$]){re.escape(a)}(?![\w$])", new_text)}
+    gone = lambda name: not re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", new_text)
+    renames = {a: b for a, b in renames.items() if gone(a)}
+    changes = [c if c.owner is None or gone(c.old[0]) else Change(c.left, c.old, c.right, c.new)
+               for c in changes]        # a field renamed in one place only is anchored as any change
     block = [l.strip() for l in old] if old and any(l.strip() for l in old) and len(old) <= 8 else []
     return Rules(changes, renames, block, new, old, new)
 

@@ -36,6 +36,7 @@ class Change:
     old: tuple[str, ...]
     right: str | None
     new: str
+    owner: str | None = None     # a field's rename: the token before its "." (``self``): after it, any right anchor
 
     @property
     def anchored(self) -> bool:
@@ -75,8 +76,11 @@ def line_changes(old: str, new: str) -> list[Change]:
         if tag == "equal":
             continue
         s, e = _gap(new, b, j1, j2)
-        changes.append(Change(a[i1 - 1].text if i1 > 0 else None, tuple(t.text for t in a[i1:i2]),
-                              a[i2].text if i2 < len(a) else None, new[s:e]))
+        change = Change(a[i1 - 1].text if i1 > 0 else None, tuple(t.text for t in a[i1:i2]),
+                        a[i2].text if i2 < len(a) else None, new[s:e])
+        if change.kind == "rename" and change.left == "." and i1 >= 2:
+            change = Change(".", change.old, change.right, change.new, owner=a[i1 - 2].text)   # a field renamed
+        changes.append(change)
     return changes
 
 
@@ -89,6 +93,8 @@ def _matches(toks: list[Tok], k: int, change: Change) -> int | None:
     if change.left is None and k != 0 or change.left is not None and (k == 0 or toks[k - 1].text != change.left):
         return None
     end = k + n
+    if change.owner is not None and k >= 2 and toks[k - 2].text == change.owner:
+        return end                          # the same object's field, whatever follows
     if change.right is None and end != len(toks) or change.right is not None and (
             end >= len(toks) or toks[end].text != change.right):
         return None

@@ -101,3 +101,12 @@ def test_a_renamed_parameter_stays_in_its_function_a_renamed_function_does_not()
     doc = "def grow(n):\n    return n + 1\n\n\nx = add(1)\ny = add(2)\n"
     got = suggest_next_edit(request(doc, 0, 1, "def add(n):\n", "def grow(n):\n"))
     assert got.edit is not None and got.edit.new_text == "x = grow(1)\ny = grow(2)\n"
+
+
+def test_a_renamed_field_follows_its_object_whatever_comes_after_it():
+    doc = ("class Reader:\n    def __init__(self, n):\n        self._left = n\n\n"
+           "    def take(self, k):\n        self._remaining -= k\n        print(other._remaining)\n")
+    got = suggest_next_edit(request(doc, 2, 3, "        self._remaining = n\n", "        self._left = n\n"))
+    assert got.edit is not None and (got.edit.start_line, got.edit.end_line) == (5, 6)
+    assert got.edit.new_text == "        self._left -= k\n"          # other._remaining is another object's
+    assert got.jump_targets == []
