@@ -47,7 +47,7 @@ class InfillOptions:
     #                                 printed); the checks reject on their own. The confidence is the
     #                                 probability it is right: at 0.25 the real-code benchmark's test
     #                                 split shows 24% of gaps, 37% of them exactly right
-    next_edit_min_confidence: float = 0.4  # next-edit suggestions (infill.next_edit) below it are not shown
+    next_edit_min_confidence: float = 0.35  # next-edit suggestions (infill.next_edit) below it are not shown
     #                                 (tuned on the next-edit benchmark's dev split)
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
     # The code around the gap (infill.retrieval, infill.drafting).

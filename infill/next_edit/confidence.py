@@ -13,13 +13,13 @@ import math
 
 from .propagate import Hunk, Rules
 
-FEATURES = ("bias", "similar", "rename", "mention", "block", "whole", "insert", "near", "mid", "far",
+FEATURES = ("bias", "similar", "defines", "rename", "mention", "block", "whole", "insert", "near", "mid", "far",
             "log_hunks", "multi_line", "one_line_edit")
 
 # fitted on dev (benchmarks/next_edit.py --fit); a feature missing here weighs 0
-WEIGHTS: dict[str, float] = {"bias": -2.758, "similar": 1.926, "rename": 0.044, "mention": 0.119, "block": -0.04,
-                             "whole": 1.586, "insert": -0.761, "near": -0.352, "mid": 0.307, "far": -0.279,
-                             "log_hunks": -0.158, "multi_line": -0.586, "one_line_edit": 0.214}
+WEIGHTS: dict[str, float] = {"bias": -2.886, "similar": 1.948, "defines": 0.452, "rename": 0.011, "mention": 0.121,
+                             "block": 0.003, "whole": 1.566, "insert": -0.74, "near": -0.367, "mid": 0.352,
+                             "far": -0.295, "log_hunks": -0.115, "multi_line": -0.601, "one_line_edit": 0.263}
 
 
 def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str, float]:
@@ -29,6 +29,7 @@ def features(hunk: Hunk, rules: Rules, distance: float, total: int) -> dict[str,
     return {
         "bias": 1.0,
         "similar": hunk.features.get("similar", 0.0),   # how alike the place and the user's old line are
+        "defines": hunk.features.get("defines", 0.0),   # a renamed definition: its old uses dangle
         "rename": float(hunk.rule == "rename"),
         "mention": float(hunk.rule == "mention"),
         "block": float(hunk.rule == "block"),

@@ -12,10 +12,11 @@ MAX_CHARS = 400_000      # a larger document is not parsed: every textual match 
 
 
 def name_columns(lines: list[str], wanted: set[str], language: str | None,
-                 scope_of: range | None = None, new_names: set[str] = frozenset()) -> tuple[dict[int, set[int]], range | None] | None:
-    """{line: character columns where a code leaf spelling one of ``wanted`` starts}, and the
-    rows a rename at ``scope_of`` reaches (``rename_scope``); None when there is no grammar to
-    ask (an unknown language, a parse that failed, a huge document)."""
+                 scope_of: range | None = None, new_names: set[str] = frozenset()) -> tuple[dict[int, set[int]], range | None, bool] | None:
+    """{line: character columns where a code leaf spelling one of ``wanted`` starts}, the rows a
+    rename at ``scope_of`` reaches (``rename_scope``) and whether it renamed a definition
+    (``defines_name``); None when there is no grammar to ask (an unknown language, a parse that
+    failed, a huge document)."""
     text = "".join(lines)
     if language is None or len(text) > MAX_CHARS:
         return None
@@ -45,7 +46,38 @@ def name_columns(lines: list[str], wanted: set[str], language: str | None,
             continue
         stack.extend(node.children)
     scope = rename_scope(tree, language, scope_of, lines, new_names) if scope_of is not None else None
-    return found, scope
+    defines = scope_of is not None and defines_name(tree, scope_of, lines, new_names)
+    return found, scope, defines
+
+
+DEFINING = ("parameter", "definition", "declaration", "declarator", "function_item", "assignment", "let_",
+            "for_statement", "for_in", "field", "spec", "signature", "class")
+
+
+def defines_name(tree: Tree, rows: range, lines: list[str], new_names: set[str]) -> bool:
+    """Whether the user's edit wrote a new name where a name is defined (a parameter, a
+    function's or a variable's declaration, an assignment's target): then the old name's uses
+    are left dangling, and renaming them is the edit due next."""
+    for row in rows:
+        if row >= len(lines):
+            break
+        line = lines[row]
+        for name in new_names:
+            col = line.find(name)
+            while col >= 0:
+                byte = len(line[:col].encode("utf-8"))
+                node = tree.root_node.descendant_for_point_range((row, byte), (row, byte + len(name.encode("utf-8"))))
+                parent = node.parent if node is not None else None
+                for ancestor in (parent, parent.parent if parent is not None else None):
+                    if ancestor is None:
+                        continue
+                    first = ancestor.child_by_field_name("name") or ancestor.child_by_field_name("left") or \
+                        ancestor.child_by_field_name("pattern") or (ancestor.named_children[0] if ancestor.named_children else None)
+                    if any(k in ancestor.type for k in DEFINING) and (
+                            "parameter" in ancestor.type or first is not None and first.start_byte <= node.start_byte < first.end_byte):
+                        return True
+                col = line.find(name, col + 1)
+    return False
 
 
 def rename_scope(tree: Tree, language: str, rows: range, lines: list[str], new_names: set[str]) -> range | None:

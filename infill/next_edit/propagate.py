@@ -66,21 +66,30 @@ def _pairs(old: list[str], new: list[str]) -> list[tuple[str, str]]:
         if i2 - i1 == j2 - j1:
             pairs += list(zip(old[i1:i2], new[j1:j2]))
             continue
-        for a in old[i1:i2]:       # unequal counts: each old line with its most similar new line, if alike
-            best = max(new[j1:j2], key=lambda b: SequenceMatcher(None, a.strip(), b.strip()).ratio())
-            if SequenceMatcher(None, a.strip(), best.strip()).ratio() >= 0.6:
-                pairs.append((a, best))
+        # unequal counts: the most alike pairs first, each line in one pair at most
+        scored = sorted(((SequenceMatcher(None, a.strip(), b.strip()).ratio(), i, j)
+                         for i, a in enumerate(old[i1:i2]) for j, b in enumerate(new[j1:j2])), reverse=True)
+        used_a, used_b = set(), set()
+        for ratio, i, j in scored:
+            if ratio >= 0.6 and i not in used_a and j not in used_b:
+                used_a.add(i)
+                used_b.add(j)
+                pairs.append((old[i1 + i], new[j1 + j]))
     return pairs
 
 
 def read_edit(edit: LineEdit) -> Rules:
+    """What can be carried from ``edit``. One literal word for another (``None`` -> ``True``) is
+    an anchored change, not a rename; a keyword for another (``var`` -> ``const``) or a literal
+    for a name (``None`` -> ``_sentinel``) is a rename."""
     old, new = split_lines(edit.old_text), split_lines(edit.new_text)
     changes: list[Change] = []
     renames: dict[str, str] = {}
     for a, b in _pairs(old, new):
         for change in line_changes(a, b):
             new_toks = [t.text for t in tokenize(change.new)]
-            if change.kind == "rename" and change.left != ".":   # obj.name: a field of one object, anchored
+            if change.kind == "rename" and change.left != "." and not (
+                    {change.old[0], new_toks[0]} <= LITERAL_WORDS):   # obj.name: a field, anchored
                 renames.setdefault(change.old[0], new_toks[0])
             if change not in changes:
                 changes.append(change)
@@ -92,6 +101,9 @@ def read_edit(edit: LineEdit) -> Rules:
                for c in changes]        # a field renamed in one place only is anchored as any change
     block = [l.strip() for l in old] if old and any(l.strip() for l in old) and len(old) <= 8 else []
     return Rules(changes, renames, block, new, old, new)
+
+
+LITERAL_WORDS = frozenset({"None", "True", "False", "null", "nil", "true", "false", "undefined"})
 
 
 def _rename_line(line: str, renames: dict[str, str], names: set[int] | None) -> str | None:
@@ -134,12 +146,12 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
               cancelled=lambda: False) -> list[Hunk]:
     """Every hunk the rules give in ``lines`` outside ``skip`` (the user's edit), in document order."""
     changed: dict[int, tuple[str, str, float]] = {}
-    names, scope = None, None
+    names, scope, defines = None, None, False
     if rules.renames:
         found = name_columns(lines, set(rules.renames) | set(rules.renames.values()), language, skip,
                              set(rules.renames.values()))
         if found is not None:
-            names, scope = found
+            names, scope, defines = found
     mention = names is not None and not any(i in names for i in skip)
     if mention:
         names = None       # the user changed a word in a comment or string: follow it there too
@@ -180,6 +192,8 @@ def propagate(lines: list[str], rules: Rules, skip: range, language: str | None 
             hunks.append(Hunk(i, i + 1, [new], rule, applied))
     block = [h for h in _block_hunks(lines, rules, skip)
              if not any(o.start_line < h.end_line and h.start_line < o.end_line for o in hunks)]
+    for h in hunks:
+        h.features["defines"] = float(defines and h.rule == "rename")
     olds = [l.strip() for l in rules.old_lines if l.strip()]
     for h in block:
         h.features["similar"] = 1.0
