@@ -18,6 +18,7 @@ from typing import Any
 
 from infill.errors import InfillError
 from infill.next_edit import LineEdit, NextEditRequest, suggest_next_edit
+from infill.next_edit.edits import split_lines
 from infill.next_edit.history import line_diff
 
 from .convert import lsp_range
@@ -110,7 +111,7 @@ async def copilot_inline_edit(ls: InfillServer, params: Any) -> dict:
     if now_version != version or now != text:
         return empty                          # computed for an older version: never returned
     edit = result.edit
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     final = "".join(lines[:edit.start_line]) + edit.new_text + "".join(lines[edit.end_line:])
     ls.next_edits_shown[uri] = Shown(final, edit.start_line, edit.end_line)
     return _answer(ls, uri, version, text, edit)

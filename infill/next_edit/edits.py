@@ -54,8 +54,14 @@ class NextEdit:
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines of a whole-line text, each with its "\\n" ("" -> [])."""
-    return text.splitlines(keepends=True) if text else []
+    """Lines of a text, each with its "\\n" ("" -> []; the last one may lack it). Only "\\n"
+    breaks a line, as in LSP positions and the benchmark's ranges (``str.splitlines`` would also
+    break at a form feed, which Python sources hold)."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def check_fits(document_lines: list[str], edit: LineEdit) -> None:

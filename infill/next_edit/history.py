@@ -19,18 +19,55 @@ MAX_DOCUMENTS = 64
 NEAR_LINES = 1        # a change this close to the current run belongs to it
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (a binary search over C-level comparisons)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most ``limit``."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:len(a) - lo] == b[len(b) - mid:len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _lines_in(text: str, start: int, end: int) -> int:
+    """Lines of ``text[start:end]`` (a whole-line span; a last line without a break counts)."""
+    count = text.count("\n", start, end)
+    return count + (1 if end == len(text) and end > start and not text.endswith("\n") else 0)
+
+
 def line_diff(before: str, after: str) -> LineEdit | None:
-    """The one run of whole lines that differs between two texts (None: the same)."""
+    """The one run of whole lines that differs between two texts (None: the same). Linear in
+    the text with C-level comparisons: it runs on every change an editor sends."""
     if before == after:
         return None
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    start = 0
-    while start < len(a) and start < len(b) and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a, end_b = end_a - 1, end_b - 1
-    return LineEdit(start, end_a, "".join(a[start:end_a]), "".join(b[start:end_b]))
+    p = _common_prefix(before, after)
+    s = _common_suffix(before, after, min(len(before), len(after)) - p)
+    start = before.rfind("\n", 0, p) + 1
+    a_end, b_end = len(before) - s, len(after) - s
+
+    def at_boundary(text: str, end: int) -> bool:
+        return end == start or end == len(text) or text[end - 1] == "\n"
+
+    if not (at_boundary(before, a_end) and at_boundary(after, b_end)):
+        k = before.find("\n", a_end)
+        grow = (len(before) if k < 0 else k + 1) - a_end
+        a_end, b_end = a_end + grow, b_end + grow
+    start_line = before.count("\n", 0, start)
+    return LineEdit(start_line, start_line + _lines_in(before, start, a_end), before[start:a_end], after[start:b_end])
 
 
 @dataclass

@@ -36,7 +36,7 @@ def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
     of edits) or the cursor lies outside it."""
     if not request.recent_edits:
         return []
-    lines = request.document.splitlines(keepends=True)
+    lines = split_lines(request.document)
     last = request.recent_edits[-1]
     check_fits(lines, last)
     if not 0 <= request.cursor_line <= len(lines):
@@ -75,7 +75,7 @@ def suggest_next_edit(request: NextEditRequest, min_confidence: float = 0.0,
     targets = [h.start_line for h, _ in found[1:]]
     if conf < min_confidence:
         return _timed(NextEdit(None, conf, targets, best.rule, len(found)), t0)
-    lines = request.document.splitlines(keepends=True)
+    lines = split_lines(request.document)
     edit = LineEdit(best.start_line, best.end_line, "".join(lines[best.start_line:best.end_line]), best.new_text)
     return _timed(NextEdit(edit, conf, targets, best.rule, len(found)), t0)
 

@@ -110,3 +110,9 @@ def test_a_renamed_field_follows_its_object_whatever_comes_after_it():
     assert got.edit is not None and (got.edit.start_line, got.edit.end_line) == (5, 6)
     assert got.edit.new_text == "        self._left -= k\n"          # other._remaining is another object's
     assert got.jump_targets == []
+
+
+def test_only_a_line_feed_breaks_a_line():
+    doc = "x = bar(1)\n\x0c\ny = foo(2)\n"            # a form feed between two sections
+    got = suggest_next_edit(request(doc, 0, 1, "x = foo(1)\n", "x = bar(1)\n"))
+    assert got.edit is not None and got.edit.start_line == 2 and got.edit.new_text == "y = bar(2)\n"

@@ -37,3 +37,31 @@ def test_a_text_the_history_does_not_know_gives_no_edits():
     assert h.edits("u", TEXT) == ()
     h.forget("u")
     assert h.edits("u", TEXT) == ()
+
+
+def test_line_diff_gives_whole_lines_whatever_the_change():
+    import random
+
+    random.seed(7)
+    pieces = ["a", "b", "\n", "ab\n", "\n\n"]
+    for _ in range(3000):
+        before = "".join(random.choice(pieces) for _ in range(random.randint(0, 10)))
+        chars = list(before)
+        for _ in range(random.randint(1, 3)):
+            at = random.randint(0, len(chars))
+            if random.random() < 0.5 or not chars:
+                chars.insert(at, random.choice(pieces))
+            else:
+                del chars[min(at, len(chars) - 1)]
+        after = "".join(chars)
+        edit = line_diff(before, after)
+        if edit is None:
+            assert before == after
+            continue
+        lines = before.split("\n")
+        starts = [0] + [i + 1 for i, ch in enumerate(before) if ch == "\n"]
+        start = starts[edit.start_line] if edit.start_line < len(starts) else len(before)
+        assert before[start:start + len(edit.old_text)] == edit.old_text
+        assert before[:start] + edit.new_text + before[start + len(edit.old_text):] == after
+        assert edit.end_line - edit.start_line == edit.old_text.count("\n") + (
+            1 if edit.old_text and not edit.old_text.endswith("\n") else 0) and len(lines) >= 0
