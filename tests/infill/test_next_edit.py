@@ -79,6 +79,7 @@ def test_a_stale_edit_or_a_cursor_outside_is_refused():
 
 def test_a_whole_file_paste_and_an_unknown_language_are_quiet():
     assert suggest_next_edit(request(DOC, 0, 0, "", DOC)).edit is None
+    assert suggest_next_edit(request("", 0, DOC.count("\n"), DOC, "", cursor=0)).edit is None   # all deleted
     doc = "x = bar(1)\ny = 'foo'\n"
     got = suggest_next_edit(request(doc, 0, 1, "x = foo(1)\n", "x = bar(1)\n", language=None))
     assert got.edit is not None and got.edit.new_text == "y = 'bar'\n"    # no grammar: the text alone
