@@ -55,8 +55,8 @@ def line_diff(before: str, after: str) -> LineEdit | None:
     if before == after:
         return None
     p = _common_prefix(before, after)
-    s = _common_suffix(before, after, min(len(before), len(after)) - p)
-    start = before.rfind("\n", 0, p) + 1
+    start = before.rfind("\n", 0, p) + 1       # whole lines before it: the suffix may reach back to here
+    s = _common_suffix(before, after, min(len(before), len(after)) - start)
     a_end, b_end = len(before) - s, len(after) - s
 
     def at_boundary(text: str, end: int) -> bool:

@@ -65,3 +65,10 @@ def test_line_diff_gives_whole_lines_whatever_the_change():
         assert before[:start] + edit.new_text + before[start + len(edit.old_text):] == after
         assert edit.end_line - edit.start_line == edit.old_text.count("\n") + (
             1 if edit.old_text and not edit.old_text.endswith("\n") else 0) and len(lines) >= 0
+
+
+def test_a_line_inserted_before_a_line_it_starts_like_is_a_pure_insertion():
+    before = "import os\nfrom .utils import echo\nx = 1\n"
+    after = "import os\nfrom .utils import _detect\nfrom .utils import echo\nx = 1\n"
+    assert line_diff(before, after) == LineEdit(1, 1, "", "from .utils import _detect\n")
+    assert line_diff(after, before) == LineEdit(1, 2, "from .utils import _detect\n", "")
