@@ -24,5 +24,7 @@ One request, one path (``suggest.suggest``, called by the CLI and the language s
   sandboxed runs;
 - ``sources/``: context beyond the text (``diagnostics``: mypy; ``failing``: failing tests;
   ``junit``: the one JUnit reader); ``fix/``: the fix bot; ``eval/``: HumanEval;
+- ``next_edit/``: the edit after the user's last one (propagation of its token changes,
+  tree-sitter scopes, checks, one confidence; no model);
 - ``cli``, ``bot``: the ``infill`` command.
 """

@@ -5,6 +5,7 @@
     infill eval [--subset single-line]        HumanEval infilling: pass@1, exact match, latency
     infill rewrite FILE:START-END             re-denoise lines, print a unified diff (infill.bot)
     infill fix [-- PYTEST ARGS]               a test-verified patch for failing tests (infill.bot)
+    infill next-edit < tasks.jsonl            the edit after the user's last one, per task (infill.next_edit)
 
 Errors in the library are typed (``InfillError``) and become one line on stderr here, with
 exit status 1 (2 for bad usage); in ``batch`` they become an ``error`` field and the batch
@@ -148,14 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also test every distinct candidate (with --candidates K) and report pass@any, "
                         "the share of tasks some candidate passes: the ceiling of a perfect ranker")
     e.add_argument("--quiet", action="store_true")
-    for sp in (c, b, e):
+    n = sub.add_parser("next-edit", help="JSON Lines next-edit tasks on stdin -> one prediction line per task")
+    for sp in (c, b, e, n):
         add_option_flags(sp)
     add_bot_parsers(sub)  # rewrite, fix
     return p
 
 
+def cmd_next_edit(args, opts: InfillOptions) -> int:
+    from .next_edit.cli import cmd_next_edit as run
+    return run(args, opts)
+
+
 COMMANDS = {"complete": cmd_complete, "batch": cmd_batch, "eval": cmd_eval,
-            "rewrite": cmd_rewrite, "fix": cmd_fix}
+            "rewrite": cmd_rewrite, "fix": cmd_fix, "next-edit": cmd_next_edit}
 
 
 def main(argv: list[str] | None = None) -> int:

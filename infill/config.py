@@ -47,6 +47,8 @@ class InfillOptions:
     #                                 printed); the checks reject on their own. The confidence is the
     #                                 probability it is right: at 0.25 the real-code benchmark's test
     #                                 split shows 24% of gaps, 37% of them exactly right
+    next_edit_min_confidence: float = 0.35  # next-edit suggestions (infill.next_edit) below it are not shown
+    #                                 (tuned on the next-edit benchmark's dev split)
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
     # The code around the gap (infill.retrieval, infill.drafting).
     retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
@@ -99,6 +101,8 @@ class InfillOptions:
             raise InfillError("header-bodies must be between 0 (off) and 8")
         if not 0.0 <= self.min_confidence <= 1.0:
             raise InfillError("min-confidence must be in [0, 1]")
+        if not 0.0 <= self.next_edit_min_confidence <= 1.0:
+            raise InfillError("next-edit-min-confidence must be in [0, 1]")
         if not 0.0 < self.renoise <= 1.0:
             raise InfillError("renoise must be in (0, 1]")
         if not self.type_check_timeout_s > 0:
@@ -158,6 +162,9 @@ _HELP = {
               "reject (`--no-checks`: show it anyway)",
     "min_confidence": "a suggestion whose confidence (in [0, 1], calibrated on real code) is below this is "
                       "not shown: null in the editor, nothing printed (`--json` says `\"shown\": false`)",
+    "next_edit_min_confidence": "a next-edit suggestion (`infill next-edit`, `textDocument/copilotInlineEdit`) "
+                                "whose confidence (the probability it is right, fitted on the next-edit "
+                                "benchmark's dev split) is below this is not shown",
     "retrieval": "drafts copied from lines of the document and of its neighbours whose surroundings look "
                  "like the gap's join the candidates, ranked with the model's by one confidence",
     "drafts": "drafts per request at most (0: none)",

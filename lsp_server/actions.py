@@ -171,7 +171,8 @@ def status(ls: InfillServer, *args) -> dict:
     info = ls.backend_info or {}
     return {"model": info.get("model", ls.options.infill.model), "backend": info.get("backend"),
             "loaded": ls.backend_info is not None, "last_latency_ms": ls.last_latency_ms,
-            "busy": bool(ls.jobs.latest), "neighbours": ls.neighbours.stats(), "recent_edits": len(ls.ring)}
+            "busy": bool(ls.jobs.latest), "neighbours": ls.neighbours.stats(), "recent_edits": len(ls.ring),
+            "next_edits_accepted": ls.next_edits_accepted}
 
 
 async def show_context(ls: InfillServer, *args) -> dict:

@@ -1,7 +1,8 @@
 """The language server: one pygls ``LanguageServer`` (``state.InfillServer``) and the table of
 what it answers.
 
-Every handler is thin: the document -> ``infill.suggest`` (or ``infill.editing.rewrite``) on
+Every handler is thin: the document -> ``infill.suggest`` (or ``infill.editing.rewrite``, or
+``infill.next_edit`` for ``textDocument/copilotInlineEdit``, in ``next_edit``) on
 the worker thread (``jobs.Jobs``) -> ``lsp_*`` conversion (``convert``). Inference never
 runs on the event loop. Completion handlers are in ``completion``, the code action and the
 commands in ``actions``, the lifecycle and configuration below.
@@ -26,7 +27,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from . import actions, completion
+from . import actions, completion, next_edit
 from .actions import CONTEXT_COMMAND, FILL_GAP_COMMAND, REWRITE_COMMAND, STATUS_COMMAND
 from .convert import lsp_problems
 from .options import options_from_dict
@@ -47,6 +48,8 @@ SERVER.command(REWRITE_COMMAND)(actions.rewrite_selection)
 SERVER.command(FILL_GAP_COMMAND)(actions.fill_gap)
 SERVER.command(STATUS_COMMAND)(actions.status)
 SERVER.command(CONTEXT_COMMAND)(actions.show_context)
+SERVER.feature(next_edit.COPILOT_INLINE_EDIT)(next_edit.copilot_inline_edit)
+SERVER.command(next_edit.ACCEPTED_COMMAND)(next_edit.next_edit_accepted)
 
 
 # ---------------------------------------------------------------- lifecycle and configuration

@@ -24,6 +24,7 @@ from infill.complete import Completion
 from infill.editing import Rewrite, SuggestionCache
 from infill.errors import InfillError, PositionError, UnknownLanguageError
 from infill.languages import file_suffixes, supported_languages
+from infill.next_edit.history import EditHistory
 from infill.retrieval import ChunkIndex, ChunkRing, read_workspace
 from infill.retrieval.chunks import read_file
 
@@ -48,6 +49,9 @@ class InfillServer(LanguageServer):
         self.neighbours = ChunkIndex()       # open documents and recent edits, where drafts come from
         self.ring = ChunkRing()              # chunks around the recent edits (kept after a close)
         self.previous: dict[str, str] = {}   # each open document's text before its last change
+        self.history = EditHistory()         # each document's recent edits as whole lines (next edits)
+        self.next_edits_shown: dict = {}     # uri -> the next edit last answered (lsp_server.next_edit)
+        self.next_edits_accepted = 0
         self._indexed_folder: str | None = None
         self._workspace_files: set[str] = set()   # sources read from the workspace setting's folder
         self.shown_errors: set[str] = set()
@@ -144,6 +148,7 @@ class InfillServer(LanguageServer):
         name = self.source_name(uri)
         before = self.previous.get(uri)
         self.previous[uri] = text            # the same string the workspace holds: no copy
+        self.history.record(name, before if edited else None, text)
         self.neighbours.update(name, text)
         if edited and line is None and before is not None:
             line = _first_difference(before, text)
@@ -155,7 +160,9 @@ class InfillServer(LanguageServer):
         """A document closed: its chunks go (what was edited in it stays in the ring); a file
         of the workspace folder goes back to its text on disk."""
         self.previous.pop(uri, None)
+        self.next_edits_shown.pop(uri, None)
         name = self.source_name(uri)
+        self.history.forget(name)
         if name in self._workspace_files:
             text = read_file(name)
             if text is not None:

@@ -214,6 +214,53 @@ function scenarios.refused()
   R.after_second = #messages_matching("completes Python only")
 end
 
+-- next-edit suggestions: a renamed function's next use is shown where it applies (removed line
+-- marked, new text as a virtual line, a sign), <Tab> jumps, <Tab> applies; the one after it lies
+-- off screen (said on the cursor's line); <Esc> dismisses; typing elsewhere leaves none
+function scenarios.next_edit()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_NEXT))
+  local buf = vim.api.nvim_get_current_buf()
+  wait("attach", 20000, function() return client() and client().initialized end)
+  local ne = require("infill.next_edit")
+  local ns = vim.api.nvim_create_namespace("infill.next_edit")
+  local function shown() return ne._state[buf] and ne._state[buf].edit ~= nil end
+  local function marks()
+    local out = {}
+    for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, ns, 0, -1, { details = true })) do
+      local d = m[4]
+      local virt = {}
+      for _, l in ipairs(d.virt_lines or {}) do virt[#virt + 1] = l[1][1] end
+      out[#out + 1] = { row = m[2], line_hl = d.line_hl_group, virt_lines = virt, sign = d.sign_text,
+                        virt_text = d.virt_text and d.virt_text[1][1] or nil }
+    end
+    return out
+  end
+  local function line(n) return vim.api.nvim_buf_get_lines(buf, n - 1, n, false)[1] end
+  keys("gg0wcwsurface<Esc>")
+  wait("a next edit shown", 15000, shown)
+  R.ne_marks = marks()
+  R.ne_cursor_before = vim.api.nvim_win_get_cursor(0)[1]
+  vim.api.nvim_feedkeys(vim.keycode("<Tab>"), "m", false)
+  wait("jumped", 5000, function() return vim.api.nvim_win_get_cursor(0)[1] == 5 end)
+  R.ne_before_apply = line(5)
+  vim.api.nvim_feedkeys(vim.keycode("<Tab>"), "m", false)
+  wait("applied", 5000, function() return line(5) ~= R.ne_before_apply end)
+  R.ne_applied = line(5)
+  wait("the next one shown", 15000, shown)
+  R.ne_offscreen = ne._state[buf].offscreen
+  R.ne_far_marks = marks()
+  vim.api.nvim_feedkeys(vim.keycode("<Esc>"), "m", false)
+  wait("dismissed", 5000, function() return not shown() end)
+  R.ne_marks_after_dismiss = #marks()
+  R.ne_untouched = line(46)
+  ne.request(buf)
+  wait("shown again", 15000, shown)
+  keys("25Goy = 2<Esc>") -- typing elsewhere
+  sleep(1500)
+  R.ne_after_typing_elsewhere = shown()
+  R.ne_lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
 function scenarios.health()
   vim.cmd("checkhealth infill")
   R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)

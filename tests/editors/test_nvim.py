@@ -28,6 +28,7 @@ SCENARIOS = Path(__file__).with_name("nvim_scenarios.lua")
 CODE = ("def add(a, b):\n    return \n\n\nclass Stack:\n    def push(self, item):\n"
         "        self.items.append(item)\n")
 MAX_FILE_BYTES = 20_000
+NEXT_CODE = "def area(w, h):\n    return w * h\n\n\ntotal = area(2, 3)\nFILLER\nother = area(4, 5)\n"
 
 
 def find_nvim() -> str | None:
@@ -74,12 +75,14 @@ _G.infill_setup_result = require("infill").setup({{
     source.write_text(CODE)
     (tmp_path / "sample.go").write_text("package calc\n\nfunc Add(a int, b int) int {\n\treturn \n}\n")
     (tmp_path / "sample.ts").write_text("function add(a: number, b: number): number {\n  return \n}\n")
+    filler = "".join(f"x{i} = {i}\n" for i in range(40))
+    (tmp_path / "next.py").write_text(NEXT_CODE.replace("FILLER\n", filler))
     huge = tmp_path / "huge.py"
     huge.write_text("x = 1\n" * (MAX_FILE_BYTES // 6 + 100))
     out = tmp_path / f"{scenario}.json"
     env = {**os.environ, "INFILL_SCENARIO": scenario, "INFILL_TEST_OUT": str(out),
            "INFILL_TEST_FILE": str(source), "INFILL_TEST_HUGE": str(huge),
-           "INFILL_TEST_GO": str(tmp_path / "sample.go"), "INFILL_TEST_TS": str(tmp_path / "sample.ts"),
+           "INFILL_TEST_NEXT": str(tmp_path / "next.py"), "INFILL_TEST_GO": str(tmp_path / "sample.go"), "INFILL_TEST_TS": str(tmp_path / "sample.ts"),
            "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")}
     proc = subprocess.Popen([NVIM, "--headless", "--clean", "-u", str(init), "-c", f"luafile {SCENARIOS}"],
                             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -115,7 +118,8 @@ def broken_server(folder: Path) -> str:
 @pytest.fixture(scope="module")
 def runs(tiny_model_dir, tmp_path_factory) -> dict:
     """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("health", "session", "missing", "broken", "served", "refused")}
+    folders = {name: tmp_path_factory.mktemp(name)
+               for name in ("health", "session", "missing", "broken", "served", "refused", "next_edit")}
     fast = fast_settings(tiny_model_dir)
     served = FakeServer(lambda path, body: {"choices": [{"index": i, "text": "a + b;\n}\n"} for i in range(body.get("n", 1))]})
     started = {
@@ -124,6 +128,7 @@ def runs(tiny_model_dir, tmp_path_factory) -> dict:
         "missing": start("missing", folders["missing"], [str(folders["missing"] / "no-such-infill-lsp")], {}),
         "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
         "refused": start("refused", folders["refused"], server_cmd(), {"threads": 1}),   # the embedded model
+        "next_edit": start("next_edit", folders["next_edit"], server_cmd(), {**fast, "nextEditMinConfidence": 0.0}),
         "served": start("served", folders["served"], server_cmd(),
                         {"endpoint": served.url, "model": "Qwen2.5-Coder-7B", "threads": 1}),
     }
@@ -251,3 +256,25 @@ def test_broken_server_is_restarted_three_times_then_explained(runs):
     assert "gave up after 3 restarts" in results["gave_up"] and "checkhealth" in results["gave_up"]
     health = "\n".join(results["health"])
     assert "ERROR" in health and "does not run" in health and "torch" in health
+
+
+def test_a_next_edit_is_shown_where_it_applies_jumped_to_and_applied(runs):
+    ran = runs["next_edit"]
+    marks = ran["ne_marks"]
+    assert {"row": 4, "line_hl": "InfillNextEditDelete"} in [
+        {"row": m["row"], "line_hl": m.get("line_hl")} for m in marks]
+    assert any(m["virt_lines"] == ["total = surface(2, 3)"] for m in marks)
+    assert any(m.get("sign") for m in marks)
+    assert ran["ne_cursor_before"] == 1
+    assert ran["ne_before_apply"] == "total = area(2, 3)"        # the first <Tab> only jumped
+    assert ran["ne_applied"] == "total = surface(2, 3)"          # the second applied it
+
+
+def test_a_next_edit_off_screen_is_signalled_and_esc_or_typing_elsewhere_dismisses_it(runs):
+    ran = runs["next_edit"]
+    assert ran["ne_offscreen"] is True
+    assert any("next edit at line 46" in (m.get("virt_text") or "") for m in ran["ne_far_marks"])
+    assert ran["ne_marks_after_dismiss"] == 0
+    assert ran["ne_untouched"] == "other = area(4, 5)"          # nothing applied unasked
+    assert ran["ne_after_typing_elsewhere"] is False
+    assert ran["ne_lines"][46] == "other = area(4, 5)" and ran["ne_lines"][25] == "y = 2"

@@ -1,7 +1,8 @@
 /**
  * The VS Code client of `infill-lsp`: starts the server for Python documents, shows its inline
  * completions (vscode-languageclient's proposed inline completion feature), offers "Rewrite
- * selection", forwards the document's diagnostics, and keeps a status-bar item with the model,
+ * selection", shows next-edit suggestions (./nextEdit), forwards the document's diagnostics, and
+ * keeps a status-bar item with the model,
  * the last latency and whether a request is running.
  *
  * It knows VS Code and the LSP client; what it sends is defined in ./protocol (shared with the
@@ -35,6 +36,7 @@ import {
   serverSettings,
   tooLarge,
 } from "./protocol";
+import { NextEditController } from "./nextEdit";
 
 const SECTION = "infill";
 const INSTALL_FIX = "Install the server (pip install -e . in the diffusion-infill repository) or set infill.server.path.";
@@ -360,6 +362,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("infill.editor.rewriteSelection", rewriteSelection),
     vscode.commands.registerCommand("infill.editor.showStatus", showStatusMessage),
     vscode.commands.registerCommand("infill.editor.restart", restartClient),
+    new NextEditController(() => client, (document) =>
+      vscode.languages.match(selector(), document) > 0 && !blocked(document)),
     vscode.languages.onDidChangeDiagnostics((event) => event.uris.forEach(forwardDiagnostics)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration("infill.server") || event.affectsConfiguration("infill.languages")) {

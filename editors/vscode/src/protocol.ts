@@ -133,3 +133,33 @@ export function describeStatus(status: ServerStatus): string {
   const model = status.model ?? "embedded (default)";
   return `model ${model} | backend ${status.backend ?? "?"}${status.loaded ? "" : " (not loaded)"} | last latency ${latency}`;
 }
+
+/** `textDocument/copilotInlineEdit`: the next edit after the user's last one (Copilot's request shape). */
+export const NEXT_EDIT_METHOD = "textDocument/copilotInlineEdit";
+
+/** One edit of the answer: whole lines of the document version it names, replaced by `text`. */
+export interface NextEdit {
+  range: Range;
+  text: string;
+  textDocument: { uri: string; version: number | null };
+  command?: Command;
+}
+
+/**
+ * The server's next edit for a document at `version` (null: none, or one computed for another
+ * version, which is never shown).
+ */
+export async function requestNextEdit(send: Send, uri: string, version: number,
+                                      position: { line: number; character: number }): Promise<NextEdit | null> {
+  const result = (await send(NEXT_EDIT_METHOD, { textDocument: { uri, version }, position })) as { edits?: NextEdit[] } | null;
+  const edit = result?.edits?.[0];
+  return edit && edit.textDocument?.uri === uri && edit.textDocument.version === version ? edit : null;
+}
+
+/** What an editor shows of a next edit: the lines it removes ([first, last), 0-based) and the lines it writes. */
+export function nextEditPreview(edit: NextEdit): { first: number; last: number; added: string[] } {
+  const first = edit.range.start.line;
+  const last = Math.max(first, edit.range.end.character > 0 ? edit.range.end.line + 1 : edit.range.end.line);
+  const text = edit.text.endsWith("\n") ? edit.text.slice(0, -1) : edit.text;
+  return { first, last, added: text === "" ? [] : text.split("\n") };
+}

@@ -6,6 +6,7 @@
 --- item, through 'omnifunc' and `vim.lsp.completion`), with a buffer-local 'completeopt' that
 --- shows the menu for that one item instead of inserting it unasked. :InfillRewrite shows the
 --- rewrite as a diff in a floating window and applies it on confirmation (:InfillRewrite! at once).
+--- Next-edit suggestions (the edit after the user's last one) are in infill.next_edit.
 local M = {}
 
 local NAME = "infill"
@@ -35,6 +36,9 @@ M.defaults = {
   -- a single item is inserted without a menu; this shows it in the menu, nothing inserted until <C-y>.
   -- false leaves 'completeopt' alone.
   completeopt = "menu,menuone,noinsert,popup",
+  -- next-edit suggestions (textDocument/copilotInlineEdit, infill.next_edit): shown where they apply;
+  -- in normal mode <Tab> jumps to one, a second <Tab> applies it, <Esc> dismisses it. false: off
+  next_edit = { enabled = true, debounce_ms = 200, keys = { accept = "<Tab>", dismiss = "<Esc>" } },
   keymaps = { -- insert mode, buffer-local; false turns one (or, as keymaps = false, all) off
     accept = "<Tab>", -- 0.12+: accept the shown suggestion, else the key's own meaning
     next = "<M-]>", -- 0.12+: next / previous candidate
@@ -78,6 +82,9 @@ function M.resolve(opts)
   local cfg = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
   if opts and opts.keymaps == false then
     cfg.keymaps = false
+  end
+  if opts and opts.next_edit == false then
+    cfg.next_edit = false
   end
   if type(cfg.cmd) == "string" then
     cfg.cmd = { cfg.cmd }
@@ -239,6 +246,9 @@ local function on_attach(client, bufnr)
     end
   end
   set_keymaps(bufnr, client)
+  if state.config.next_edit then
+    require("infill.next_edit").attach(bufnr, client, state.config.next_edit)
+  end
   vim.b[bufnr].infill_attached = true
   if state.config.forward_diagnostics then
     forward_diagnostics(bufnr)

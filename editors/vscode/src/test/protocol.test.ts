@@ -33,6 +33,8 @@ import {
   STATUS_COMMAND,
   ServerStatus,
   documentSelector,
+  nextEditPreview,
+  requestNextEdit,
   requestRewrite,
   serverSettings,
   tooLarge,
@@ -198,6 +200,24 @@ test("a document of every language the extension attaches to is completed", STEP
     assert.ok((Array.isArray(result) ? result : result.items).length >= 1, `items for ${languageId}`);
   }
   assert.deepEqual(messages.filter((m) => m.type === 1), [], "no error messages");
+});
+
+test("next edit: a rename's next use, for the current version only", STEP, async () => {
+  const uri = "file:///tmp/infill-vscode-test/next.py";
+  const code = "def area(w, h):\n    return w * h\n\n\ntotal = area(2, 3)\n";
+  const send = (method: string, params: unknown) => connection.sendRequest(method, params);
+  await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text: code } });
+  await connection.sendNotification("textDocument/didChange", {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: { line: 0, character: 4 }, end: { line: 0, character: 8 } }, text: "surface" }],
+  });
+  const edit = await requestNextEdit(send, uri, 2, { line: 0, character: 11 });
+  assert.ok(edit, "a next edit");
+  assert.deepEqual(edit.range, { start: { line: 4, character: 0 }, end: { line: 5, character: 0 } });
+  assert.equal(edit.text, "total = surface(2, 3)\n");
+  assert.deepEqual(nextEditPreview(edit), { first: 4, last: 5, added: ["total = surface(2, 3)"] });
+  assert.equal(edit.command?.command, "infill.nextEditAccepted");
+  assert.equal(await requestNextEdit(send, uri, 1, { line: 0, character: 0 }), null, "never for an older version");
 });
 
 test("client-side guards: settings filter and size limit", () => {

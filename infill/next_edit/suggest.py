@@ -1,0 +1,85 @@
+"""``suggest_next_edit``: from a document, the recent edits and the cursor to zero or one
+suggested edit, its confidence and the jump targets.
+
+One path: the last edit checked against the document (a stale one is refused) ->
+``propagate`` (the edit's changes carried elsewhere) -> ``checks`` on every candidate, nearest
+the cursor first -> ``confidence`` -> the nearest one if it reaches ``min_confidence``; the
+other places, nearest first, are the jump targets.
+"""
+
+from __future__ import annotations
+
+import time
+
+from infill.errors import PositionError
+
+from .checks import SyntaxCheck, passes
+from .confidence import confidence, features
+from .edits import LineEdit, NextEdit, NextEditRequest, check_fits, split_lines
+from .propagate import Hunk, propagate, read_edit
+
+MAX_CANDIDATES = 64      # hunks checked per request at most, nearest first ...
+MAX_JUMP_TARGETS = 8     # ... until the suggestion and this many jump targets passed
+MAX_EDIT_LINES = 200     # a larger edit (a paste, a whole-file change) is not propagated
+
+
+def distance(hunk: Hunk, cursor_line: int) -> float:
+    """Lines from the cursor to the hunk; a hunk above costs half a line more than one below."""
+    if hunk.start_line >= cursor_line:
+        return hunk.start_line - cursor_line
+    return max(0, cursor_line - hunk.end_line + 1) + 0.5
+
+
+def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
+    """The candidates that pass the checks, nearest the cursor first, with their confidence
+    features. Raises PositionError when the last edit does not fit the document (a stale ring
+    of edits) or the cursor lies outside it."""
+    if not request.recent_edits:
+        return []
+    lines = split_lines(request.document)
+    last = request.recent_edits[-1]
+    check_fits(lines, last)
+    if not 0 <= request.cursor_line <= len(lines):
+        raise PositionError(f"the cursor's line {request.cursor_line} is outside the document's {len(lines)} lines")
+    new_count = len(split_lines(last.new_text))
+    if max(new_count, last.end_line - last.start_line) > MAX_EDIT_LINES or new_count >= len(lines):
+        return []            # a whole-file paste or deletion: nothing to carry
+    rules = read_edit(last)
+    if rules.empty():
+        return []
+    skip = range(last.start_line, last.start_line + new_count)
+    hunks = propagate(lines, rules, skip, request.language, request.cancelled)
+    hunks.sort(key=lambda h: distance(h, request.cursor_line))
+    syntax = SyntaxCheck(lines, request.language)
+    kept: list[Hunk] = []
+    for hunk in hunks[:MAX_CANDIDATES]:
+        if len(kept) > MAX_JUMP_TARGETS or request.cancelled():
+            break
+        if passes(lines, hunk, request.recent_edits, syntax):
+            kept.append(hunk)
+    return [(h, features(h, rules, distance(h, request.cursor_line), len(kept))) for h in kept]
+
+
+def suggest_next_edit(request: NextEditRequest, min_confidence: float = 0.0,
+                      weights: dict[str, float] | None = None) -> NextEdit:
+    """The next edit after ``request.recent_edits[-1]``; silent (``edit`` None) when no candidate
+    passes the checks or the nearest one's confidence is below ``min_confidence`` (``weights``:
+    the confidence model's, default ``confidence.WEIGHTS``). Raises PositionError for a stale
+    edit or a cursor outside the document."""
+    t0 = time.perf_counter()
+    found = candidates(request)
+    if not found:
+        return _timed(NextEdit(None, 0.0), t0)
+    best, feats = found[0]
+    conf = confidence(feats, weights)
+    targets = [h.start_line for h, _ in found[1:]]
+    if conf < min_confidence:
+        return _timed(NextEdit(None, conf, targets, best.rule, len(found)), t0)
+    lines = split_lines(request.document)
+    edit = LineEdit(best.start_line, best.end_line, "".join(lines[best.start_line:best.end_line]), best.new_text)
+    return _timed(NextEdit(edit, conf, targets, best.rule, len(found)), t0)
+
+
+def _timed(result: NextEdit, t0: float) -> NextEdit:
+    result.latency_ms = (time.perf_counter() - t0) * 1000
+    return result
