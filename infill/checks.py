@@ -20,6 +20,10 @@ Which run depends on the language's spec: ``names`` where it names a scope analy
 (``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
 (``syntax.COMPILERS``); ``cut_off`` and ``echo`` read only text and run for every language.
 
+A small file that does not parse with the candidate (the user is editing another function) is
+read like a large one, narrowed to the top-level statement around the gap when that parses:
+else an error far away would make ``names`` and ``compiles`` unknown for every candidate.
+
 In a large file the checks read the window the syntax check uses (the top-level statements
 around the gap; in Python the method around it, ``syntax.check_window``), with every name the
 rest of the file may bind taken as bound: they stay within the latency budget, and a name bound
@@ -39,6 +43,7 @@ from functools import lru_cache
 
 from .languages import reserved_names, spec_of
 from .syntax import WINDOW_THRESHOLD, check_window
+from .window import TOP_LEVEL_LINE
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -104,6 +109,17 @@ def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[s
     head, wb, wa = check_window(before, after, language)
     outside = bound_anywhere(before[:len(before) - len(wb)]) | bound_anywhere(after[len(wa):])
     return head + wb, wa, outside
+
+
+def own_statement(before: str, after: str) -> tuple[str, str, frozenset[str]]:
+    """The top-level statement around the gap (from the last line of ``before`` that starts
+    one to the next line of ``after`` that does) and the names the rest of the file may bind."""
+    starts = [m.start() for m in TOP_LEVEL_LINE.finditer(before)]
+    start = starts[-1] if starts else 0
+    first_break = after.find("\n")
+    nxt = TOP_LEVEL_LINE.search(after, first_break + 1) if first_break >= 0 else None
+    end = nxt.start() if nxt else len(after)
+    return before[start:], after[:end], bound_anywhere(before[:start]) | bound_anywhere(after[end:])
 
 
 def names(before: str, text: str, after: str, tree: ast.Module | None = None,
@@ -236,6 +252,11 @@ def run_checks(before: str, text: str, after: str, language: str) -> list[Check]
     found = []
     compile_check, scope_check = COMPILE_CHECKS.get(spec.compiler or ""), SCOPE_ANALYSES.get(spec.scope_analysis or "")
     tree = _parse(wb + text + wa) if compile_check or scope_check else None   # parsed once for both
+    if tree is None and (compile_check or scope_check) and not outside:      # an error elsewhere?
+        sb, sa, out = own_statement(wb, wa)
+        narrow = _parse(sb + text + sa) if (sb, sa) != (wb, wa) else None
+        if narrow is not None:
+            wb, wa, outside, tree = sb, sa, out, narrow
     if compile_check:
         found.append(compile_check(wb, text, wa, tree))
     if scope_check:

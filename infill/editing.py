@@ -12,14 +12,17 @@ Offsets are in characters (code points); nothing here knows about LSP positions.
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from engine.api import Backend, InfillRequest
 
 from .backends import check_language, get_backend, run_backend
-from .checks import run_checks
+from .checks import bound_anywhere, own_statement, run_checks
 from .config import InfillOptions
 from .errors import InfillError, PositionError
 from .languages import get_language, spec_of
@@ -117,18 +120,23 @@ def better_rewrites(before: str, original: str, after: str, language: str, candi
                     backend: Backend) -> tuple[list[str], str]:
     """The candidates (best first) worth offering instead of ``original``: they add no syntax
     error (the caller filtered), leave no name unbound that the original bound, change
-    something, and, where the backend scores tokens, the model likes them more than the
-    original. Also the reason when none is left."""
+    something but keep what the code means as far as text tells (``changed_meaning``), and,
+    where the backend scores tokens, the model likes them more than the original. Also the
+    reason when none is left (the best candidate's, said once)."""
     if not candidates:
         return [], "every candidate adds a syntax error"
     known = {c.reason for c in run_checks(before, original, after, language) if c.verdict == "reject"}
     distinct = [c for c in dict.fromkeys(candidates) if c.strip() != original.strip()]
     if not distinct:
         return [], "the model wrote the selection again"
-    checked = [c for c in distinct if all(ch.reason in known for ch in run_checks(before, c, after, language)
-                                          if ch.verdict == "reject" and ch.name in ("names", "compiles"))]
+    refusals = {}
+    for c in distinct:
+        new = [ch.reason for ch in run_checks(before, c, after, language)
+               if ch.verdict == "reject" and ch.name in ("names", "compiles") and ch.reason not in known]
+        refusals[c] = new[0] if new else changed_meaning(original, c, after, language)
+    checked = [c for c in distinct if not refusals[c]]
     if not checked:
-        return [], "every candidate reads a name bound nowhere or does not compile"
+        return [], refusals[distinct[0]]
     if not backend.capabilities.token_scoring:
         return checked, ""
     scores = backend.likelihood(before, after, [original, *checked])
@@ -136,6 +144,52 @@ def better_rewrites(before: str, original: str, after: str, language: str, candi
         return checked, ""
     better = [c for c, s in sorted(zip(checked, scores[1:]), key=lambda p: -p[1]) if s > scores[0]]
     return better, ("" if better else "the model prefers the selection as it is")
+
+
+# What a rewrite must keep of the selection. Strings first, so a comment marker inside one is
+# no comment; numbers as the tokenizer of most languages reads them (1, 0x1F, 1.5e3, 10L).
+_STRING = r"(?P<s>[rbfuRBFU]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`))"
+_NUMBER = r"(?P<n>(?<![\w.])\.?\d[\w.]*)"
+_KEPT_KEYWORDS = ("return", "for", "while")   # a statement whose loss changes what the code does
+
+
+@lru_cache(maxsize=16)
+def _lexer(comment: str) -> re.Pattern:
+    return re.compile("|".join([_STRING, *([f"(?P<c>{re.escape(comment)}.*)"] if comment else []), _NUMBER]))
+
+
+def _code_and_literals(text: str, language: str) -> tuple[str, list[str]]:
+    """(the code with strings and comments blanked, the string and number literals in order)."""
+    literals: list[str] = []
+
+    def blank(m: re.Match) -> str:
+        if m.lastgroup in ("s", "n"):
+            literals.append(m.group(0))
+        return " " if m.lastgroup != "n" else m.group(0)
+
+    return _lexer(spec_of(language).line_comment).sub(blank, text), literals
+
+
+def changed_meaning(original: str, candidate: str, after: str, language: str) -> str:
+    """Why ``candidate`` changes what ``original`` does in ways a reader would not call a rewrite
+    (empty when it does not): a literal of the selection replaced by another (``"no"`` by
+    ``"1"`` inverts a flag and still compiles), a ``return`` or loop of the selection gone, a
+    name the selection binds and the rest of its top-level statement reads no longer bound."""
+    code, literals = _code_and_literals(original, language)
+    new_code, new_literals = _code_and_literals(candidate, language)
+    gone, added = Counter(literals) - Counter(new_literals), Counter(new_literals) - Counter(literals)
+    if gone and added:
+        return f"the rewrite changes the literal {next(iter(gone))} to {next(iter(added))}"
+    for keyword in _KEPT_KEYWORDS:
+        word = re.compile(rf"\b{keyword}\b")
+        if len(word.findall(new_code)) < len(word.findall(code)):
+            return f"the rewrite drops a `{keyword}` of the selection"
+    rest_code, _ = _code_and_literals(own_statement("", after)[1], language)
+    read_after = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", rest_code))
+    lost = sorted((bound_anywhere(code) - bound_anywhere(new_code)) & read_after)
+    if lost:
+        return f"the rewrite no longer binds `{lost[0]}`, which the code after it reads"
+    return ""
 
 
 # ---------------------------------------------------------------- suggestion cache

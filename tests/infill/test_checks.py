@@ -156,3 +156,14 @@ def test_the_method_window_is_not_used_where_it_would_read_the_class_differently
     text_after = "\n        note = \"\"\"\n- at column 0\n\"\"\"\n        return total\n"
     head, wb, wa = check_window(CLASS_HEAD + METHOD, text_after, "python")
     assert head != BLOCK_HEAD and wa.startswith(text_after)
+
+
+def test_an_error_in_another_function_does_not_blind_the_names_check():
+    """The user cut a line of main(): the file does not parse, yet a name bound nowhere in the
+    function being completed is still rejected (the checks read that function's statement)."""
+    before = "def area(w, h):\n    return "
+    after = "\n\n\ndef main():\n    x = \n    print(area(1, 2))\n"
+    found = {c.name: c for c in run_checks(before, "w * hh", after, "python")}
+    assert found["names"].verdict == REJECT and "`hh`" in found["names"].reason
+    assert found["compiles"].verdict == "ok"
+    assert {c.name: c.verdict for c in run_checks(before, "w * h", after, "python")}["names"] == "ok"

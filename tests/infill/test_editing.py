@@ -100,3 +100,64 @@ def test_rewrite_bad_input(tiny_model_dir):
         rewrite("abc", 0, 2, "cobol", opts)
     with pytest.raises(Cancelled):
         rewrite("abc", 0, 2, "python", opts, cancelled=lambda: True)
+
+
+# ---------------------------------------------------------------- rewrites that change what the code does
+
+GCD = '''def gcd_by_iterative(x: int, y: int) -> int:
+    """Iterative GCD."""
+    while y:
+        x, y = y, x % y
+    return abs(x)
+
+
+def main():
+    num = int(input("a number: "))
+    print(gcd_by_iterative(num, 12))
+'''
+FLAG = '''import os
+
+
+def get_debug_flag() -> bool:
+    val = os.environ.get("FLASK_DEBUG")
+    return bool(val and val.lower() not in {"0", "false", "no"})
+'''
+
+
+def _offered(doc: str, selection: str, candidate: str) -> "object":
+    from helpers import Scripted
+    from engine.api import Capabilities
+
+    class Rewriter(Scripted):      # answers ``candidate`` and likes it better than the selection
+        def likelihood(self, prefix, suffix, texts):
+            return [0.0 if t == candidate else -5.0 for t in texts]
+
+    backend = Rewriter("unused", candidate)
+    backend.capabilities = Capabilities(rewrite=True, token_scoring=True)
+    start = doc.index(selection)
+    return rewrite(doc, start, start + len(selection), "python", InfillOptions(repair=0, resample=0),
+                   backend=backend)
+
+
+@pytest.mark.parametrize("doc, selection, candidate, why", [
+    # a name bound nowhere, in a file with an error of its own elsewhere (a line cut in main())
+    (GCD.replace('int(input("a number: "))', ""), "while y:\n        x, y = y, x % y\n    return abs(x)",
+     "x, w = gcd_by_iterativeative(x)\n    input = None", "`gcd_by_iterativeative` is bound nowhere"),
+    # a literal of the selection replaced by another: compiles, and inverts FLASK_DEBUG=1
+    (FLAG, '{"0", "false", "no"}', '{"0", "false", "1"}', 'changes the literal "no" to "1"'),
+    # the loop and the return dropped
+    (GCD, "while y:\n        x, y = y, x % y\n    return abs(x)", "x = abs(x) + y * 0\n    y = 0", "drops a `return`"),
+    (GCD, "while y:\n        x, y = y, x % y", "if y:\n        x, y = y, x % y", "drops a `while`"),
+    # a name the code after the selection reads, no longer bound
+    (GCD, "x, y = y, x % y", "y, _ = y, x % y", "no longer binds `x`"),
+])
+def test_a_rewrite_that_changes_what_the_code_does_is_not_offered(doc, selection, candidate, why):
+    result = _offered(doc, selection, candidate)
+    assert result.candidates == [] and result.text == selection
+    assert result.refused.startswith("no better rewrite") and why in result.refused
+    assert result.refused.count(why) == 1
+
+
+def test_a_rewrite_that_keeps_literals_returns_and_bindings_is_offered():
+    result = _offered(GCD, "x, y = y, x % y", "x, y = y, (x % y)")
+    assert result.refused == "" and result.text == "x, y = y, (x % y)"
