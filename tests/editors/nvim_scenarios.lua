@@ -261,6 +261,28 @@ function scenarios.next_edit()
   R.ne_lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end
 
+-- with the checks on, the tiny random model's rewrite is declined: the server says why, once, in
+-- one line (no "LSP[infill][Info] ...\n", which needed Enter), and the plugin adds nothing
+function scenarios.quiet()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_FILE))
+  wait("attach", 20000, function() return client() and client().initialized end)
+  local echoed = {}
+  local echo = vim.api.nvim_echo
+  vim.api.nvim_echo = function(chunks, history, opts)
+    echoed[#echoed + 1] = table.concat(vim.tbl_map(function(c) return c[1] end, chunks))
+    return echo(chunks, history, opts)
+  end
+  local asked = #_G.infill_messages
+  vim.cmd("7InfillRewrite")
+  wait("rewrite declined", 30000, function()
+    return #messages_matching("no better rewrite") > 0 or table.concat(echoed, "\n"):find("no better rewrite") ~= nil
+  end)
+  sleep(500)
+  R.declined = vim.tbl_map(function(m) return m.msg end, vim.list_slice(_G.infill_messages, asked + 1))
+  R.declined_echoed = echoed
+  vim.api.nvim_echo = echo
+end
+
 function scenarios.health()
   vim.cmd("checkhealth infill")
   R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)

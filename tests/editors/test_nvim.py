@@ -119,7 +119,7 @@ def broken_server(folder: Path) -> str:
 def runs(tiny_model_dir, tmp_path_factory) -> dict:
     """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
     folders = {name: tmp_path_factory.mktemp(name)
-               for name in ("health", "session", "missing", "broken", "served", "refused", "next_edit")}
+               for name in ("health", "session", "missing", "broken", "served", "refused", "next_edit", "quiet")}
     fast = fast_settings(tiny_model_dir)
     served = FakeServer(lambda path, body: {"choices": [{"index": i, "text": "a + b;\n}\n"} for i in range(body.get("n", 1))]})
     started = {
@@ -128,6 +128,7 @@ def runs(tiny_model_dir, tmp_path_factory) -> dict:
         "missing": start("missing", folders["missing"], [str(folders["missing"] / "no-such-infill-lsp")], {}),
         "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
         "refused": start("refused", folders["refused"], server_cmd(), {"threads": 1}),   # the embedded model
+        "quiet": start("quiet", folders["quiet"], server_cmd(), {**fast, "checks": True, "minConfidence": 0.5}),
         "next_edit": start("next_edit", folders["next_edit"], server_cmd(), {**fast, "nextEditMinConfidence": 0.0}),
         "served": start("served", folders["served"], server_cmd(),
                         {"endpoint": served.url, "model": "Qwen2.5-Coder-7B", "threads": 1}),
@@ -200,6 +201,14 @@ def test_rewrite_is_previewed_as_a_diff_before_it_is_applied(session):
     assert any(line.startswith("+") and not line.startswith("+++") for line in diff)
     assert session["unchanged_while_previewing"] is True and session["preview_is_current"] is True
     assert session["discarded"] == 1 and session["unchanged_after_discard"] is True   # q discards it
+
+
+def test_a_declined_rewrite_is_said_once_in_one_line(runs):
+    said = runs["quiet"]["declined"]
+    assert said[0] == "infill: rewriting..."
+    assert len(said) == 2 and said[1].startswith("infill: no better rewrite: "), said
+    assert "\n" not in said[1]
+    assert not [e for e in runs["quiet"]["declined_echoed"] if "LSP[infill]" in e]
 
 
 def test_rewrite_changes_the_selection_only(session):

@@ -55,21 +55,27 @@ local function notify(msg, level)
   vim.notify("infill: " .. msg, level or vim.log.levels.INFO)
 end
 
---- window/showMessage as Neovim shows it, and once more on leaving insert mode when it came in
+--- window/showMessage as one line (Neovim's own handler writes "LSP[infill][Info] ...\n": two
+--- lines, so a hit-enter prompt each time), and once more on leaving insert mode when it came in
 --- insert mode: there the mode message ("-- INSERT --") wipes a one-line echo at once, and a
 --- message the server sends once (the embedded model "completes Python only; configure a
---- backend ...") went unseen. The message already starts with "infill: ".
-local function show_message(err, params, ctx)
-  local shown = vim.lsp.handlers["window/showMessage"](err, params, ctx)
-  if params and type(params.message) == "string" and vim.api.nvim_get_mode().mode:sub(1, 1) == "i" then
-    local level = ({ ERROR, WARN })[params.type] or vim.log.levels.INFO
+--- backend ...") went unseen. The message already starts with "infill: ". The last one is kept
+--- (state.said): a declined rewrite is said by the server, not a second time by the plugin.
+local function show_message(_, params, _)
+  if not (params and type(params.message) == "string") then
+    return params
+  end
+  local level = ({ ERROR, WARN })[params.type] or vim.log.levels.INFO
+  state.said, state.said_count = params.message, (state.said_count or 0) + 1
+  vim.notify(params.message, level)
+  if vim.api.nvim_get_mode().mode:sub(1, 1) == "i" then
     vim.api.nvim_create_autocmd("InsertLeave", {
       once = true,
       -- scheduled: an error said inside the autocommand would read "Error detected while processing"
       callback = function() vim.schedule(function() vim.notify(params.message, level) end) end,
     })
   end
-  return shown
+  return params
 end
 
 local function has_inline()
@@ -371,12 +377,19 @@ local function preview_diff(bufnr, edits, encoding)
   return vim.diff(old, new, { result_type = "unified", ctxlen = 2 })
 end
 
+--- Whether the server said something (window/showMessage) since `mark` (a state.said_count).
+local function said_since(mark)
+  return (state.said_count or 0) > (mark or 0)
+end
+
 --- Show the rewrite as a diff in a floating window: <CR> or `a` applies it, `q` or <Esc> discards it.
 local function preview(client, bufnr, edit, tick)
   local uri = vim.uri_from_bufnr(bufnr)
   local diff = preview_diff(bufnr, text_edits(edit, uri), client.offset_encoding)
   if diff == "" then
-    notify("no change: the rewrite is the selection as it is")
+    if not said_since(state.rewrite_asked) then -- the server's "no better rewrite: ..." said why
+      notify("no change: the rewrite is the selection as it is")
+    end
     return
   end
   local body = vim.split(diff, "\n", { trimempty = true })
@@ -442,6 +455,7 @@ function M.rewrite(cmd)
       preview(client, bufnr, edit, tick)
     end
   end
+  state.rewrite_asked = state.said_count or 0
   notify("rewriting...")
   client:request("textDocument/codeAction", params, function(err, actions)
     local action = not err and actions and actions[1]
