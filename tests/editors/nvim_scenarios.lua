@@ -281,6 +281,29 @@ function scenarios.quiet()
   R.declined = vim.tbl_map(function(m) return m.msg end, vim.list_slice(_G.infill_messages, asked + 1))
   R.declined_echoed = echoed
   vim.api.nvim_echo = echo
+
+  -- a completion asked for where the model is not sure enough: "working" while it runs, then
+  -- "nothing to suggest" once at the end of the line, gone after a while; no message to confirm
+  local ns = vim.api.nvim_create_namespace("infill.progress")
+  local shown = {}
+  local set_extmark = vim.api.nvim_buf_set_extmark
+  vim.api.nvim_buf_set_extmark = function(b, n, row, col, opts)
+    if n == ns then
+      shown[#shown + 1] = opts.virt_text[1][1]
+    end
+    return set_extmark(b, n, row, col, opts)
+  end
+  local before_asking = #_G.infill_messages
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  keys("A<C-x><C-o>")
+  wait("nothing to suggest", 30000, function() return vim.tbl_contains(shown, "infill: nothing to suggest here") end)
+  R.progress_shown = vim.deepcopy(shown)
+  R.progress_marks = #vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {})
+  sleep(2500)
+  R.progress_marks_later = #vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {})
+  R.progress_messages = #_G.infill_messages - before_asking
+  keys("<Esc>")
+  vim.api.nvim_buf_set_extmark = set_extmark
 end
 
 function scenarios.health()

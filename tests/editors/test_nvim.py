@@ -211,6 +211,13 @@ def test_a_declined_rewrite_is_said_once_in_one_line(runs):
     assert not [e for e in runs["quiet"]["declined_echoed"] if "LSP[infill]" in e]
 
 
+def test_a_request_shows_that_it_runs_and_says_once_that_it_found_nothing(runs):
+    quiet = runs["quiet"]
+    assert quiet["progress_shown"] == ["infill: working...", "infill: nothing to suggest here"]
+    assert quiet["progress_marks"] == 1 and quiet["progress_marks_later"] == 0    # then it goes away
+    assert quiet["progress_messages"] == 0                                        # nothing to confirm
+
+
 def test_rewrite_changes_the_selection_only(session):
     assert session["rewrite_before"] == "        self.items.append(item)"
     assert session["rewrite_after"] != session["rewrite_before"]

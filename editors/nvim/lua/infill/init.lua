@@ -167,6 +167,85 @@ local function forward_diagnostics(bufnr)
   end, 150)
 end
 
+-- ----------------------------------------------------------------- progress
+
+--- While a completion request runs, "infill: working..." stands at the end of the cursor's line
+--- (virtual text: seen in insert mode, where the mode message wipes an echo); when an asked-for
+--- one ends with nothing, "infill: nothing to suggest here" stands there for NOTHING_MS, once.
+local PROGRESS_NS = vim.api.nvim_create_namespace("infill.progress")
+local WATCHED = { ["textDocument/completion"] = true, ["textDocument/inlineCompletion"] = true }
+local NOTHING_MS = 2000
+local WORKING, NOTHING = "infill: working...", "infill: nothing to suggest here"
+state.inflight, state.watched, state.progress = {}, {}, nil
+
+local function show_progress(bufnr, text)
+  state.progress = text
+  if not vim.api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  vim.api.nvim_buf_clear_namespace(bufnr, PROGRESS_NS, 0, -1)
+  if text and bufnr == vim.api.nvim_get_current_buf() then
+    local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+    vim.api.nvim_buf_set_extmark(bufnr, PROGRESS_NS, row, 0,
+      { virt_text = { { text, "Comment" } }, virt_text_pos = "eol", hl_mode = "combine" })
+  end
+end
+
+local function empty_result(result)
+  if result == nil or result == vim.NIL then
+    return true
+  end
+  local items = result.items or result
+  return type(items) == "table" and #items == 0
+end
+
+--- LspRequest: a watched request of ours started (shown) or ended (cleared when none is left).
+local function on_request(args)
+  local req = args.data and args.data.request
+  local client = args.data and vim.lsp.get_client_by_id(args.data.client_id)
+  if not (req and client and client.name == NAME and WATCHED[req.method]) then
+    return
+  end
+  local id = args.data.request_id
+  if req.type == "pending" then
+    state.inflight[id] = args.buf
+    show_progress(args.buf, WORKING)
+  else
+    state.inflight[id] = nil
+    if next(state.inflight) == nil and state.progress == WORKING then
+      show_progress(args.buf, nil)
+    end
+  end
+end
+
+--- The answers of the client's watched requests pass here first: an asked-for request (invoked,
+--- not a trigger character while typing) that ends with nothing says so once.
+local function watch_answers(client)
+  if state.watched[client.id] then
+    return
+  end
+  state.watched[client.id] = true
+  local request = client.request
+  client.request = function(self, method, params, handler, bufnr)
+    if not WATCHED[method] or type(handler) ~= "function" then
+      return request(self, method, params, handler, bufnr)
+    end
+    local asked = vim.tbl_get(params or {}, "context", "triggerKind") ~= 2
+    local buf = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+    return request(self, method, params, function(err, result, ...)
+      if asked and not err and empty_result(result) then
+        show_progress(buf, NOTHING)
+        vim.defer_fn(function()
+          if state.progress == NOTHING then
+            show_progress(buf, nil)
+          end
+        end, NOTHING_MS)
+      end
+      return handler(err, result, ...)
+    end, bufnr)
+  end
+end
+
 -- ----------------------------------------------------------------- attaching
 
 local function set_keymaps(bufnr, client)
@@ -252,6 +331,7 @@ local function on_attach(client, bufnr)
     end
   end
   set_keymaps(bufnr, client)
+  watch_answers(client)
   if state.config.next_edit then
     require("infill.next_edit").attach(bufnr, client, state.config.next_edit)
   end
@@ -302,6 +382,7 @@ local function create_autocmds()
       on_attach(client, args.buf)
     end
   end })
+  vim.api.nvim_create_autocmd("LspRequest", { group = group, callback = on_request })
   vim.api.nvim_create_autocmd("DiagnosticChanged", { group = group, callback = function(args)
     if state.config.forward_diagnostics and client_for(args.buf) then
       forward_diagnostics(args.buf)
@@ -505,8 +586,12 @@ function M.status()
   end)
 end
 
---- A short text for a statusline: the last latency the server reported through :InfillStatus.
+--- A short text for a statusline: "infill: working..." while a completion runs, else the last
+--- latency the server reported through :InfillStatus.
 function M.statusline()
+  if next(state.inflight) ~= nil then
+    return WORKING
+  end
   local s = state.last_status
   return s and type(s.last_latency_ms) == "number" and ("infill %d ms"):format(s.last_latency_ms) or "infill"
 end
