@@ -150,16 +150,20 @@ def lsp_workspace_edit(uri: str, version: int | None, text: str, edit: Edit,
 
 def lsp_completion_list(text: str, offset: int, completion: str,
                         encoding: str = UTF16) -> types.CompletionList | None:
-    """The completion fallback: one clearly labelled item inserting the (multi-line) text."""
+    """The completion fallback: one item inserting the (multi-line) text. A menu shows label, kind
+    and detail side by side, and the documentation in a popup: the text once (its first line),
+    kind Text (not Snippet: nothing is expanded), the detail saying whose it is and how many
+    lines it has, the documentation only where the label does not show all of it."""
     if not completion.strip():
         return None
-    first = completion.strip().splitlines()[0]
-    more = len(first) > 60 or "\n" in completion.strip()
-    label = "infill: " + first[:60] + ("\u2026" if more else "")
+    lines = completion.strip().splitlines()
+    more = len(lines[0]) > 60 or len(lines) > 1
+    label = lines[0][:60] + ("\u2026" if more else "")
     cursor = lsp_range(text, offset, offset, encoding)
     item = types.CompletionItem(
-        label=label, kind=types.CompletionItemKind.Snippet, detail="diffusion infill",
-        documentation=completion,
+        label=label, kind=types.CompletionItemKind.Text,
+        detail="infill" + (f", {len(lines)} lines" if len(lines) > 1 else ""),
+        documentation=completion if more else None,
         text_edit=types.TextEdit(range=cursor, new_text=completion),
         insert_text_format=types.InsertTextFormat.PlainText, sort_text="0", preselect=True)
     return types.CompletionList(is_incomplete=True, items=[item])

@@ -93,6 +93,8 @@ function scenarios.session()
   end)
   R.completion_items = vim.tbl_map(function(i) return i.abbr ~= "" and i.abbr or i.word end,
     vim.fn.complete_info({ "items" }).items)
+  R.completion_menu = vim.tbl_map(function(i) return { kind = i.kind, menu = i.menu } end,
+    vim.fn.complete_info({ "items" }).items)
   R.menu_shown = vim.fn.pumvisible() == 1
   R.line_before_accept = vim.api.nvim_buf_get_lines(buf, 1, 2, false)[1]
   keys("<C-y><Esc>")

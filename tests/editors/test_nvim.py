@@ -182,7 +182,9 @@ def test_the_embedded_models_refusal_is_said_once_and_again_on_leaving_insert_mo
 
 def test_completion_fallback_returns_an_item(session):
     items = session["completion_items"]
-    assert len(items) == 1 and items[0].startswith("infill: ")
+    assert len(items) == 1 and not items[0].startswith("infill: ")     # the text once, not prefixed
+    assert session["completion_menu"][0]["menu"].startswith("infill")
+    assert session["completion_menu"][0]["kind"] == "Text"
     assert session["line_after_completion"] != "    return "     # <C-y> inserted it
 
 

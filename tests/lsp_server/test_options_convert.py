@@ -78,7 +78,13 @@ def test_items_completion_language_and_json_ranges():
     assert result.items[0].range.end == types.Position(line=0, character=3)
     assert lsp_inline_items("f()\n", 2, [""]) is None
     item = lsp_completion_list("", 0, "a = 1\nb = 2").items[0]
-    assert item.label == "infill: a = 1\u2026" and item.text_edit.new_text == "a = 1\nb = 2"
+    assert item.label == "a = 1\u2026" and item.text_edit.new_text == "a = 1\nb = 2"
+    assert item.detail == "infill, 2 lines" and item.documentation == "a = 1\nb = 2"
+    # one short line: the text once (the menu showed "infill: key.isupper(): Snippet diffusion
+    # infill" and the popup "key.isupper():" again)
+    one = lsp_completion_list("", 0, "key.isupper():").items[0]
+    assert (one.label, one.kind, one.detail, one.documentation) == (
+        "key.isupper():", types.CompletionItemKind.Text, "infill", None)
     assert lsp_language("python", "file:///x.txt") == "python"
     assert lsp_language(None, "file:///x.py") == "python"
     with pytest.raises(UnknownLanguageError):

@@ -71,7 +71,8 @@ async def test_completion_fallback_and_configuration_change(client: LanguageClie
     result = await client.text_document_completion_async(params)
     assert result is not None and len(result.items) == 1
     item = result.items[0]
-    assert item.label.startswith("infill: ") and item.text_edit.range.start.character == 11
+    assert item.detail.startswith("infill") and item.text_edit.range.start.character == 11
+    assert item.text_edit.new_text.strip().startswith(item.label.rstrip("\u2026"))
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"infill": {**fast_options(tiny_model_dir), "completionFallback": False}}))
     assert await client.text_document_completion_async(params) is None
