@@ -308,6 +308,28 @@ function scenarios.quiet()
   vim.api.nvim_buf_set_extmark = set_extmark
 end
 
+-- setup{ autotrigger = true } on 0.11: typing "." in insert mode asks for a completion
+function scenarios.autotrigger()
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_FILE))
+  wait("attach", 20000, function() return client() and client().initialized end)
+  local c = client()
+  local request = c.request
+  R.typed_requests = 0
+  c.request = function(self, method, params, ...)
+    if method == "textDocument/completion" then
+      R.typed_requests = R.typed_requests + 1
+      R.typed_kind = vim.tbl_get(params, "context", "triggerKind")
+    end
+    return request(self, method, params, ...)
+  end
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  keys("A")
+  wait("insert mode", 5000, function() return vim.fn.mode() == "i" end)
+  vim.api.nvim_feedkeys("self.", "t", false)
+  wait("a completion asked for by typing", 10000, function() return R.typed_requests > 0 end)
+  keys("<Esc>")
+end
+
 function scenarios.health()
   vim.cmd("checkhealth infill")
   R.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)

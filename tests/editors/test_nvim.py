@@ -59,7 +59,8 @@ def lua(value) -> str:
     return f"vim.json.decode([==[{json.dumps(value)}]==])"
 
 
-def start(scenario: str, tmp_path: Path, cmd: list[str], settings: dict) -> tuple[subprocess.Popen, Path]:
+def start(scenario: str, tmp_path: Path, cmd: list[str], settings: dict,
+          plugin_opts: str = "") -> tuple[subprocess.Popen, Path]:
     """Start one scenario in a headless Neovim; the process and where its results will be."""
     init = tmp_path / f"init-{scenario}.lua"
     init.write_text(f"""
@@ -68,7 +69,7 @@ vim.o.swapfile = false
 _G.infill_messages = {{}}
 vim.notify = function(msg, level) table.insert(_G.infill_messages, {{ msg = msg, level = level }}) end
 _G.infill_setup_result = require("infill").setup({{
-  cmd = {lua(cmd)}, settings = {lua(settings)}, max_file_bytes = {MAX_FILE_BYTES},
+  cmd = {lua(cmd)}, settings = {lua(settings)}, max_file_bytes = {MAX_FILE_BYTES}, {plugin_opts}
 }})
 """)
     source = tmp_path / "sample.py"
@@ -119,7 +120,7 @@ def broken_server(folder: Path) -> str:
 def runs(tiny_model_dir, tmp_path_factory) -> dict:
     """All scenarios, run side by side (each mostly waits on its server or on nothing)."""
     folders = {name: tmp_path_factory.mktemp(name)
-               for name in ("health", "session", "missing", "broken", "served", "refused", "next_edit", "quiet")}
+               for name in ("health", "session", "missing", "broken", "served", "refused", "next_edit", "quiet", "autotrigger")}
     fast = fast_settings(tiny_model_dir)
     served = FakeServer(lambda path, body: {"choices": [{"index": i, "text": "a + b;\n}\n"} for i in range(body.get("n", 1))]})
     started = {
@@ -129,6 +130,7 @@ def runs(tiny_model_dir, tmp_path_factory) -> dict:
         "broken": start("broken", folders["broken"], [broken_server(folders["broken"])], {}),
         "refused": start("refused", folders["refused"], server_cmd(), {"threads": 1}),   # the embedded model
         "quiet": start("quiet", folders["quiet"], server_cmd(), {**fast, "checks": True, "minConfidence": 0.5}),
+        "autotrigger": start("autotrigger", folders["autotrigger"], server_cmd(), fast, "autotrigger = true,"),
         "next_edit": start("next_edit", folders["next_edit"], server_cmd(), {**fast, "nextEditMinConfidence": 0.0}),
         "served": start("served", folders["served"], server_cmd(),
                         {"endpoint": served.url, "model": "Qwen2.5-Coder-7B", "threads": 1}),
@@ -218,6 +220,13 @@ def test_a_request_shows_that_it_runs_and_says_once_that_it_found_nothing(runs):
     assert quiet["progress_shown"] == ["infill: working...", "infill: nothing to suggest here"]
     assert quiet["progress_marks"] == 1 and quiet["progress_marks_later"] == 0    # then it goes away
     assert quiet["progress_messages"] == 0                                        # nothing to confirm
+
+
+def test_autotrigger_completes_while_typing_on_0_11(runs):
+    """The server names no triggerCharacters, and Neovim 0.11 autotriggers only on those: with
+    autotrigger = true the plugin gives its own, so typing "." asks without a key."""
+    ran = runs["autotrigger"]
+    assert ran["typed_requests"] >= 1 and ran["typed_kind"] == 2      # TriggerCharacter, no key pressed
 
 
 def test_rewrite_changes_the_selection_only(session):

@@ -32,6 +32,9 @@ M.defaults = {
     "Gemfile", ".luarc.json", ".git" },
   forward_diagnostics = true, -- send the buffer's vim.diagnostic entries to the server
   autotrigger = false, -- 0.11 fallback: complete while typing (a model call per trigger) instead of on demand
+  -- 0.11 fallback with autotrigger: the characters that trigger (the server names none, so other
+  -- clients do not call the model on every key; Neovim completes only on triggerCharacters)
+  trigger_characters = { ".", "(", "[", ",", "=", ":", " " },
   -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")
   -- a single item is inserted without a menu; this shows it in the menu, nothing inserted until <C-y>.
   -- false leaves 'completeopt' alone.
@@ -324,6 +327,10 @@ local function on_attach(client, bufnr)
   if has_inline() then
     vim.lsp.inline_completion.enable(true, { bufnr = bufnr, client_id = client.id })
   elseif client:supports_method("textDocument/completion", bufnr) then
+    local provider = client.server_capabilities.completionProvider
+    if state.config.autotrigger and type(provider) == "table" and vim.tbl_isempty(provider.triggerCharacters or {}) then
+      provider.triggerCharacters = state.config.trigger_characters
+    end
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = state.config.autotrigger })
     complete_whole_item(bufnr, client.id)
     if state.config.completeopt then
