@@ -54,7 +54,8 @@ class InfillOptions:
     retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
     drafts: int = 4                 # drafts per request at most
     workspace: str | None = None    # folder whose files are the neighbours (CLI default: the file's folder,
-    #                                 "" for none; the server adds it to its open documents and edits)
+    #                                 the server's: the opened file's project root; "" for none; the server
+    #                                 adds it to its open documents and edits)
     references: bool = False        # put the neighbours' chunks most like the gap before the prefix
     prefix_tokens: int = 0          # context budget before the cursor in tokens (0: the backend's)
     suffix_tokens: int = 0          # context budget after the cursor in tokens (0: the backend's)
@@ -170,7 +171,8 @@ _HELP = {
     "drafts": "drafts per request at most (0: none)",
     "workspace": "folder whose files are the neighbours: for `infill complete`/`batch` (default: the "
                  "file's folder; `\"\"`: none); for the server, indexed beside its open documents and "
-                 "recent edits (default: none). Bounded in files and bytes",
+                 "recent edits (default: the project root of the last file opened from disk: its workspace "
+                 "folder, else the nearest folder with a project marker). Bounded in files and bytes",
     "references": "put the neighbours' chunks most like the gap before the prefix as a marked block "
                   "(for a backend with a long context: the embedded model reads 224 tokens before the cursor)",
     "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's; the embedded model "

@@ -27,6 +27,7 @@ from infill.languages import file_suffixes, supported_languages
 from infill.next_edit.history import EditHistory
 from infill.retrieval import ChunkIndex, ChunkRing, read_workspace
 from infill.retrieval.chunks import read_file
+from infill.suggest import Request
 
 from .convert import lsp_language
 from .errors import QUIET_ERRORS, Protocol, install_log_policy, report
@@ -53,6 +54,7 @@ class InfillServer(LanguageServer):
         self.next_edits_shown: dict = {}     # uri -> the next edit last answered (lsp_server.next_edit)
         self.next_edits_accepted = 0
         self._indexed_folder: str | None = None
+        self._project_folder: str | None = None   # the project root of the last opened file, the default workspace
         self._workspace_files: set[str] = set()   # sources read from the workspace setting's folder
         self.shown_errors: set[str] = set()
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
@@ -87,10 +89,11 @@ class InfillServer(LanguageServer):
 
     def index_workspace(self) -> None:
         """The files of the ``workspace`` setting (a folder; ``~`` expanded, a relative one read
-        from the server's working directory), read and indexed on a background thread, bounded
+        from the server's working directory; unset: the project root of the last file opened,
+        ``index_project``; "": none), read and indexed on a background thread, bounded
         (``infill.retrieval.read_workspace``); a folder set before is dropped first."""
-        folder = self.options.infill.workspace if self.options.infill.retrieval else None
-        folder = os.path.expanduser(folder) if folder else None
+        setting = self.options.infill.workspace if self.options.infill.retrieval else ""
+        folder = self._project_folder if setting is None else (os.path.expanduser(setting) if setting else None)
         if folder == self._indexed_folder:
             return
         for name in self._workspace_files:
@@ -100,6 +103,19 @@ class InfillServer(LanguageServer):
         if folder:
             threading.Thread(target=self._read_workspace, args=(folder,), name="infill-workspace",
                              daemon=True).start()
+
+    def index_project(self, uri: str, language: str) -> None:
+        """With no ``workspace`` setting, the project root of an opened file on disk (the
+        workspace folder holding it, else the nearest folder with a project marker, else its
+        folder: ``Request.project_root``) is the workspace, as the file's folder is the CLI's:
+        the same neighbours give both the same drafts. Read off the request path, bounded."""
+        path = self.path(uri)
+        if self.options.infill.workspace is not None or not path or not os.path.isfile(path):
+            return
+        root = self.root(uri)
+        root = root if root and os.path.abspath(path).startswith(os.path.join(os.path.abspath(root), "")) else None
+        self._project_folder = Request("", 0, language, path=path, root=root).project_root()
+        self.index_workspace()
 
     def _read_workspace(self, folder: str) -> None:
         try:
@@ -142,9 +158,11 @@ class InfillServer(LanguageServer):
         path (the index rebuilds in the background). Documents the server does not serve
         (too large, binary, another language) are left out."""
         try:
-            text, _, _ = self.document(uri)
+            text, language, _ = self.document(uri)
         except InfillError:
             return
+        if not edited:
+            self.index_project(uri, language)
         name = self.source_name(uri)
         before = self.previous.get(uri)
         self.previous[uri] = text            # the same string the workspace holds: no copy

@@ -103,3 +103,23 @@ async def test_the_workspace_setting_indexes_a_folder_and_a_closed_file_goes_bac
     await asyncio.sleep(0.3)
     await indexed(client, 1)
     assert (await status_of(client))["neighbours"]["sources"] == before          # the folder is dropped
+
+
+async def test_with_no_workspace_setting_the_opened_files_project_is_read(client: LanguageClient, tmp_path):
+    """As the CLI reads the file's folder, the server reads the project of a file opened from
+    disk (here the folder with pyproject.toml), bounded and off the request path; nothing above it."""
+    project = tmp_path / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (project / "pkg" / "helpers.py").write_text("def project_helper(x):\n    return x\n")
+    (project / "pkg" / "main.py").write_text("x = 1\n")
+    (tmp_path / "outside.py").write_text("def outside():\n    pass\n")
+    before = (await status_of(client))["neighbours"]["sources"]
+    uri = (project / "pkg" / "main.py").as_uri()
+    open_doc(client, uri, "x = 1\n")
+    deadline = time.monotonic() + 15
+    while (await status_of(client))["neighbours"]["sources"] < before + 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    assert (await status_of(client))["neighbours"]["sources"] == before + 2    # main.py, helpers.py; not outside.py
+    close_doc(client, uri)
