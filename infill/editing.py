@@ -119,7 +119,8 @@ def rewrite(text: str, start: int, end: int, language: str, options: InfillOptio
 def better_rewrites(before: str, original: str, after: str, language: str, candidates: list[str],
                     backend: Backend) -> tuple[list[str], str]:
     """The candidates (best first) worth offering instead of ``original``: they add no syntax
-    error (the caller filtered), leave no name unbound that the original bound, change
+    error (the caller filtered), leave no name unbound that the original bound, echo nothing
+    (``x = x``, a copy of the line beside it), change
     something but keep what the code means as far as text tells (``changed_meaning``), and,
     where the backend scores tokens, the model likes them more than the original. Also the
     reason when none is left (the best candidate's, said once)."""
@@ -132,7 +133,7 @@ def better_rewrites(before: str, original: str, after: str, language: str, candi
     refusals = {}
     for c in distinct:
         new = [ch.reason for ch in run_checks(before, c, after, language)
-               if ch.verdict == "reject" and ch.name in ("names", "compiles") and ch.reason not in known]
+               if ch.verdict == "reject" and ch.name in ("names", "compiles", "echo") and ch.reason not in known]
         refusals[c] = new[0] if new else changed_meaning(original, c, after, language)
     checked = [c for c in distinct if not refusals[c]]
     if not checked:
@@ -173,13 +174,15 @@ def _code_and_literals(text: str, language: str) -> tuple[str, list[str]]:
 def changed_meaning(original: str, candidate: str, after: str, language: str) -> str:
     """Why ``candidate`` changes what ``original`` does in ways a reader would not call a rewrite
     (empty when it does not): a literal of the selection replaced by another (``"no"`` by
-    ``"1"`` inverts a flag and still compiles), a ``return`` or loop of the selection gone, a
+    ``"1"`` inverts a flag and still compiles) or a new one added, a ``return`` or loop of the selection gone, a
     name the selection binds and the rest of its top-level statement reads no longer bound."""
     code, literals = _code_and_literals(original, language)
     new_code, new_literals = _code_and_literals(candidate, language)
     gone, added = Counter(literals) - Counter(new_literals), Counter(new_literals) - Counter(literals)
     if gone and added:
         return f"the rewrite changes the literal {next(iter(gone))} to {next(iter(added))}"
+    if added:                       # `x % y` -> `x % 2`: a constant where the selection had a name
+        return f"the rewrite adds the literal {next(iter(added))}"
     for keyword in _KEPT_KEYWORDS:
         word = re.compile(rf"\b{keyword}\b")
         if len(word.findall(new_code)) < len(word.findall(code)):

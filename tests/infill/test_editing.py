@@ -146,8 +146,11 @@ def _offered(doc: str, selection: str, candidate: str) -> "object":
     # a literal of the selection replaced by another: compiles, and inverts FLASK_DEBUG=1
     (FLAG, '{"0", "false", "no"}', '{"0", "false", "1"}', 'changes the literal "no" to "1"'),
     # the loop and the return dropped
-    (GCD, "while y:\n        x, y = y, x % y\n    return abs(x)", "x = abs(x) + y * 0\n    y = 0", "drops a `return`"),
+    (GCD, "while y:\n        x, y = y, x % y\n    return abs(x)", "x = abs(x) + y\n    y = x", "drops a `return`"),
     (GCD, "while y:\n        x, y = y, x % y", "if y:\n        x, y = y, x % y", "drops a `while`"),
+    # what the real model offered on gcd_by_iterative: a constant for a name, a name assigned to itself
+    (GCD, "x, y = y, x % y", "x, y = y, x % 2", "adds the literal 2"),
+    (GCD, "x, y = y, x % y", "x = x\n        y = x % y", "assigns a name to itself"),
     # a name the code after the selection reads, no longer bound
     (GCD, "x, y = y, x % y", "y, _ = y, x % y", "no longer binds `x`"),
 ])
