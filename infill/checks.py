@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .languages import reserved_names, spec_of
-from .syntax import WINDOW_THRESHOLD, check_window
+from .syntax import WINDOW_THRESHOLD, check_window, top_level_window, window_chars
 from .window import TOP_LEVEL_LINE
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
@@ -100,6 +100,9 @@ def bound_anywhere(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+_CLASS = re.compile(r"(?:@.*\n)*class\s+([A-Za-z_]\w*)")
+
+
 def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[str]]:
     """What the checks read: all of a small file; in a large one the window the syntax check
     reads (``syntax.check_window``: the top-level statements around the gap, in Python the
@@ -107,7 +110,14 @@ def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[s
     if len(before) + len(after) <= WINDOW_THRESHOLD:
         return before, after, frozenset()
     head, wb, wa = check_window(before, after, language)
-    outside = bound_anywhere(before[:len(before) - len(wb)]) | bound_anywhere(after[len(wa):])
+    tb, ta = top_level_window(before, after, window_chars(language))
+    outside = bound_anywhere(before[:len(before) - len(tb)]) | bound_anywhere(after[len(ta):])
+    if len(wb) < len(tb) or len(wa) < len(ta):     # narrowed to a method of the top-level statement
+        rest = tb[:len(tb) - len(wb)] + "\n" + ta[len(wa):]
+        header = _CLASS.match(tb)
+        # A class body's names are not in its methods' scope, but the class's own name is; the
+        # rest of another statement (an ``if`` at module level) binds module names.
+        outside |= frozenset([header.group(1)]) if header else bound_anywhere(rest)
     return head + wb, wa, outside
 
 

@@ -141,6 +141,10 @@ def test_a_gap_in_a_method_of_a_long_class_is_checked_in_that_method():
     assert passed(run_checks(before, "total += os.getpid() + self.limit", AFTER_METHOD, "python"))
     unbound = run_checks(before, "total += missing_name", AFTER_METHOD, "python")
     assert [c.reason for c in unbound if c.verdict == REJECT] == ["`missing_name` is bound nowhere in its scope"]
+    # Another method's parameter is not in this method's scope; the class's own name is.
+    assert [c.reason for c in run_checks(before, "total += a", AFTER_METHOD, "python") if c.verdict == REJECT] \
+        == ["`a` is bound nowhere in its scope"]
+    assert passed(run_checks(before, "total += Big.limit", AFTER_METHOD, "python"))
     assert adds_syntax_errors(before, "total += (1", AFTER_METHOD, "python")
     assert adds_syntax_errors(before, "if total:", AFTER_METHOD, "python")          # a header with no block
     assert not adds_syntax_errors(before, "total += 1", AFTER_METHOD, "python")
