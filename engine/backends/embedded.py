@@ -220,14 +220,15 @@ class EmbeddedBackend:
     def _seeded(self, request: InfillRequest, model, cache, gen: torch.Generator, context_tokens: int,
                 t0: float, reused: int = 0) -> InfillResult:
         """One batch, one row per seed: the seed's tokens, those overlapping its ``remask_spans``
-        masked, the row ended with pad_end; only masked positions are denoised, and no row may
-        end before its last kept token."""
+        masked, then its ``extra_tokens`` masks, the row ended with pad_end; only masked positions
+        are denoised, and no row may end before its last kept token."""
         rows, masks = [], []
         for seed in request.seeds:
             enc = self.tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
             ids = enc["input_ids"][:MAX_INIT_TOKENS]
-            rows.append(ids)
-            masks.append(_overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans))
+            extra = max(0, min(seed.extra_tokens, MAX_INIT_TOKENS - len(ids)))
+            rows.append(ids + [self.special.mask] * extra)
+            masks.append(_overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans) + [True] * extra)
         if not any(rows):
             raise BackendError("every seed is empty")
         N = max(len(r) for r in rows) + 1
