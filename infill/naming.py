@@ -54,17 +54,17 @@ def name_drafts(backend: Backend, request: InfillRequest, gap: Gap, known: Known
                         seeds=tuple(Seed(lead + r, extra_tokens=CONTINUE_TOKENS) for r in rests))
         result = run_backend(backend, batch)
         passes += result.forward_passes
-        for i, raw in enumerate(result.candidates):
-            scored = gap.score(raw)
-            if scored.text.strip():
-                out.append(replace(scored, named=round(1.0 / (i + 1), 4)))
+        continued = [replace(gap.score(raw), named=round(1.0 / (i + 1), 4))
+                     for i, raw in enumerate(result.candidates)]
+        out += [c for c in fix_names(continued, gap, known, keep=False) if c.text.strip()]
     return out, passes
 
 
-def fix_names(candidates: list[Candidate], gap: Gap, known: KnownNames | None) -> list[Candidate]:
-    """The sampled candidates with a cut-off first name completed to a known one (re-scored:
+def fix_names(candidates: list[Candidate], gap: Gap, known: KnownNames | None,
+              keep: bool = True) -> list[Candidate]:
+    """The candidates with a cut-off first name completed to a known one (re-scored:
     post-processing and syntax), and those whose first name an analysis that knows the slot
-    rejects dropped; all of them as they were when that would leave none."""
+    rejects dropped; with ``keep``, all of them as they were when that would leave none."""
     if known is None or not known.known:
         return candidates
     out = []
@@ -73,6 +73,7 @@ def fix_names(candidates: list[Candidate], gap: Gap, known: KnownNames | None) -
         if fixed is None:
             continue
         if fixed != c.text:
-            c = replace(gap.score(RawCandidate(gap.lead + fixed, c.score, c.tokens)), retrieved=c.retrieved)
+            c = replace(gap.score(RawCandidate(gap.lead + fixed, c.score, c.tokens)), retrieved=c.retrieved,
+                        named=c.named)
         out.append(c)
-    return out or candidates
+    return out or (candidates if keep else [])
