@@ -11,9 +11,10 @@ finding them and ``Pending.get(budget_s)`` waits for them at most that long:
   search root; jedi runs on one worker thread, cached per (text, position), so a lookup started
   at the start of a request runs beside the model and the request waits for it at most its
   budget (after that it goes on without it; the answer, when it comes, serves the next request);
-- for every language (and for Python while jedi has not answered) from tree-sitter: the names
-  the document defines, imports and takes as parameters, and after ``x.`` the names that follow
-  ``x.`` elsewhere in the document.
+- for every language (and for Python while jedi has not answered) from tree-sitter
+  (``doc_names``): the names the document defines, imports and takes as parameters, and after
+  ``x.`` the names that follow ``x.`` elsewhere in the document and the top-level names of the
+  file ``x`` names.
 
 The names are ranked (used near the cursor and after the same receiver first; private,
 dunder and builtin names last) and bounded (``limit``): a module of 10,000 names costs one
@@ -37,16 +38,14 @@ from collections import Counter, OrderedDict
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from .errors import InfillError
-from .languages import file_suffixes, keywords, spec_of
+from .doc_names import Found, document_names, module_names
+from .languages import spec_of
 
 LIMIT = 64                 # ranked names kept per request
 MAX_KNOWN = 20_000         # names remembered for the validity verdict (a huge module is cut here)
 MAX_JEDI_CHARS = 400_000   # a longer document is not given to jedi (tree-sitter names only)
-MAX_NODES = 200_000        # tree-sitter nodes read per document at most
 NEAR = (3000, 1000)        # characters before and after the cursor whose names rank first
 CLOSE = (600, 300)         # ... and those closer still, which count once more
 
@@ -193,9 +192,6 @@ def known_names(text: str, offset: int, language: str, budget_s: float = 0.04, r
     return pending.get(budget_s) if pending is not None else None
 
 
-Found = list[tuple[str, str]]       # (name, kind) as an analysis returns them
-
-
 class _JediWorker:
     """jedi in a process of its own (``jedi_worker``), fed by one daemon thread; its answers
     cached per (text, position). A request finds the answer it needs done, running or queued;
@@ -290,102 +286,6 @@ class _JediWorker:
 
 
 _JEDI = _JediWorker()
-
-
-# ---------------------------------------------------------------------------------------------
-# The document's own names (tree-sitter), for every language.
-
-def document_names(text: str, offset: int, language: str, slot: Slot) -> Found:
-    """The names the document defines, imports and takes as parameters (tree-sitter); after
-    ``x.``, the names that follow ``x.`` elsewhere in the document."""
-    if slot.member:
-        if not slot.receiver:
-            return []
-        pattern = re.compile(r"(?<![\w.])" + re.escape(slot.receiver) + r"\s*(?:\.|->|::)\s*([A-Za-z_]\w*)")
-        at = len(text[:offset]) - len(slot.partial)
-        seen = Counter(m.group(1) for m in pattern.finditer(text) if m.start(1) != at)
-        return [(n, "attribute") for n, _ in seen.most_common(MAX_KNOWN)]
-    return list(_definitions(text, language))
-
-
-def module_names(receiver: str, language: str, folders: tuple[str, ...]) -> Found:
-    """The top-level definitions of the file a receiver names (``config`` -> ``config.py`` in
-    the document's folder or the project root): the members of a module the document imports."""
-    head = receiver.split(".")[0]
-    for folder in folders:
-        for suffix in file_suffixes(language):
-            try:
-                file = Path(folder) / (head + suffix)
-                if file.is_file() and file.stat().st_size <= MAX_JEDI_CHARS:
-                    return list(_top_level(file.read_text(encoding="utf-8", errors="replace"), language))
-            except (OSError, ValueError):
-                continue
-    return []
-
-
-@lru_cache(maxsize=16)
-def _top_level(text: str, language: str) -> tuple[tuple[str, str], ...]:
-    """The names a file's top-level statements define (its members as a module)."""
-    try:
-        from .languages import parse
-        tree = parse(text, language)
-    except (InfillError, ValueError, RecursionError, MemoryError):
-        return ()
-    out: dict[str, str] = {}
-    for node in tree.root_node.children[:MAX_NODES]:
-        for n in (node, *node.children):
-            named = n.child_by_field_name("name")
-            if named is not None and "identifier" in named.type:
-                out.setdefault(_text(named), "definition")
-            left = n.child_by_field_name("left") if n.type == "assignment" else None
-            if left is not None and left.type == "identifier":
-                out.setdefault(_text(left), "statement")
-    return tuple(out.items())
-
-
-@lru_cache(maxsize=8)
-def _definitions(text: str, language: str) -> tuple[tuple[str, str], ...]:
-    try:
-        from .languages import parse
-        tree = parse(text, language)
-    except (InfillError, ValueError, RecursionError, MemoryError):
-        return ()
-    reserved = keywords(language)
-    out: dict[str, str] = {}
-    stack, seen = [tree.root_node], 0
-    while stack and seen < MAX_NODES:
-        node = stack.pop()
-        seen += 1
-        kind = node.type
-        named = node.child_by_field_name("name")
-        if named is not None and "identifier" in named.type:
-            out.setdefault(_text(named), "definition")
-        if "import" in kind or "parameter" in kind or kind in ("assignment", "variable_declarator",
-                                                                "short_var_declaration", "let_declaration"):
-            target = node if "import" in kind or "parameter" in kind else (
-                node.child_by_field_name("left") or node.child_by_field_name("pattern") or node)
-            for ident in _identifiers(target):
-                out.setdefault(ident, "import" if "import" in kind else "definition")
-            if "import" in kind:
-                continue
-        stack.extend(reversed(node.children))
-    return tuple((n, k) for n, k in out.items() if n and n not in reserved)[:MAX_KNOWN]
-
-
-def _identifiers(node, limit: int = 200) -> list[str]:
-    out, stack = [], [node]
-    while stack and len(out) < limit:
-        n = stack.pop()
-        if n.type in ("identifier", "type_identifier", "field_identifier", "property_identifier",
-                      "shorthand_property_identifier_pattern", "variable_name", "name"):
-            out.append(_text(n))
-        elif n.type not in ("attribute", "subscript", "call"):
-            stack.extend(n.children)
-    return out
-
-
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace") if node.text is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------
