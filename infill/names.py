@@ -117,16 +117,17 @@ class KnownNames:
 
     def complete_name(self, text: str) -> str | None:
         """A candidate whose first name is cut off or garbled (``tent``, ``andle``) with it
-        completed to the best-ranked known name it starts, or ends, ``text`` itself when its
-        name is known or no known name fits it, None when it should be dropped: an analysis that
-        knows the slot has no name it is part of."""
+        completed to the best-ranked known name it starts or is part of; ``text`` itself when
+        its name is known or no known name fits it; None when it should be dropped: an analysis
+        that knows the scope has no name it is part of (not after a dot, where an attribute set
+        dynamically is beyond it: there the verdict lowers the confidence instead)."""
         name = first_name(self.slot.partial, text)
         if not name or name in self.known or name in _KEYWORDS_ANY:
             return text
         written = name[len(self.slot.partial):]
         fits = [n for n in self.names if n.startswith(name) or (len(name) >= 3 and name in n)]
         if not fits:
-            return None if self.complete else text
+            return None if self.complete and not self.slot.member else text
         best = fits[0]
         rest = text.lstrip()[len(written):]
         return text[:len(text) - len(text.lstrip())] + best[len(self.slot.partial):] + rest

@@ -54,7 +54,10 @@ def test_jedi_knows_the_members_of_the_imported_module(project):
     assert {"DEFAULT_TIMEOUT_SECONDS", "RETRIES", "load"} <= set(known.names)
     assert known.verdict("DEFAULT_TIMEOUT_SECONDS)") == 1.0 and known.verdict("tent)") == -1.0
     assert known.complete_name("DEFAULT_TIM") == "DEFAULT_TIMEOUT_SECONDS"
-    assert known.complete_name("tent") is None                       # part of no valid name: dropped
+    assert known.complete_name("tent") == "tent"      # after a dot: kept, its verdict lowers the confidence
+    inside = known_names(APP, APP.index("config.)"), "python", budget_s=30, root=str(project),
+                         path=str(project / "app.py"))
+    assert inside.complete and inside.complete_name("tent") is None      # a name in scope: dropped
 
 
 def test_without_jedi_the_imported_file_gives_its_top_level_names(project, monkeypatch):
