@@ -44,9 +44,9 @@ class InfillOptions:
     threads: int = 2                # torch CPU threads
     renoise: float = 0.5            # rewrite: share of the selection's tokens re-masked
     min_confidence: float = 0.25    # below it a suggestion is not shown (null in the editor, nothing
-    #                                 printed); the checks reject on their own. The confidence is the
+    #                                 printed but why, on stderr); the checks reject on their own. The confidence is the
     #                                 probability it is right: at 0.25 the real-code benchmark's test
-    #                                 split shows 24% of gaps, 37% of them exactly right
+    #                                 split shows 25% of gaps, 39% of them exactly right
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
     # The code around the gap (infill.retrieval, infill.drafting).
     retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
@@ -162,7 +162,8 @@ _HELP = {
     "checks": "check names, cut-off names, echoes and compilation on every candidate and hide what they "
               "reject (`--no-checks`: show it anyway)",
     "min_confidence": "a suggestion whose confidence (in [0, 1], calibrated on real code) is below this is "
-                      "not shown: null in the editor, nothing printed (`--json` says `\"shown\": false`)",
+                      "not shown: null in the editor; `infill complete` prints nothing on stdout and says why in one line "
+                      "on stderr (`--json`: `\"shown\": false`, `text` empty, `best` the candidate)",
     "retrieval": "drafts copied from lines of the document and of its neighbours whose surroundings look "
                  "like the gap's join the candidates, ranked with the model's by one confidence",
     "drafts": "drafts per request at most (0: none)",
