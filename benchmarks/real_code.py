@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
 import gzip
 import hashlib
 import json
@@ -248,11 +249,13 @@ def everything(rows: list[dict], right: str) -> float:
     return round(sum(r[right] for r in shown) / max(1, len(shown)), 4)
 
 
-def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | None = None) -> dict:
+def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | None = None,
+                 root: str | None = None, source: str | None = None) -> dict:
     from infill.checks import Check, passed
     from infill.suggest import Request, suggest
 
-    res = suggest(Request(prefix + suffix, len(prefix), "python", path=path, neighbours=neighbours), opts)
+    res = suggest(Request(prefix + suffix, len(prefix), "python", path=path, root=root, neighbours=neighbours,
+                          source=source), opts)
     checks = [Check(c["check"], c["verdict"], c.get("reason", "")) for c in res.checks]   # of res.text
     judged = res.candidates[:len(res.features)]
     return {"completion": res.text, "confidence": res.confidence, "shown": res.shown,
@@ -260,7 +263,18 @@ def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | No
             "features": res.features[0] if res.features else [], "drafted": bool(res.retrieved and res.retrieved[0]),
             "judged": [{"text": t, "features": f, "confidence": c} for t, f, c in
                        zip(judged, res.features, res.confidences)],
-            "latency_ms": round(res.latency_ms, 1), "syntax_valid": res.syntax_valid}
+            "latency_ms": round(res.latency_ms, 1), "syntax_valid": res.syntax_valid,
+            "names_source": res.names_source}
+
+
+@functools.lru_cache(maxsize=None)
+def installed_root(rel: str) -> str | None:
+    """The site folder where the task's package is installed (its file at ``rel`` there): the
+    project root the known names are looked up in, as an editor would have the package open."""
+    for folder in site_folders():
+        if (Path(folder) / rel).is_file():
+            return folder
+    return None
 
 
 def package_neighbours() -> dict:
@@ -309,15 +323,19 @@ def run(args) -> None:
 
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
                          retrieval=args.retrieval != "none", references=args.references,
-                         prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens)
+                         prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens,
+                         known_names=args.known_names, known_names_ms=args.known_names_ms)
     get_backend(opts)
     tasks = load(args.split)[: args.limit or None]
     neighbours = package_neighbours() if args.retrieval == "workspace" else {}
     rows = []
     t0 = time.time()
     for task in tasks:
+        root = installed_root(task["path"])
+        path = str(Path(root) / task["path"]) if root else task["path"]
         row = {"task_id": task["task_id"], "kind": task["kind"], "split": task["split"],
-               **complete_row(task["prefix"], task["suffix"], opts, neighbours.get(task["package"]), task["path"])}
+               **complete_row(task["prefix"], task["suffix"], opts, neighbours.get(task["package"]), path, root,
+                              task["path"])}
         row.update(score_task(task, row["completion"]))
         for j in row["judged"]:
             j["exact"] = score_task(task, j["text"])["exact"]
@@ -329,7 +347,8 @@ def run(args) -> None:
     print(f"exact {sum(r['exact'] for r in rows) / n:.3f}, edit similarity "
           f"{sum(r['similarity'] for r in rows) / n:.3f}, first name {sum(r['first_name'] for r in rows) / n:.3f}, "
           f"rejected by checks {sum(not r['passed_checks'] for r in rows) / n:.3f}, "
-          f"a draft chosen {sum(r['drafted'] for r in rows) / n:.3f}, right among the judged "
+          f"a draft chosen {sum(r['drafted'] for r in rows) / n:.3f}, known names from jedi "
+          f"{sum(r.get('names_source') == 'jedi' for r in rows) / n:.3f}, right among the judged "
           f"{sum(any(j['exact'] for j in r['judged']) for r in rows) / n:.3f}")
     for kind in KINDS:
         kr = [r for r in rows if r["kind"] == kind]
@@ -386,7 +405,8 @@ def humaneval(args) -> None:
     from infill.config import InfillOptions
     from infill.eval.humaneval import find_data_dir, load_tasks, run_check
 
-    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0)
+    opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
+                         known_names=args.known_names, known_names_ms=args.known_names_ms)
     get_backend(opts)
     tasks = load_tasks("single-line", find_data_dir(None), limit=args.limit or None, seed=0)
     rows = []
@@ -448,6 +468,9 @@ def main() -> int:
                    help="run: drafts from nothing, the task's file, or it and the other files of its package")
     p.add_argument("--references", action="store_true", help="run: retrieved chunks before the prefix")
     p.add_argument("--prefix-tokens", type=int, default=0)
+    p.add_argument("--known-names", action=argparse.BooleanOptionalAction, default=True,
+                   help="run, humaneval: the names valid at the cursor as drafts (the option's default: on)")
+    p.add_argument("--known-names-ms", type=float, default=40.0, help="run, humaneval: their time budget")
     p.add_argument("--suffix-tokens", type=int, default=0)
     args = p.parse_args()
     if args.what == "build":

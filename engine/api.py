@@ -24,6 +24,7 @@ class Seed:
 
     text: str
     remask_spans: tuple[tuple[int, int], ...] = ()
+    extra_tokens: int = 0             # masks appended after the text: the model may continue it there
 
 
 @dataclass(frozen=True)

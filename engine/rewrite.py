@@ -56,14 +56,15 @@ def rewrite(model, cache, tokenizer, special: SpecialTokens, request: InfillRequ
 def seeded(model, cache, tokenizer, special: SpecialTokens, request: InfillRequest, gen: torch.Generator,
            decode: Callable[[list[int]], str]) -> tuple[list[Candidate], int]:
     """One batch, one row per seed: the seed's tokens, those overlapping its ``remask_spans``
-    masked, the row ended with pad_end; only masked positions are denoised, and no row may
-    end before its last kept token. -> (candidates, passes)"""
+    masked, then its ``extra_tokens`` masks, the row ended with pad_end; only masked positions
+    are denoised, and no row may end before its last kept token. -> (candidates, passes)"""
     rows, masks = [], []
     for seed in request.seeds:
         enc = tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
         ids = enc["input_ids"][:MAX_INIT_TOKENS]
-        rows.append(ids)
-        masks.append(overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans))
+        extra = max(0, min(getattr(seed, "extra_tokens", 0), MAX_INIT_TOKENS - len(ids)))
+        rows.append(ids + [special.mask] * extra)
+        masks.append(overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans) + [True] * extra)
     if not any(rows):
         raise BackendError("every seed is empty")
     N = max(len(r) for r in rows) + 1

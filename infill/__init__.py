@@ -7,9 +7,10 @@ Protocol (that is ``lsp_server``) and nothing about how tokens are denoised (tha
 
 One request, one path (``suggest.suggest``, called by the CLI and the language server alike):
 ``sources`` (type errors, failing tests) -> ``context.extract`` (window, budgets, gap kind)
--> the backend's ``infill`` -> ``candidates.Gap.score`` (``postprocess``, ``syntax``) ->
-``rescue.STEPS`` (repair, resample) -> ``drafting`` (drafts from the code around the gap:
-``retrieval``) -> header bodies -> ``checks`` and ``confidence`` on every candidate, best first
+-> the backend's ``infill`` (the known names looked up beside it: ``names``) ->
+``candidates.Gap.score`` (``postprocess``, ``syntax``) -> ``rescue.STEPS`` (repair, resample) ->
+``naming`` (cut-off names completed; the known names as drafts) -> ``drafting`` (drafts from the
+code around the gap: ``retrieval``) -> header bodies -> ``checks`` and ``confidence`` on every candidate, best first
 -> ranking by type errors.
 
 - ``suggest``: the ``Request`` value and ``suggest()``; ``complete``: the completion path;
@@ -19,7 +20,9 @@ One request, one path (``suggest.suggest``, called by the CLI and the language s
   the registry of languages (grammar, file names, comments, blocks, the tools each one has);
 - ``retrieval/``: chunks of other sources, their BM25 index, the ring of recent edits, the
   bounded workspace read and the drafts; ``drafting``: drafts as candidates and seeds;
-  ``checks``, ``confidence``: what is shown;
+  ``names`` (jedi in ``jedi_worker``'s process; ``doc_names``: tree-sitter's) the names valid at
+  the cursor, ``naming`` their drafts; ``checks``, ``confidence``: what is shown, ``decision``:
+  why it is or is not;
 - ``editing``: rewrite selection and the suggestion cache; ``patch``, ``sandbox``: diffs and
   sandboxed runs;
 - ``sources/``: context beyond the text (``diagnostics``: mypy; ``failing``: failing tests;

@@ -26,6 +26,7 @@ class Candidate:
     tokens: int                     # tokens the model committed for it
     valid: bool                     # it adds no syntax error
     retrieved: float = 0.0          # a draft's similarity to the gap's surroundings (0: sampled)
+    named: float = 0.0              # a known name's draft: 1 / (the name's rank + 1) (0: none; ``naming``)
 
     @property
     def rank(self) -> tuple[bool, float]:

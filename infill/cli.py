@@ -1,6 +1,7 @@
 """The ``infill`` command: headless infilling for people and CI bots.
 
-    infill complete FILE:LINE:COL [--json]    print the text to insert (1-based line and column)
+    infill complete FILE:LINE:COL [--json]    print the text to insert (1-based line and column); when
+                                              nothing is shown, one line on stderr says why
     infill batch < tasks.jsonl                one JSON line out per task line in
     infill eval [--subset single-line]        HumanEval infilling: pass@1, exact match, latency
     infill rewrite FILE:START-END             re-denoise lines, print a unified diff (infill.bot)
@@ -39,6 +40,7 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 def cmd_complete(args, opts: InfillOptions) -> int:
     from .backends import check_language, get_backend
     from .context import position_to_offset
+    from .decision import decision
     from .drafting import workspace_neighbours
     from .languages import language_for_path, resolve_language
     from .suggest import Request, suggest
@@ -47,17 +49,28 @@ def cmd_complete(args, opts: InfillOptions) -> int:
     language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
     offset = position_to_offset(text, line - 1, col - 1, base=1)
+    if opts.known_names:                 # the names at the cursor are looked up while the model loads
+        from .names import lookup
+        from .suggest import Request as _Request
+        lookup(text, offset, language, _Request(text, offset, language, path=path).project_root(), path)
     t0 = time.perf_counter()
     backend = get_backend(opts)          # loaded once: latency_ms is the request alone
     load_ms = (time.perf_counter() - t0) * 1000
     check_language(backend, language)    # before the workspace is read for it
     neighbours = workspace_neighbours(opts, path, language)
     result = suggest(Request(text, offset, language, path=path, neighbours=neighbours), opts, backend=backend)
+    said = decision(result, opts.min_confidence)
     if args.json:
-        print(json.dumps({"file": path, "line": line, "column": col, **result.to_dict(),
+        row = result.to_dict()
+        if not args.debug:
+            row.pop("features", None)
+        print(json.dumps({"file": path, "line": line, "column": col, **row, "text": result.text if result.shown else "",
+                          "best": result.text, "decision": said["reason"], "message": said["message"],
                           "load_ms": round(load_ms, 1)}))
-    elif result.shown:     # below --min-confidence, or rejected by the checks: nothing is printed
+    elif result.shown:
         sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+    else:                  # silence that says why: one line on stderr, exit 0
+        print(f"infill: {said['message']}", file=sys.stderr)
     return 0
 
 
@@ -133,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("complete", help="print the text to insert at FILE:LINE:COL (1-based)")
     c.add_argument("location", metavar="FILE:LINE:COL")
-    c.add_argument("--json", action="store_true", help="print a JSON object with statistics")
+    c.add_argument("--json", action="store_true", help="print a JSON object with statistics: `text` is what is "
+                   "shown (empty when nothing is), `best` the best candidate, `message` why it is shown or not")
+    c.add_argument("--debug", action="store_true", help="with --json: the confidence's raw `features` too")
     c.add_argument("--language", help="the file's language (a name such as typescript, or an LSP id such as typescriptreact) instead of the one its name gives")
     b = sub.add_parser("batch", help="JSON Lines tasks on stdin -> JSON Lines results on stdout")
     e = sub.add_parser("eval", help="HumanEval infilling benchmark")

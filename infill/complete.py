@@ -26,6 +26,8 @@ from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
 from .languages import spec_of
+from .names import KnownNames, Pending, lookup
+from .naming import fix_names, name_drafts
 from .rescue import STEPS, Attempt, header_follow
 from .retrieval import ChunkIndex, prompt_block
 from .syntax import adds_syntax_errors
@@ -53,6 +55,9 @@ class Completion:
     retrieved: list[float] = field(default_factory=list)   # of each candidate: its draft's similarity (0: sampled)
     likelihoods: list[float | None] = field(default_factory=list)  # of each: mean pseudo-log-likelihood
     features: list[list[float]] = field(default_factory=list)      # of each judged: confidence's signals
+    named: list[float] = field(default_factory=list)       # of each candidate: its known name's draft (0: none)
+    known_names: list[float] = field(default_factory=list)  # of each: its first name is known (1), not (-1), ? (0)
+    names_source: str = ""          # where the known names came from: jedi | tree-sitter | "" (none looked up)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,7 +66,7 @@ class Completion:
 def complete(text: str, offset: int, language: str, options: InfillOptions,
              backend: Backend | None = None, cancelled: Callable[[], bool] | None = None,
              extra_context: str = "", neighbours: ChunkIndex | None = None, source: str | None = None,
-             path: str | None = None) -> Completion:
+             path: str | None = None, root: str | None = None, file: str | None = None) -> Completion:
     """Fill the gap at ``offset`` (characters) of ``text``.
 
     ``cancelled`` is polled before each forward pass; when it returns True the request
@@ -80,17 +85,22 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     (``drafting``); with ``options.references`` those chunks also go before the prefix.
 
     ``path``: the document's path as a prompt format may show it (a served model's file header).
+    With ``options.known_names``, where the gap starts with a name the names valid there
+    (``names``: jedi for Python with ``root`` as the project and ``file`` as the document's file,
+    tree-sitter for all) are looked up beside the model, waited for at most
+    ``options.known_names_ms``, and become drafts (``naming``).
     A backend whose model was not trained on ``language`` raises ``ModelLanguageError``.
     """
     t0 = time.perf_counter()
     backend = backend or get_backend(options)
     check_language(backend, language)
     follows = options.header_bodies if not options.steps else 0
+    pending = lookup(text, offset, language, root, file) if options.known_names else None
     chunks = neighbour_chunks(text, offset, neighbours, source, language) if options.retrieval else None
     if chunks and options.references:
         extra_context = prompt_block(chunks, spec_of(language).line_comment or "#") + extra_context
     done, max_lines = _complete_once(text, offset, language, options, backend, cancelled, extra_context,
-                                     follows > 0, chunks, path)
+                                     follows > 0, chunks, path, pending)
     before, after = text[:offset], text[offset:]
     for _ in range(follows):
         follow = header_follow(before, done.text, after, language)
@@ -108,7 +118,9 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
                        tokens=done.tokens + more.tokens, candidates=[joined, *done.candidates],
                        votes=[done.votes[0] if done.votes else 1, *done.votes],
                        scores=[min(done.scores[:1] + more.scores[:1]), *done.scores],
-                       retrieved=[0.0, *done.retrieved], likelihoods=[None, *done.likelihoods])
+                       retrieved=[0.0, *done.retrieved], likelihoods=[None, *done.likelihoods],
+                       named=[0.0, *done.named], known_names=[done.known_names[0] if done.known_names else 0.0,
+                                                               *done.known_names])
     if follows and done.syntax_valid and spec_of(language).offside:   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done = judge(done, before, after, language, options, calibrated_for(backend.name))
@@ -125,7 +137,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()
     judged, signals = [], []
-    drafted = [i for i, r in enumerate(done.retrieved) if r > 0]
+    drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
     sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
     for i in sorted(drafted + sampled):
         text = done.candidates[i]
@@ -136,9 +148,12 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         score = pll if votes == 0 and pll is not None else score        # a draft the model did not sample
         tokens = done.tokens if i == 0 else max(1, len(text) // 3)
         found = done.retrieved[i] if i < len(done.retrieved) else 0.0
-        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found))
+        known = done.known_names[i] if i < len(done.known_names) else 0.0
+        named = done.named[i] if i < len(done.named) else 0.0
+        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named))
         judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
-                                             likelihood=pll, retrieved=found, calibrated=calibrated),
+                                             likelihood=pll, retrieved=found, known=known, named=named,
+                                             calibrated=calibrated),
                        len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))
@@ -152,6 +167,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     return replace(done, text=text, syntax_valid=valid, candidates=pick(done.candidates), votes=pick(done.votes),
                    scores=pick(done.scores), confidences=[c for _, _, c in order], confidence=best_conf,
                    retrieved=pick(done.retrieved), likelihoods=pick(done.likelihoods),
+                   named=pick(done.named), known_names=pick(done.known_names),
                    features=[signals[j[3]] for j in judged],
                    checks=[c.to_dict() for c in best_checks],
                    shown=bool(text.strip()) and passed(best_checks) and best_conf >= options.min_confidence)
@@ -160,10 +176,11 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
                    cancelled: Callable[[], bool] | None, extra_context: str,
                    bodies_follow: bool = False, chunks: list | None = None,
-                   path: str | None = None) -> tuple[Completion, int]:
+                   path: str | None = None, pending: Pending | None = None) -> tuple[Completion, int]:
     """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
     may next write the body of a block header that this completion leaves open. ``chunks``:
-    drafts are looked for in the document and these chunks (None: no drafts)."""
+    drafts are looked for in the document and these chunks (None: no drafts). ``pending``: the
+    known names being looked up (``names.lookup``; None: none)."""
     t0 = time.perf_counter()
     caps = backend.capabilities
     ctx = extract(text, offset, language, prefix_budget=options.prefix_tokens or caps.prefix_tokens,
@@ -189,8 +206,14 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
                       sum(1 for c in scored if not c.valid))
     for step in STEPS:
         step(attempt)
+    known = pending.get(options.known_names_ms / 1000) if pending is not None else None
+    attempt.candidates = fix_names(attempt.candidates, gap, known)
     sampled = [c.text for c in attempt.candidates]
     everyone = list(attempt.candidates)
+    if known is not None:
+        named, spent = name_drafts(backend, request, gap, known)
+        everyone += named
+        attempt.passes += spent
     if chunks is not None:
         drafted, spent = draft_candidates(backend, request, gap, text, offset, options, chunks)
         everyone += drafted
@@ -198,7 +221,7 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
     distinct = list(dict.fromkeys(c.text for c in everyone))
     of = lambda t: [c for c in everyone if c.text == t]   # noqa: E731
     # The model's likelihood of the drafts it did not sample (sampled texts have their score).
-    unsampled = [t for t in distinct if t not in sampled and any(c.retrieved for c in of(t))]
+    unsampled = [t for t in distinct if t not in sampled and any(c.retrieved or c.named for c in of(t))]
     plls = dict(zip(unsampled, likelihoods(backend, request, lead, unsampled)))
     best = attempt.candidates[0]
     return Completion(
@@ -207,4 +230,10 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         candidates=distinct, votes=[sampled.count(t) for t in distinct], rejected=attempt.rejected,
         scores=[max(c.score for c in of(t)) for t in distinct],
         retrieved=[max(c.retrieved for c in of(t)) for t in distinct],
-        likelihoods=[plls.get(t) for t in distinct]), ctx.max_new_lines
+        likelihoods=[plls.get(t) for t in distinct], named=[max(c.named for c in of(t)) for t in distinct],
+        known_names=[_verdict(known, t) for t in distinct],
+        names_source=known.source if known is not None else ""), ctx.max_new_lines
+
+
+def _verdict(known: KnownNames | None, text: str) -> float:
+    return known.verdict(text) if known is not None else 0.0

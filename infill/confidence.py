@@ -30,20 +30,24 @@ from .checks import REJECT, UNKNOWN, Check
 
 CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
 FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "likelihood",
-            "retrieved", "bias")
+            "retrieved", "bias", "known_name", "name_draft")
 log = logging.getLogger(__name__)
 
 
 def features(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
-             whole_line: bool = False, likelihood: float | None = None, retrieved: float = 0.0) -> list[float]:
+             whole_line: bool = False, likelihood: float | None = None, retrieved: float = 0.0,
+             known: float = 0.0, named: float = 0.0) -> list[float]:
     """The signals of one candidate; ``whole_line``: the gap starts at a line's start or in its
     indentation (a line to write, not the rest of one); ``likelihood``: the model's mean
     pseudo-log-likelihood per token of it as the middle (``drafting.likelihoods``; the
-    sampling score where there is none); ``retrieved``: a draft's similarity (0: sampled)."""
+    sampling score where there is none); ``retrieved``: a draft's similarity (0: sampled);
+    ``known``: its first name is one of the names valid at the cursor (1), an analysis that
+    knows the slot says it is none of them (-1), or nothing tells (0) (``names``); ``named``:
+    a known name's draft, 1 / (the name's rank + 1) (0: none; ``naming``)."""
     score = max(-10.0, score)
     return [score, agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
             float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)),
-            max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0]
+            max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0, known, named]
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +68,7 @@ def load_calibration(path: str = str(CALIBRATION)) -> dict | None:
 
 
 def uncalibrated(x: list[float]) -> float:
-    return math.exp(x[0]) * max(x[1], x[7])
+    return math.exp(x[0]) * max(x[1], x[7], x[10])
 
 
 def calibrated_for(backend_name: str) -> bool:
@@ -75,12 +79,12 @@ def calibrated_for(backend_name: str) -> bool:
 
 def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
                calibration: dict | None = None, whole_line: bool = False, likelihood: float | None = None,
-               retrieved: float = 0.0, calibrated: bool = True) -> float:
+               retrieved: float = 0.0, known: float = 0.0, named: float = 0.0, calibrated: bool = True) -> float:
     """The probability that the candidate is right (0 when a check rejects it); with
     ``calibrated`` False (another backend than the calibration's), the uncalibrated score."""
     if any(c.verdict == REJECT for c in checks) or not text.strip():
         return 0.0
-    x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved)
+    x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved, known, named)
     cal = (calibration if calibration is not None else load_calibration()) if calibrated else None
     if cal is None:
         return round(min(1.0, max(0.0, uncalibrated(x))), 4)

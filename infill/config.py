@@ -44,9 +44,9 @@ class InfillOptions:
     threads: int = 2                # torch CPU threads
     renoise: float = 0.5            # rewrite: share of the selection's tokens re-masked
     min_confidence: float = 0.25    # below it a suggestion is not shown (null in the editor, nothing
-    #                                 printed); the checks reject on their own. The confidence is the
+    #                                 printed but why, on stderr); the checks reject on their own. The confidence is the
     #                                 probability it is right: at 0.25 the real-code benchmark's test
-    #                                 split shows 24% of gaps, 37% of them exactly right
+    #                                 split shows 25% of gaps, 39% of them exactly right
     next_edit_min_confidence: float = 0.35  # next-edit suggestions (infill.next_edit) below it are not shown
     #                                 (tuned on the next-edit benchmark's dev split)
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
@@ -57,6 +57,10 @@ class InfillOptions:
     #                                 the server's: the opened file's project root; "" for none; the server
     #                                 adds it to its open documents and edits)
     references: bool = False        # put the neighbours' chunks most like the gap before the prefix
+    known_names: bool = True        # where the gap starts with a name, the names valid there (jedi for
+    #                                 Python, tree-sitter for all) become drafts and a confidence signal
+    known_names_ms: float = 40.0    # a request waits this long at most for the known names (looked up
+    #                                 beside the model from its start; after that it goes on without them)
     prefix_tokens: int = 0          # context budget before the cursor in tokens (0: the backend's)
     suffix_tokens: int = 0          # context budget after the cursor in tokens (0: the backend's)
     # Backends other than the embedded model (engine.backends).
@@ -114,6 +118,8 @@ class InfillOptions:
             raise InfillError("threads must be between 1 and 256 (torch CPU threads)")
         if self.max_blocks < 1:
             raise InfillError("max-blocks must be at least 1")
+        if not 0 <= self.known_names_ms <= 10_000:
+            raise InfillError("known-names-ms must be between 0 and 10000 milliseconds")
         if self.drafts < 0 or self.drafts > 16:
             raise InfillError("drafts must be between 0 (none) and 16")
         if not 0 <= self.prefix_tokens <= 4000 or not 0 <= self.suffix_tokens <= 4000:
@@ -162,7 +168,8 @@ _HELP = {
     "checks": "check names, cut-off names, echoes and compilation on every candidate and hide what they "
               "reject (`--no-checks`: show it anyway)",
     "min_confidence": "a suggestion whose confidence (in [0, 1], calibrated on real code) is below this is "
-                      "not shown: null in the editor, nothing printed (`--json` says `\"shown\": false`)",
+                      "not shown: null in the editor; `infill complete` prints nothing on stdout and says why in one line "
+                      "on stderr (`--json`: `\"shown\": false`, `text` empty, `best` the candidate)",
     "next_edit_min_confidence": "a next-edit suggestion (`infill next-edit`, `textDocument/copilotInlineEdit`) "
                                 "whose confidence (the probability it is right, fitted on the next-edit "
                                 "benchmark's dev split) is below this is not shown",
@@ -175,6 +182,14 @@ _HELP = {
                  "folder, else the nearest folder with a project marker). Bounded in files and bytes",
     "references": "put the neighbours' chunks most like the gap before the prefix as a marked block "
                   "(for a backend with a long context: the embedded model reads 224 tokens before the cursor)",
+    "known_names": "where the gap starts with a name (after `.`, `=`, `return`, `(`, an argument), the names "
+                   "valid there (jedi's completions for Python with the project root as its search path; the "
+                   "document's definitions and imports from tree-sitter for every language) become drafts the "
+                   "model completes and scores, and a candidate whose first name is not one of them is less "
+                   "likely shown; a cut-off name the model writes is completed to a known one",
+    "known_names_ms": "milliseconds a request waits at most for the known names (looked up beside the "
+                      "model from the request's start, cached per document and position; past it the request "
+                      "goes on without them)",
     "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's; the embedded model "
                      "reads at most the 224 it was trained with)",
     "suffix_tokens": "context budget after the cursor, in tokens (0: the backend's; the embedded model "

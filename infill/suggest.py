@@ -111,7 +111,8 @@ def suggest(request: Request, options: InfillOptions, backend: Backend | None = 
         context = gather(request, options)
     extra = context.prompt(request.text, request.language) if options.context_in_prompt and context is not None else ""
     result = complete(request.text, request.offset, request.language, options, backend, request.cancelled, extra,
-                      request.neighbours, request.source or request.path, request.shown_path())
+                      request.neighbours, request.source or request.path, request.shown_path(),
+                      root=request.project_root(), file=request.path)
     if options.verify_types and options.type_check and context is not None and context.problems:
         result = _rank_by_types(request, options, context, result)
     return result

@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 
 from infill.backends import get_backend
 from infill.complete import Completion
+from infill.decision import decision
 from infill.editing import Rewrite, SuggestionCache
 from infill.errors import InfillError, PositionError, UnknownLanguageError
 from infill.languages import file_suffixes, supported_languages
@@ -60,6 +61,7 @@ class InfillServer(LanguageServer):
         self.pending_problems: list[str] = []   # settings problems found before the client was ready
         self.backend_info: dict | None = None   # describe() of the loaded backend, for infill.status
         self.last_latency_ms: float | None = None   # of the last completion or rewrite, for infill.status
+        self.last_decision: dict | None = None   # why the last completion was shown or not, for infill.status
 
     def report_server_error(self, error: Exception, source) -> None:
         report(self, error, source)          # the policy of ``errors``: nothing pops up for protocol noise
@@ -223,6 +225,9 @@ class InfillServer(LanguageServer):
         """Remember the latency of an infill result (for infill.status) and pass it on."""
         if isinstance(result, (Completion, Rewrite)):
             self.last_latency_ms = round(float(result.latency_ms), 1)
+        if isinstance(result, Completion):
+            self.last_decision = decision(result, self.options.infill.min_confidence, "the setting minConfidence",
+                                          "the setting checks: false")
         return result
 
     async def infill(self, key: str | None, fn: Callable[[Callable[[], bool]], T]) -> T | None:

@@ -192,3 +192,14 @@ def test_seeds_are_rows_of_one_batch_that_keep_their_unmasked_tokens(tiny_model_
     masked = res.candidates[1].text
     assert masked.startswith("count = ") and masked.endswith("(rows)")   # only "len" was written again
     assert res.forward_passes >= 1
+
+
+def test_a_seed_with_extra_tokens_keeps_its_text_and_may_continue_it(tiny_model_dir):
+    from engine.api import InfillRequest, Seed
+
+    be = EmbeddedBackend(tiny_model_dir)
+    seeds = (Seed("config", extra_tokens=6), Seed("x"))
+    res = be.infill(InfillRequest(prefix="def f(config):\n    return ", suffix="\n", seeds=seeds))
+    assert len(res.candidates) == 2 and res.candidates[1].text == "x"
+    assert res.candidates[0].text.startswith("config")            # the name kept, the masks after it filled or ended
+    assert res.candidates[0].tokens <= len(be.tokenizer("config")["input_ids"]) + 6

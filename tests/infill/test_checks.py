@@ -97,7 +97,9 @@ def test_run_checks_and_passed():
 
 
 def test_a_rejected_best_candidate_gives_way_and_is_not_shown():
-    result = complete(FN + AFTER, len(FN), "python", InfillOptions(repair=0, resample=0), backend=Scripted("m"))
+    # The model's samples alone (the known names would give way to a valid draft: test_names).
+    result = complete(FN + AFTER, len(FN), "python", InfillOptions(repair=0, resample=0, known_names=False),
+                      backend=Scripted("m"))
     assert result.text == "m" and not result.shown and result.confidence == 0.0
     assert {c["check"]: c["verdict"] for c in result.checks}["names"] == REJECT
 
@@ -107,11 +109,11 @@ def test_a_rejected_best_candidate_gives_way_and_is_not_shown():
             self.requests.append(request)
             return InfillResult([Candidate("m", -0.1, 1), Candidate("end", -2.0, 1)], 1, 1.0)
 
-    result = complete(FN + AFTER, len(FN), "python", InfillOptions(candidates=2, repair=0, resample=0,
+    result = complete(FN + AFTER, len(FN), "python", InfillOptions(candidates=2, repair=0, resample=0, known_names=False,
                                                                    min_confidence=0.0), backend=Two("m"))
     assert result.text == "end" and result.shown and result.candidates == ["end", "m"]
     assert result.confidences[0] > 0 and result.confidences[1] == 0.0
-    high = InfillOptions(candidates=2, repair=0, resample=0, min_confidence=0.999)
+    high = InfillOptions(candidates=2, repair=0, resample=0, min_confidence=0.999, known_names=False)
     assert not complete(FN + AFTER, len(FN), "python", high, backend=Two("m")).shown
 
 

@@ -57,15 +57,29 @@ def test_fit_recovers_which_signal_predicts_rightness():
     assert weights[0] > 0          # a higher log-probability: more often right
 
 
-def test_below_min_confidence_complete_prints_nothing_and_json_says_so(tmp_path, tiny_model_dir, capsys):
+def test_below_min_confidence_complete_prints_nothing_and_says_why_on_stderr(tmp_path, tiny_model_dir, capsys):
     src = tmp_path / "m.py"
     src.write_text("def f(a):\n    return \n")
-    flags = ["--model", str(tiny_model_dir), "--canvas", "4", "--max-blocks", "1", "--min-confidence", "1"]
+    flags = ["--model", str(tiny_model_dir), "--canvas", "4", "--max-blocks", "1", "--min-confidence", "1",
+             "--no-checks"]
     code, out, err = run_cli(["complete", f"{src}:2:12", *flags], capsys)
     assert (code, out) == (0, "")
+    assert err.count("\n") == 1 and err.startswith("infill: nothing shown: ")   # one line: why, not silence
+    assert "below the threshold 1.00" in err and "--min-confidence 0." in err and "confidence 0." in err
     code, out, _ = run_cli(["complete", f"{src}:2:12", "--json", *flags], capsys)
     row = json.loads(out)
-    assert code == 0 and row["shown"] is False and 0.0 <= row["confidence"] < 1.0 and "text" in row
+    assert code == 0 and row["shown"] is False and 0.0 <= row["confidence"] < 1.0
+    assert row["text"] == "" and row["best"].strip() and row["decision"] == "below_threshold"   # text: what is shown
+    assert "features" not in row
+    code, out, _ = run_cli(["complete", f"{src}:2:12", "--json", "--debug", *flags], capsys)
+    assert code == 0 and "features" in json.loads(out)
+    code, out, err = run_cli(["complete", f"{src}:2:12", *flags[:-3], "--min-confidence", "0", "--no-checks"],
+                             capsys)
+    assert code == 0 and out.strip() and err == ""
+    code, out, _ = run_cli(["complete", f"{src}:2:12", "--json", *flags[:-3], "--min-confidence", "0",
+                            "--no-checks"], capsys)
+    row = json.loads(out)
+    assert row["shown"] and row["text"] == row["best"] and row["text"].strip()
     code, _, err = run_cli(["complete", f"{src}:2:12", "--min-confidence", "1.5"], capsys)
     assert code == 2 and "min-confidence must be in [0, 1]" in err
 

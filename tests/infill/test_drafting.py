@@ -15,7 +15,8 @@ from infill.retrieval import ChunkIndex
 DOC = ("from tables import parse_rows, decode_rows\n\n\ndef load(path):\n    with open(path) as f:\n        rows = parse_rows(f.read(), strict=True)\n"
        "    return rows\n\n\ndef reload(path):\n    with open(path) as f:\n        rows = \n    return rows\n")
 AT = DOC.index("rows = \n") + len("rows = ")
-OPTS = InfillOptions(candidates=1, header_bodies=0, repair=0, resample=0, min_confidence=0.0)
+OPTS = InfillOptions(candidates=1, header_bodies=0, repair=0, resample=0, min_confidence=0.0,
+                     known_names=False)      # drafts from retrieval alone (tests/infill/test_names.py: known names)
 
 
 def test_a_draft_from_the_document_wins_over_a_sample_the_checks_reject():

@@ -1,5 +1,6 @@
 """Token healing for a cursor in a line's indentation: the canvas writes the indentation,
 the completion is cut back to the cursor."""
+# known_names=False: these tests read the model's own requests and candidates (known names: test_names).
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_after_indent_cuts_the_completion_back_to_the_cursor(text, lead, expecte
 
 def test_the_request_ends_at_the_line_start_and_the_answer_at_the_cursor():
     backend = Scripted("    a += 1")
-    result = complete(TEXT, CURSOR, "python", InfillOptions(), backend=backend)
+    result = complete(TEXT, CURSOR, "python", InfillOptions(known_names=False), backend=backend)
     assert backend.requests[0].prefix == "def grow(a):\n"
     assert result.text == "a += 1" and result.syntax_valid
     assert TEXT[:CURSOR] + result.text + TEXT[CURSOR:] == "def grow(a):\n    a += 1\n    return a\n"
@@ -43,7 +44,7 @@ def test_the_request_ends_at_the_line_start_and_the_answer_at_the_cursor():
 
 def test_a_repair_sees_the_indentation_in_its_canvas():
     backend = Scripted("    a += (1", fix="    a += (1)")
-    result = complete(TEXT, CURSOR, "python", InfillOptions(repair=1), backend=backend)
+    result = complete(TEXT, CURSOR, "python", InfillOptions(known_names=False, repair=1), backend=backend)
     retry = backend.requests[1]
     assert retry.init_text == "    a += (1"
     assert retry.remask_spans and all(start >= 4 for start, _ in retry.remask_spans)
@@ -52,7 +53,7 @@ def test_a_repair_sees_the_indentation_in_its_canvas():
 
 def test_healing_can_be_turned_off_and_leaves_other_cursors_alone():
     backend = Scripted("a")
-    complete("x = 1\ny = ", len("x = 1\ny = "), "python", InfillOptions(), backend=backend)
+    complete("x = 1\ny = ", len("x = 1\ny = "), "python", InfillOptions(known_names=False), backend=backend)
     assert backend.requests[0].prefix == "x = 1\ny = "
-    complete(TEXT, CURSOR, "python", InfillOptions(heal_indent=False), backend=backend)
+    complete(TEXT, CURSOR, "python", InfillOptions(known_names=False, heal_indent=False), backend=backend)
     assert backend.requests[1].prefix == "def grow(a):\n    "

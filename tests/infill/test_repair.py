@@ -1,4 +1,5 @@
 """Syntax repair: the tokens inside tree-sitter errors are re-masked and denoised again."""
+# known_names=False: these tests read the model's own requests and candidates (known names: test_names).
 
 from helpers import Scripted
 from engine.api import Capabilities
@@ -18,7 +19,7 @@ def test_error_spans_are_in_completion_coordinates():
 
 def test_a_broken_candidate_is_repaired_and_wins():
     backend = Scripted("w * (h", "w * (h)")
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=1), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, repair=1), backend=backend)
     assert result.text == "w * (h)" and result.syntax_valid
     retry = backend.requests[1]
     assert retry.init_text == "w * (h" and retry.remask_spans and retry.extra_tokens > 0
@@ -28,20 +29,20 @@ def test_a_broken_candidate_is_repaired_and_wins():
 
 def test_repair_is_off_when_asked_and_for_valid_or_unsupported_backends():
     backend = Scripted("w * (h", "w * (h)")
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=0),
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, repair=0),
                     backend=backend).text == "w * (h"
     valid = Scripted("w * h", "never")
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(), backend=valid).text == "w * h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False), backend=valid).text == "w * h"
     assert len(valid.requests) == 1
     plain = Scripted("w * (h", "never")
     plain.capabilities = Capabilities()          # no rewrites: nothing to repair with
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=3), backend=plain).text == "w * (h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, repair=3), backend=plain).text == "w * (h"
     assert len(plain.requests) == 1
 
 
 def test_repair_rounds_stop_when_nothing_helps():
     backend = Scripted("w * (h", "w * ((h")
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2, resample=0), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, repair=2, resample=0), backend=backend)
     assert not result.syntax_valid and len(backend.requests) == 3
 
 
@@ -61,7 +62,7 @@ def test_embedded_backend_repairs_with_kept_tokens(tiny_model_dir):
 
 def test_a_repair_that_empties_the_completion_is_refused():
     backend = Scripted("w * (h", "   ")
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(repair=2, resample=0), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, repair=2, resample=0), backend=backend)
     assert result.text == "w * (h" and not result.syntax_valid and len(backend.requests) == 2
 
 
@@ -83,7 +84,7 @@ class Resampling(Scripted):
 
 def test_a_still_broken_candidate_is_replaced_by_the_best_valid_fresh_one():
     backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("w + h", -2.0), ("w * h", -0.5), ("", 0.0)])
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=4, seed=3), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, candidates=1, resample=4, seed=3), backend=backend)
     assert result.text == "w * h" and result.syntax_valid
     fresh = backend.requests[2]
     assert fresh.candidates == 4 and fresh.init_text is None and fresh.seed == 4
@@ -95,13 +96,13 @@ def test_a_still_broken_candidate_is_replaced_by_the_best_valid_fresh_one():
 
 def test_resampling_keeps_the_repaired_candidate_when_nothing_fresh_is_valid():
     backend = Resampling("w * (h", "w * ((h", [("w * )", -0.1), ("  ", 0.0)])
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=2), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, candidates=1, resample=2), backend=backend)
     assert result.text == "w * ((h" and not result.syntax_valid and len(backend.requests) == 3
     off = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, resample=0), backend=off).text == "w * ((h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, candidates=1, resample=0), backend=off).text == "w * ((h"
     assert len(off.requests) == 2
     budget = Resampling("w * (h", "w * ((h", [("w * h", -0.1)])        # a pass budget: latency first
-    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=1, steps=4), backend=budget).text == "w * ((h"
+    assert complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, candidates=1, steps=4), backend=budget).text == "w * ((h"
     assert len(budget.requests) == 2
 
 
@@ -117,7 +118,7 @@ def test_votes_count_the_rows_behind_each_distinct_candidate():
     """K candidates come back distinct, best first by their confidence (of which the rows that
     agree are a signal), with how many rows wrote each one."""
     backend = Resampling("unused", "unused", [("w * h", -0.5), ("w + h", -0.1), ("w * h", -0.7), ("w - h", -2.0)])
-    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(candidates=4), backend=backend)
+    result = complete(PREFIX + SUFFIX, len(PREFIX), "python", InfillOptions(known_names=False, candidates=4), backend=backend)
     assert dict(zip(result.candidates, result.votes)) == {"w + h": 1, "w * h": 2, "w - h": 1}
     assert result.confidences == sorted(result.confidences, reverse=True)
     assert result.text == result.candidates[0] == "w * h" and len(backend.requests) == 1

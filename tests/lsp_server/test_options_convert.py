@@ -137,3 +137,10 @@ def test_a_rewrite_for_review_carries_a_needs_confirmation_annotation():
     assert edit.annotation_id == REVIEW_ANNOTATION and edit.new_text == "y = 3"
     annotation = review.change_annotations[REVIEW_ANNOTATION]
     assert annotation.needs_confirmation is True and annotation.label == "Rewrite selection (infill)"
+
+
+def test_known_names_settings_map_and_validate():
+    opts, problems = options_from_dict({"knownNames": False, "knownNamesMs": 10})
+    assert problems == [] and (opts.infill.known_names, opts.infill.known_names_ms) == (False, 10.0)
+    opts, problems = options_from_dict({"knownNamesMs": -5})
+    assert opts.infill.known_names_ms == InfillOptions.known_names_ms and problems

@@ -28,6 +28,11 @@ async def test_status_reports_model_backend_and_latency(client: LanguageClient, 
     after = await client.workspace_execute_command_async(status_params())
     assert isinstance(after["last_latency_ms"], float) and after["last_latency_ms"] > 0
     assert after["busy"] is False
+    said = after["last_decision"]       # why the last completion was shown or not, as the CLI says it
+    assert said["reason"] in ("shown", "empty", "rejected", "below_threshold") and said["message"]
+    assert said["threshold"] == 0.25 or said["reason"] in ("shown", "empty")
+    if said["reason"] == "below_threshold":
+        assert "minConfidence" in said["message"] and f"{said['confidence']:.2f}" in said["message"]
 
 
 def test_check_prints_the_model_description(tiny_model_dir, capsys):
