@@ -92,7 +92,7 @@ def test_json_reports_the_model_load_apart_from_the_request(pyfile, tiny_model_d
 
     monkeypatch.setattr(backends, "load_backend", slow_load)
     code, out, err = run(["complete", f"{pyfile}:2:12", "--json", "--model", str(tiny_model_dir), "--canvas", "4",
-                          "--candidates", "1"],
+                          "--candidates", "1", "--no-known-names"],     # the request alone: no jedi process
                          capsys)
     assert code == 0, err
     obj = json.loads(out)
