@@ -271,9 +271,9 @@ def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | No
 def installed_root(rel: str) -> str | None:
     """The site folder where the task's package is installed (its file at ``rel`` there): the
     project root the known names are looked up in, as an editor would have the package open."""
-    for folder in site_folders():
-        if (Path(folder) / rel).is_file():
-            return folder
+    for site in site_folders():
+        if (Path(site) / rel).is_file():
+            return site
     return None
 
 

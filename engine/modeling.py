@@ -17,9 +17,7 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 
-# The layers live in plain torch (``layers``); their names are this module's too.
-from .layers import (Attention, Block, CanvasMixin, ContextCache, RMSNorm, apply_rope,  # noqa: F401
-                     rope_tables, shared_context_attention)
+from .layers import CanvasMixin, RMSNorm   # the layers, in plain torch
 
 
 class CanvasConfig(PretrainedConfig):

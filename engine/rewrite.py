@@ -62,7 +62,7 @@ def seeded(model, cache, tokenizer, special: SpecialTokens, request: InfillReque
     for seed in request.seeds:
         enc = tokenizer(seed.text, add_special_tokens=False, return_offsets_mapping=True)
         ids = enc["input_ids"][:MAX_INIT_TOKENS]
-        extra = max(0, min(getattr(seed, "extra_tokens", 0), MAX_INIT_TOKENS - len(ids)))
+        extra = max(0, min(seed.extra_tokens, MAX_INIT_TOKENS - len(ids)))
         rows.append(ids + [special.mask] * extra)
         masks.append(overlaps(enc["offset_mapping"][:len(ids)], seed.remask_spans) + [True] * extra)
     if not any(rows):

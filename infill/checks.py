@@ -43,7 +43,6 @@ from functools import lru_cache
 
 from .languages import reserved_names, spec_of
 from .syntax import WINDOW_THRESHOLD, check_window, top_level_window, window_chars
-from .window import TOP_LEVEL_LINE
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -103,6 +102,7 @@ def bound_anywhere(text: str) -> frozenset[str]:
 _CLASS = re.compile(r"(?:@.*\n)*class\s+([A-Za-z_]\w*)")
 
 
+@lru_cache(maxsize=8)   # the same for every candidate of a request
 def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[str]]:
     """What the checks read: all of a small file; in a large one the window the syntax check
     reads (``syntax.check_window``: the top-level statements around the gap, in Python the
@@ -122,14 +122,10 @@ def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[s
 
 
 def own_statement(before: str, after: str) -> tuple[str, str, frozenset[str]]:
-    """The top-level statement around the gap (from the last line of ``before`` that starts
-    one to the next line of ``after`` that does) and the names the rest of the file may bind."""
-    starts = [m.start() for m in TOP_LEVEL_LINE.finditer(before)]
-    start = starts[-1] if starts else 0
-    first_break = after.find("\n")
-    nxt = TOP_LEVEL_LINE.search(after, first_break + 1) if first_break >= 0 else None
-    end = nxt.start() if nxt else len(after)
-    return before[start:], after[:end], bound_anywhere(before[:start]) | bound_anywhere(after[end:])
+    """The top-level statement around the gap (``top_level_window`` at any size) and the names
+    the rest of the file may bind."""
+    sb, sa = top_level_window(before, after, threshold=0)
+    return sb, sa, bound_anywhere(before[:len(before) - len(sb)]) | bound_anywhere(after[len(sa):])
 
 
 def names(before: str, text: str, after: str, tree: ast.Module | None = None,

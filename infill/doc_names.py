@@ -28,11 +28,16 @@ def document_names(text: str, offset: int, language: str, slot) -> Found:
     if slot.member:
         if not slot.receiver:
             return []
-        pattern = re.compile(r"(?<![\w.])" + re.escape(slot.receiver) + r"\s*(?:\.|->|::)\s*([A-Za-z_]\w*)")
         at = len(text[:offset]) - len(slot.partial)
-        seen = Counter(m.group(1) for m in pattern.finditer(text) if m.start(1) != at)
+        seen = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text) if m.start(1) != at)
         return [(n, "attribute") for n, _ in seen.most_common(MAX_KNOWN)]
     return list(_definitions(text, language))
+
+
+@lru_cache(maxsize=64)
+def member_pattern(receiver: str) -> re.Pattern:
+    """``receiver.name`` (or ``->name``, ``::name``) anywhere in a text, the name in group 1."""
+    return re.compile(r"(?<![\w.])" + re.escape(receiver) + r"\s*(?:\.|->|::)\s*([A-Za-z_]\w*)")
 
 
 def module_names(receiver: str, language: str, folders: tuple[str, ...]) -> Found:
@@ -50,13 +55,20 @@ def module_names(receiver: str, language: str, folders: tuple[str, ...]) -> Foun
     return []
 
 
+def _tree(text: str, language: str):
+    """The tree-sitter tree of ``text``, or None where it cannot be had."""
+    try:
+        from .languages import parse
+        return parse(text, language)
+    except (InfillError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 @lru_cache(maxsize=16)
 def _top_level(text: str, language: str) -> tuple[tuple[str, str], ...]:
     """The names a file's top-level statements define (its members as a module)."""
-    try:
-        from .languages import parse
-        tree = parse(text, language)
-    except (InfillError, ValueError, RecursionError, MemoryError):
+    tree = _tree(text, language)
+    if tree is None:
         return ()
     out: dict[str, str] = {}
     for node in tree.root_node.children[:MAX_NODES]:
@@ -72,10 +84,8 @@ def _top_level(text: str, language: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=8)
 def _definitions(text: str, language: str) -> tuple[tuple[str, str], ...]:
-    try:
-        from .languages import parse
-        tree = parse(text, language)
-    except (InfillError, ValueError, RecursionError, MemoryError):
+    tree = _tree(text, language)
+    if tree is None:
         return ()
     reserved = keywords(language)
     out: dict[str, str] = {}

@@ -40,7 +40,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .doc_names import Found, document_names, module_names
+from .doc_names import Found, document_names, member_pattern, module_names
 from .languages import spec_of
 
 LIMIT = 64                 # ranked names kept per request
@@ -300,8 +300,7 @@ def rank(slot: Slot, found: Found, text: str, offset: int, source: str, complete
     close = Counter(_IDENT.findall(text[max(0, offset - CLOSE[0]):offset + CLOSE[1]]))
     member = Counter()
     if slot.member and slot.receiver:
-        pattern = re.compile(r"(?<![\w.])" + re.escape(slot.receiver) + r"\s*(?:\.|->|::)\s*([A-Za-z_]\w*)")
-        member = Counter(m.group(1) for m in pattern.finditer(text))
+        member = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text))
     kinds: dict[str, str] = {}
     for name, kind in found[:MAX_KNOWN]:
         kinds.setdefault(name, kind)

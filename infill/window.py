@@ -144,13 +144,15 @@ def prev_nonblank(win: Window) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # The text windows the checks read (``syntax.check_window``): cheap scans of the text, no parse.
 
-def top_level_window(prefix: str, suffix: str, max_chars: int | None = None) -> tuple[str, str]:
+def top_level_window(prefix: str, suffix: str, max_chars: int | None = None,
+                     threshold: int = WINDOW_THRESHOLD) -> tuple[str, str]:
     """The end of prefix and the start of suffix that hold the top-level statements
     around the gap (a cheap text scan; at most WINDOW_LINES lines on each side). With
     ``max_chars``, at most that many characters on each side: where no top-level line comes
     within them (or within WINDOW_LINES lines) the window starts on the least indented line it
-    may (a member of the class around the gap) and ends on a line break."""
-    if len(prefix) + len(suffix) <= WINDOW_THRESHOLD:
+    may (a member of the class around the gap) and ends on a line break. Texts of ``threshold``
+    characters or fewer come back whole."""
+    if len(prefix) + len(suffix) <= threshold:
         return prefix, suffix
     floor = max(0, len(prefix) - max_chars) if max_chars else 0
     start = len(prefix)

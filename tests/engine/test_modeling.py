@@ -77,7 +77,7 @@ def test_save_and_load_through_auto_classes(tmp_path):
 
 
 def test_rows_sharing_one_context_read_it_once_with_the_same_logits():
-    from engine.modeling import ContextCache
+    from engine.layers import ContextCache
 
     m = tiny()
     ctx = torch.randint(5, 50, (1, 11))
