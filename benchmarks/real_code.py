@@ -6,6 +6,7 @@ Python the training corpus never saw; precision of what is shown against coverag
     python benchmarks/real_code.py calibrate --input /tmp/rows.json        # fit the confidence -> infill/data
     python benchmarks/real_code.py humaneval    # the same figures for HumanEval single-line (pass)
     python benchmarks/real_code.py rewrites     # rewrite 50 working function bodies: what comes back
+    python benchmarks/real_code.py rewrites --source stdlib --show   # ... of code the calibration never saw
     python benchmarks/real_code.py build --out DIR   # cut the tasks again from this machine's packages
 
 The files and tasks are other projects' code: they live in ``../shared/benchmarks/real-code/``
@@ -422,9 +423,62 @@ def humaneval(args) -> None:
                  **summary}, rows)
 
 
+# Code the calibration was not fitted on, for ``rewrites --source``: read from this interpreter's
+# installation at run time, nothing copied into the repository. The standard library's modules
+# were in the model's training corpus (cpython-stdlib), not in the calibration's packages; the
+# installed packages are in neither (nor in the real-code manifest).
+OTHER_SOURCES = {
+    "stdlib": ("textwrap", "argparse", "fractions", "statistics", "shlex"),
+    "packages": ("pyflakes", "tomlkit", "pathspec", "tqdm", "hypothesis"),
+}
+
+
+def module_files(module: str) -> list[tuple[str, Path]]:
+    """(path shown, file) of each non-test .py file of an importable module or package, sorted."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return []
+    origin = Path(spec.origin)
+    if origin.name != "__init__.py":
+        return [(origin.name, origin)]
+    top = origin.parent
+    return [(f"{module}/{f.relative_to(top)}", f) for f in sorted(top.rglob("*.py"))
+            if "test" not in str(f.relative_to(top)) and "vendor" not in str(f.relative_to(top))]
+
+
+def other_body_tasks(source: str, count: int, seed: int = 0) -> list[dict]:
+    """``count`` runs of 2-5 function-body lines (``cuts``' body kind), spread evenly over the
+    modules of ``OTHER_SOURCES[source]`` that are installed, chosen with ``seed``. Modules whose
+    distribution is among the real-code manifest's packages are refused (the calibration saw them)."""
+    fitted = {n.lower().replace("_", "-") for n in json.loads((folder(DATA) / "manifest.json").read_text())["packages"]}
+    modules = [m for m in OTHER_SOURCES[source] if m.replace("_", "-") not in fitted and module_files(m)]
+    rng = random.Random(seed)
+    tasks = []
+    for i, module in enumerate(modules):
+        found = []
+        for shown, path in module_files(module):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for cut in cuts(text).get("body", []):
+                a, b = cut["cut"]
+                found.append({"task_id": f"{shown}:{text.count(chr(10), 0, a) + 1}:body", "kind": "body",
+                              "package": module, "path": shown, "answer": cut["answer"],
+                              "prefix": text[:a], "suffix": text[b:]})
+        share = count // len(modules) + (i < count % len(modules))
+        tasks += rng.sample(found, min(share, len(found)))
+    return tasks
+
+
 def rewrites(args) -> None:
-    """Rewrite 50 runs of working function-body lines of the benchmark's files: how many come
-    back as edits, and whether any returned edit breaks compilation or leaves a name unbound."""
+    """Rewrite 50 runs of working function-body lines of the benchmark's files (``--source
+    benchmark``) or of code the calibration never saw (``stdlib``, ``packages``: read from this
+    installation): how many come back as edits, and whether any returned edit breaks
+    compilation or leaves a name unbound. ``--show`` prints each returned edit beside the
+    original, to read by eye (the summary JSON holds no code)."""
     from infill.backends import get_backend
     from infill.checks import run_checks
     from infill.config import InfillOptions
@@ -432,7 +486,10 @@ def rewrites(args) -> None:
 
     opts = InfillOptions(model=args.model, threads=args.threads)
     get_backend(opts)
-    tasks = [t for t in load("all") if t["kind"] == "body"][: args.limit or 50]
+    if args.source == "benchmark":
+        tasks = [t for t in load("all") if t["kind"] == "body"][: args.limit or 50]
+    else:
+        tasks = other_body_tasks(args.source, args.limit or 50, args.seed)
     rows = []
     for t in tasks:
         text = t["prefix"] + t["answer"] + t["suffix"]
@@ -442,11 +499,15 @@ def rewrites(args) -> None:
                                       if c.verdict == "reject" and c.name in ("compiles", "names")]
         rows.append({"task_id": t["task_id"], "refused": res.refused, "broken_by": bad,
                      "changed": not res.refused and res.text != t["answer"].rstrip("\n")})
+        if args.show and rows[-1]["changed"]:
+            print(f"--- {t['task_id']}\n{t['answer'].rstrip()}\n+++ rewritten{' (broken: ' + ', '.join(bad) + ')' if bad else ''}"
+                  f"\n{res.text.rstrip()}\n", flush=True)
     n = len(rows)
-    print(f"rewrites of {n} working function-body runs: {sum(bool(r['refused']) for r in rows)} refused "
+    print(f"{args.source}: rewrites of {n} working function-body runs: {sum(bool(r['refused']) for r in rows)} refused "
           f"(no better rewrite), {sum(r['changed'] for r in rows)} returned, "
           f"{sum(bool(r['broken_by']) for r in rows)} of those break compilation or leave a name unbound")
-    Path(args.out).write_text(json.dumps({"rows": rows}, indent=1))
+    Path(args.out).write_text(json.dumps({"source": args.source, "modules": sorted({t["package"] for t in tasks}),
+                                          "rows": rows}, indent=1))
     print(f"wrote {args.out}")
 
 
@@ -472,6 +533,11 @@ def main() -> int:
                    help="run, humaneval: the names valid at the cursor as drafts (the option's default: on)")
     p.add_argument("--known-names-ms", type=float, default=40.0, help="run, humaneval: their time budget")
     p.add_argument("--suffix-tokens", type=int, default=0)
+    p.add_argument("--source", default="benchmark", choices=("benchmark", *OTHER_SOURCES),
+                   help="rewrites: the benchmark's files, or code the calibration never saw, read from this "
+                        "installation (stdlib: " + ", ".join(OTHER_SOURCES["stdlib"]) + "; packages: "
+                        + ", ".join(OTHER_SOURCES["packages"]) + ")")
+    p.add_argument("--show", action="store_true", help="rewrites: print each returned edit beside the original")
     args = p.parse_args()
     if args.what == "build":
         build(args.per_file, args.files, args.seed, output_folder(args.out, DATA))
@@ -483,7 +549,8 @@ def main() -> int:
     elif args.what == "calibrate":
         calibrate(args)
     elif args.what == "rewrites":
-        args.out = args.out or str(HERE / "results" / "real_code-rewrites.json")
+        suffix = "" if args.source == "benchmark" else f"-{args.source}"
+        args.out = args.out or str(HERE / "results" / f"real_code-rewrites{suffix}.json")
         rewrites(args)
     else:
         args.out = args.out or str(HERE / "results" / "real_code-humaneval.json")

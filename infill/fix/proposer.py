@@ -5,7 +5,9 @@ comment block before the prefix. For a one-line gap, three quarters (up to seven
 small edits (``TokenScoring.token_edits`` with the Python repair templates of ``templates``),
 ranked by the model's pseudo-log-likelihood of the line, read with both sides; the templates
 keep places of their own (``template_quota``). Of the rest, half are re-noised from the gap's
-current text (``editing.rewrite``) and half written from scratch (``complete``). A missing line
+current text (``editing.rewrite``, without the checks that keep a user's selection: a fix
+changes what the code does, often a literal, and the tests judge it) and half written from
+scratch (``complete``). A missing line
 is mostly copied from the statements nearby. The kinds are interleaved, so any first part of
 the list holds some of each. A backend without token scoring (its ``Capabilities``) gives
 rewrites and completions only.
@@ -84,9 +86,9 @@ class ModelProposer:
         k_left = self.k - len(edits)
         k_rewrite = k_left // 2 if gap.original.strip() else 0
         try:   # a gap too long to rewrite (over the canvas limit) gets fresh candidates only
-            if k_rewrite:
+            if k_rewrite:   # unchecked: the refusals of a user's rewrite would drop the fix itself
                 rewrites = rewrite(gap.text, gap.start, gap.end, LANGUAGE,
-                                   replace(self.options, candidates=k_rewrite), backend,
+                                   replace(self.options, candidates=k_rewrite, checks=False), backend,
                                    cancelled=self._cancelled, extra_context=gap.context).candidates
         except InfillError:   # Cancelled too: the deadline passed
             k_rewrite = 0

@@ -442,3 +442,18 @@ def test_no_progress_when_stderr_is_not_a_terminal(repo, monkeypatch, capsys):
     scripted(monkeypatch, [RIGHT])
     code, _, err = run_fix(repo, capsys)
     assert code == 0 and "\r" not in err and "candidates tested" not in err
+
+
+def test_a_rewrite_that_changes_a_literal_is_a_fix_candidate():
+    """The checks that keep a user's selection (a changed literal is no rewrite) do not apply to
+    the fix search: its fix is often a changed literal, and the tests judge every candidate.
+    Refused there, `== 1` -> `== 0` (seeded bug stack-01's fix) was never tried."""
+    from helpers import Scripted
+    from infill.config import InfillOptions
+
+    text = "def is_empty(items):\n    return len(items) == 1\n"
+    start = text.index("return")
+    gap = FixGap("stack.py", "line", text, start, text.index("\n", start), 2, 2)
+    backend = Scripted(first="len(items)", fix="return len(items) == 0")
+    proposals = proposer.ModelProposer(InfillOptions(), 4, backend=backend)(gap)
+    assert "return len(items) == 0" in proposals
