@@ -1,6 +1,6 @@
 """Seeded-bug benchmark for ``infill fix``: verified fix rate, candidates tried, time per fix.
 
-    python benchmarks/seeded_bugs.py [--limit 0] [--candidates 8] [--max-time 60] [--proposer model]
+    python benchmarks/seeded_bugs.py [--limit 0] [--only ID,ID] [--candidates 8] [--max-time 60] [--proposer model]
 
 Each bug copies one project of ``benchmarks/seeded_bugs/`` to a temporary folder, seeds one
 mutation from the fixed list ``BUGS`` (a line or block deleted, or a line mutated), checks
@@ -161,6 +161,7 @@ def run_bug(bug: Bug, args, opts: InfillOptions) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--limit", type=int, default=0, help="the first N bugs, interleaved across projects (0 = all)")
+    p.add_argument("--only", default="", help="comma-separated bug ids (stack-02,arith-03): these bugs only")
     p.add_argument("--candidates", type=int, default=8, help="K candidates per gap (<= 16)")
     p.add_argument("--deepen-to", type=int, default=16,
                    help="then, time permitting, up to this many candidates per gap (<= 16)")
@@ -179,6 +180,12 @@ def main() -> int:
         p.error("--candidates must be between 1 and 16, --deepen-to between 0 and 16")
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates)
     bugs = interleaved(BUGS)[: args.limit or None]
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {b.id for b in BUGS}
+        if unknown:
+            p.error(f"--only: no bug {', '.join(sorted(unknown))}")
+        bugs = [b for b in bugs if b.id in wanted]
     rows = []
     print(f"{'bug':<14} {'kind':<13} {'status':<15} {'fixed':<6} {'tried':>5} {'killed':>6} {'time s':>7}")
     for bug in bugs:

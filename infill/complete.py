@@ -21,7 +21,7 @@ from engine.api import Backend, InfillRequest
 from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
-from .confidence import calibrated_for, confidence, features
+from .confidence import calibrated_for, confidence, features, slot
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
@@ -136,6 +136,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     (``confidence.calibrated_for``); else the uncalibrated score."""
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()
+    where = slot(before)
     judged, signals = [], []
     drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
     sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
@@ -150,10 +151,10 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         found = done.retrieved[i] if i < len(done.retrieved) else 0.0
         known = done.known_names[i] if i < len(done.known_names) else 0.0
         named = done.named[i] if i < len(done.named) else 0.0
-        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named))
+        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named, where))
         judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
                                              likelihood=pll, retrieved=found, known=known, named=named,
-                                             calibrated=calibrated),
+                                             calibrated=calibrated, slot=where),
                        len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))

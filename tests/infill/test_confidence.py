@@ -135,3 +135,21 @@ def test_the_calibration_is_the_embedded_models_and_other_backends_get_the_plain
     plain = conf.confidence(-0.2, 1.0, 2, "a + b", ok, calibrated=False)
     assert plain == pytest.approx(2.718281828 ** -0.2, abs=1e-4) and plain > conf.confidence(-0.2, 1.0, 2, "a + b", ok)
     assert conf.confidence(-0.2, 1.0, 2, "a + b", [Check("echo", "reject", "x")], calibrated=False) == 0.0
+
+
+@pytest.mark.parametrize("before, flags", [
+    ("x = 1\n    return ", (1, 0, 0, 0, 0)),
+    ("    if ", (0, 1, 0, 0, 0)),
+    ("  elif ", (0, 1, 0, 0, 0)),
+    ("value = ", (0, 0, 1, 0, 0)),
+    ("total += ", (0, 0, 1, 0, 0)),
+    ("if a == ", (0, 0, 0, 0, 0)),       # a comparison, not an assignment
+    ("if a <= ", (0, 0, 0, 0, 0)),
+    ("print(", (0, 0, 0, 1, 0)),
+    ("return self.", (0, 0, 0, 0, 1)),
+    ("returns = ", (0, 0, 1, 0, 0)),     # a name that starts with "return"
+    ("    ", (0, 0, 0, 0, 0)),           # a whole line to write
+])
+def test_the_slot_is_what_the_line_before_the_cursor_ends_with(before, flags):
+    assert conf.slot(before) == tuple(float(f) for f in flags)
+    assert conf.features(-0.5, 0.5, 3, "x", OK, slot=conf.slot(before))[-5:] == [float(f) for f in flags]
