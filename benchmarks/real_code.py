@@ -379,22 +379,30 @@ def write(args, summary: dict, rows: list[dict]) -> None:
 
 def calibrate(args) -> None:
     """Fit the ranking weights on every judged dev candidate the checks pass, then the scale
-    that makes the best candidate's score the probability it is right (Platt scaling)."""
-    from infill.confidence import CALIBRATION, FEATURES, fit
+    that makes the best candidate's score the probability it is right (Platt scaling). The slot
+    features (``confidence.SLOTS``: what the line before the cursor ends with, the same for every
+    candidate of a task) go into the scale only, so the ranking, and which candidate is best, is
+    the base features' alone; their weights are stored divided by the slope. They are read from
+    each task's prefix, so rows written before they existed fit too."""
+    from infill.confidence import CALIBRATION, FEATURES, SLOTS, fit, slot
 
     data = json.loads(Path(args.input).read_text())
     rows = [r for r in data["rows"] if r["split"] == "dev"]
+    prefixes = {t["task_id"]: t["prefix"] for t in load("dev")}
+    base = len(FEATURES) - len(SLOTS)
     judged = lambda r: [j for j in r["judged"] if j["confidence"] > 0 and j["text"].strip()]   # noqa: E731
     dev = [j for r in rows for j in judged(r)]
-    weights = fit([(j["features"], j["exact"]) for j in dev])
-    z = lambda f: sum(w * v for w, v in zip(weights, f))   # noqa: E731
-    tops = [max(judged(r), key=lambda j: z(j["features"])) for r in rows if judged(r)]
-    slope, intercept = fit([([z(j["features"]), 1.0], j["exact"]) for j in tops], l2=0.01)
+    weights = fit([(j["features"][:base], j["exact"]) for j in dev])
+    z = lambda f: sum(w * v for w, v in zip(weights, f[:base]))   # noqa: E731
+    tops = [(max(judged(r), key=lambda j: z(j["features"])), r) for r in rows if judged(r)]
+    slope, intercept, *by_slot = fit([([z(j["features"]), 1.0, *slot(prefixes[r["task_id"]])], j["exact"])
+                                      for j, r in tops], l2=0.01)
+    weights += [round(v / slope, 6) for v in by_slot]
     CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
     CALIBRATION.write_text(json.dumps({
         "features": list(FEATURES), "weights": weights, "scale": [slope, intercept],
         "fitted_on": f"benchmarks/real_code.py dev split: weights on {len(dev)} judged candidates the checks "
-                     f"pass, scale on the best of {len(tops)} tasks",
+                     f"pass, scale and slot weights on the best of {len(tops)} tasks",
         "label": "exact match", "candidates": data["candidates"], "backend": data.get("backend", "embedded")},
         indent=1) + "\n")
     print(f"fitted on {len(dev)} dev candidates: {dict(zip(FEATURES, weights))}; scale {slope:.3f}, "
