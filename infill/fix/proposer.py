@@ -97,10 +97,13 @@ class ModelProposer:
         return interleave([edits, rewrites, fresh])
 
     def _complete(self, doc: str, offset: int, k: int, gap: FixGap, backend) -> list[str]:
-        """K fresh completions at ``offset``; none once the deadline has passed."""
+        """K fresh completions at ``offset``, the first K of ``complete``'s candidates (its drafts
+        and known names' drafts come on top of the K it samples: more would push the last of the
+        edits, the repair templates' places, past the K a gap is given); none once the deadline
+        has passed."""
         try:
             return complete(doc, offset, LANGUAGE, replace(self.options, candidates=k), backend,
-                            cancelled=self._cancelled, extra_context=gap.context).candidates
+                            cancelled=self._cancelled, extra_context=gap.context).candidates[:k]
         except Cancelled:
             return []
 

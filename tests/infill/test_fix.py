@@ -457,3 +457,30 @@ def test_a_rewrite_that_changes_a_literal_is_a_fix_candidate():
     backend = Scripted(first="len(items)", fix="return len(items) == 0")
     proposals = proposer.ModelProposer(InfillOptions(), 4, backend=backend)(gap)
     assert "return len(items) == 0" in proposals
+
+
+def test_the_fresh_completions_keep_to_their_share_so_every_edit_is_within_k(monkeypatch):
+    """``complete`` returns its drafts beside the K it samples; taken all, they pushed the last
+    edits (the off-by-one template's ``insert(0 + 1, item)``, seeded bug stack-02's round-7 fix)
+    past the 16 places a gap is given, and they were never tried."""
+    from types import SimpleNamespace as NS
+    from engine.api import Capabilities
+    from infill.config import InfillOptions
+
+    class Scoring:
+        name = "scoring"
+        capabilities = Capabilities(rewrite=True, token_scoring=True)
+
+        def token_edits(self, prefix, suffix, text, **kw):
+            return [NS(text=f"x = {i}", kind="substitute") for i in range(14)]
+
+    monkeypatch.setattr(proposer, "rewrite", lambda *a, **k: NS(candidates=["x = y"]))
+    monkeypatch.setattr(proposer, "complete",
+                        lambda *a, **k: NS(candidates=["x = z", "x = d1", "x = d2", "x = d3", "x = d4"]))
+    text = "def f(y):\n    x = 1\n    return x\n"
+    start = text.index("x = 1")
+    gap = FixGap("f.py", "line", text, start, start + len("x = 1"), 2, 2)
+    proposals = proposer.ModelProposer(InfillOptions(), 16, backend=Scoring())(gap)
+    edits = [f"x = {i}" for i in range(12)]          # K * 3/4 of them: the edits' share
+    assert set(edits) <= set(proposals[:16])
+    assert len(proposals) <= 16 and "x = y" in proposals and "x = z" in proposals
