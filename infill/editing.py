@@ -12,7 +12,9 @@ Offsets are in characters (code points); nothing here knows about LSP positions.
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -174,8 +176,11 @@ def _code_and_literals(text: str, language: str) -> tuple[str, list[str]]:
 def changed_meaning(original: str, candidate: str, after: str, language: str) -> str:
     """Why ``candidate`` changes what ``original`` does in ways a reader would not call a rewrite
     (empty when it does not): a literal of the selection replaced by another (``"no"`` by
-    ``"1"`` inverts a flag and still compiles) or a new one added, a ``return`` or loop of the selection gone, a
-    name the selection binds and the rest of its top-level statement reads no longer bound."""
+    ``"1"`` inverts a flag and still compiles), a new one added or one dropped, a ``return`` or loop of the selection gone, a
+    name the selection binds and the rest of its top-level statement reads no longer bound, a
+    name, attribute or keyword of the selection gone or a new one added (a local name renamed
+    excepted), an operator changed. What is left to offer keeps the selection's words and
+    operators: their order, brackets and layout may change."""
     code, literals = _code_and_literals(original, language)
     new_code, new_literals = _code_and_literals(candidate, language)
     gone, added = Counter(literals) - Counter(new_literals), Counter(new_literals) - Counter(literals)
@@ -192,6 +197,52 @@ def changed_meaning(original: str, candidate: str, after: str, language: str) ->
     lost = sorted((bound_anywhere(code) - bound_anywhere(new_code)) & read_after)
     if lost:
         return f"the rewrite no longer binds `{lost[0]}`, which the code after it reads"
+    if gone:                        # `self.token = ''` -> `self.token = None`
+        return f"the rewrite drops the literal {next(iter(gone))}"
+    return _changed_words(code, new_code, read_after) or _changed_operators(code, new_code)
+
+
+_WORD = re.compile(r"(?<!\w)[A-Za-z_]\w*")
+_OPERATOR = re.compile(r"\*\*=?|//=?|<<=?|>>=?|->|:=|[-+*/%&|^@<>!=]=?|~")
+
+
+def _changed_words(code: str, new_code: str, read_after: set[str]) -> str:
+    """A name, attribute or keyword of the selection gone, or one it did not have added
+    (``_remove_action`` for ``_add_action``, ``self.type`` written twice and ``self.default``
+    no more, ``sorted(data)`` for ``len(data)``); a name the selection binds and nothing after it
+    reads may be renamed (one gone for one added)."""
+    old_words, new_words = Counter(_WORD.findall(code)), Counter(_WORD.findall(new_code))
+    gone, added = old_words - new_words, new_words - old_words
+    local = _stored_names(code) - read_after
+    renamed = bool(gone) and set(gone) <= local and set(added) <= _stored_names(new_code) \
+        and sum(gone.values()) == sum(added.values())
+    if (gone or added) and not renamed:
+        return (f"the rewrite drops `{next(iter(gone))}`" if gone else f"the rewrite adds `{next(iter(added))}`")
+    return ""
+
+
+def _stored_names(code: str) -> set[str]:
+    """The plain names ``code`` assigns (not attributes, not subscripts), where it parses alone;
+    none where it does not. A selection starts after its first line's indentation: that line is
+    tried at the indentation of the next ones, and one level out (it opens their block)."""
+    first, *rest = code.split("\n")
+    depth = min((len(ln) - len(ln.lstrip()) for ln in rest if ln.strip()), default=0)
+    for indent in dict.fromkeys((depth, max(0, depth - 4))):
+        try:
+            tree = ast.parse(textwrap.dedent("\n".join([" " * indent + first.lstrip(), *rest])))
+        except (SyntaxError, ValueError):
+            continue
+        return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return set()
+
+
+def _changed_operators(code: str, new_code: str) -> str:
+    """An operator of the selection replaced, dropped or added (``na * x`` -> ``na // x``)."""
+    old_ops, new_ops = Counter(_OPERATOR.findall(code)), Counter(_OPERATOR.findall(new_code))
+    if old_ops != new_ops:
+        gone, added = old_ops - new_ops, new_ops - old_ops
+        return ("the rewrite changes the operator " + (f"`{next(iter(gone))}`" if gone else "")
+                + (" to " if gone and added else "") + (f"`{next(iter(added))}`" if added else "")).rstrip()
     return ""
 
 

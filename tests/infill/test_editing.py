@@ -161,6 +161,43 @@ def test_a_rewrite_that_changes_what_the_code_does_is_not_offered(doc, selection
     assert result.refused.count(why) == 1
 
 
+INIT = """
+class Action:
+    def __init__(self, default, type, token):
+        self.default = default
+        self.type = type
+        self.token = ''
+
+
+def remove(group, action, data, na, db, g):
+    group._remove_action(action)
+    data = sorted(data)
+    n = len(data)
+    t = na * (db // g)
+    return n, t
+"""
+
+
+@pytest.mark.parametrize("selection, candidate, why", [
+    # what the real model returned on the standard library (rewrites --source stdlib)
+    ("self.default = default\n        self.type = type", "self.type = type\n        self.type = type",
+     "drops `default`"),
+    ("group._remove_action(action)", "group._add_action(action)", "drops `_remove_action`"),
+    ("data = sorted(data)", "data = len(data)", "drops `sorted`"),
+    ("self.token = ''", "self.token = None", "drops the literal ''"),
+    ("t = na * (db // g)", "t = na // (db // g)", "changes the operator `*` to `//`"),
+])
+def test_a_rewrite_that_changes_a_name_a_call_or_an_operator_is_not_offered(selection, candidate, why):
+    result = _offered(INIT, selection, candidate)
+    assert result.candidates == [] and why in result.refused
+
+
+def test_a_local_name_renamed_where_nothing_after_reads_it_is_offered():
+    doc = "def f(a, b):\n    tmp = a + b\n    return tmp\n"
+    result = _offered(doc, "tmp = a + b\n    return tmp", "total = a + b\n    return total")
+    assert result.refused == "" and result.text == "total = a + b\n    return total"
+
+
 def test_a_rewrite_that_keeps_literals_returns_and_bindings_is_offered():
     result = _offered(GCD, "x, y = y, x % y", "x, y = y, (x % y)")
     assert result.refused == "" and result.text == "x, y = y, (x % y)"
