@@ -180,7 +180,7 @@ def changed_meaning(original: str, candidate: str, after: str, language: str) ->
     name the selection binds and the rest of its top-level statement reads no longer bound, a
     name, attribute or keyword of the selection gone or a new one added (a local name renamed
     excepted), an operator changed. What is left to offer keeps the selection's words and
-    operators: their order, brackets and layout may change."""
+    operators: their order and brackets may change, not only the spacing."""
     code, literals = _code_and_literals(original, language)
     new_code, new_literals = _code_and_literals(candidate, language)
     gone, added = Counter(literals) - Counter(new_literals), Counter(new_literals) - Counter(literals)
@@ -199,6 +199,8 @@ def changed_meaning(original: str, candidate: str, after: str, language: str) ->
         return f"the rewrite no longer binds `{lost[0]}`, which the code after it reads"
     if gone:                        # `self.token = ''` -> `self.token = None`
         return f"the rewrite drops the literal {next(iter(gone))}"
+    if "".join(original.split()) == "".join(candidate.split()):
+        return "the rewrite changes only the spacing"
     return _changed_words(code, new_code, read_after) or _changed_operators(code, new_code)
 
 
@@ -215,7 +217,8 @@ def _changed_words(code: str, new_code: str, read_after: set[str]) -> str:
     gone, added = old_words - new_words, new_words - old_words
     local = _stored_names(code) - read_after
     renamed = bool(gone) and set(gone) <= local and set(added) <= _stored_names(new_code) \
-        and sum(gone.values()) == sum(added.values())
+        and sum(gone.values()) == sum(added.values()) \
+        and all(gone[w] == old_words[w] for w in gone) and not set(added) & set(old_words)   # new names, all of the old gone
     if (gone or added) and not renamed:
         return (f"the rewrite drops `{next(iter(gone))}`" if gone else f"the rewrite adds `{next(iter(added))}`")
     return ""

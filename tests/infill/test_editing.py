@@ -186,10 +186,17 @@ def remove(group, action, data, na, db, g):
     ("data = sorted(data)", "data = len(data)", "drops `sorted`"),
     ("self.token = ''", "self.token = None", "drops the literal ''"),
     ("t = na * (db // g)", "t = na // (db // g)", "changes the operator `*` to `//`"),
+    ("n = len(data)", "n =len(data)", "changes only the spacing"),
 ])
 def test_a_rewrite_that_changes_a_name_a_call_or_an_operator_is_not_offered(selection, candidate, why):
     result = _offered(INIT, selection, candidate)
     assert result.candidates == [] and why in result.refused
+
+
+def test_a_local_name_renamed_to_another_name_of_the_selection_is_not_a_rename():
+    doc = "def f(a, b):\n    da, db = a.d, b.d\n    return da * db\n"
+    result = _offered(doc, "da, db = a.d, b.d\n    return da * db", "db, db = a.d, b.d\n    return db * db")
+    assert result.candidates == [] and "drops `da`" in result.refused
 
 
 def test_a_local_name_renamed_where_nothing_after_reads_it_is_offered():
