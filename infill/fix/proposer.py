@@ -97,12 +97,14 @@ class ModelProposer:
         return interleave([edits, rewrites, fresh])
 
     def _complete(self, doc: str, offset: int, k: int, gap: FixGap, backend) -> list[str]:
-        """K fresh completions at ``offset``, the first K of ``complete``'s candidates (its drafts
-        and known names' drafts come on top of the K it samples: more would push the last of the
-        edits, the repair templates' places, past the K a gap is given); none once the deadline
-        has passed."""
+        """K fresh completions at ``offset``: the model's samples, without ``complete``'s drafts
+        (copied lines and known names: the model's likelihood of each costs seconds per gap, a
+        third of a 60 s search on a slow machine, and they would come on top of the K it samples;
+        the missing-line gaps copy nearby statements themselves); none once the deadline has
+        passed. At most K, so the edits' places are kept."""
         try:
-            return complete(doc, offset, LANGUAGE, replace(self.options, candidates=k), backend,
+            return complete(doc, offset, LANGUAGE,
+                            replace(self.options, candidates=k, retrieval=False, known_names=False), backend,
                             cancelled=self._cancelled, extra_context=gap.context).candidates[:k]
         except Cancelled:
             return []
