@@ -90,9 +90,20 @@ _BINDS = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)|\bg
 @lru_cache(maxsize=16)
 def bound_anywhere(text: str) -> frozenset[str]:
     """Every name ``text`` may bind, at any depth (def, class, import, assignment, for, as,
-    global): a generous stand-in for the module scope of the code outside a window."""
+    global): a generous stand-in for the module scope of the code outside a window. Read line
+    by line, each line's names cached: the next request, at another place of the same file,
+    reads the lines it already read for free."""
     out: set[str] = set()
-    for m in _BINDS.finditer(text):
+    for line in text.split("\n"):
+        if line.strip():
+            out |= _line_binds(line)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_binds(line: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in _BINDS.finditer(line):
         for group in m.groups():
             if group:
                 out.update(n for n in _NAME.findall(group) if n not in ("import", "as"))

@@ -173,3 +173,16 @@ def test_an_error_in_another_function_does_not_blind_the_names_check():
     assert found["names"].verdict == REJECT and "`hh`" in found["names"].reason
     assert found["compiles"].verdict == "ok"
     assert {c.name: c.verdict for c in run_checks(before, "w * h", after, "python")}["names"] == "ok"
+
+
+def test_bound_anywhere_reads_what_each_line_binds_and_no_words_of_a_class_header():
+    from infill.checks import bound_anywhere
+
+    text = ("import os, sys as system\nfrom typing import (\n    Any,\n)\nx = 1\n\n"
+            "class Node(Base, metaclass=Meta):\n    size: int = 0\n\n    def grow(self, by):\n"
+            "        for i, item in enumerate(by):\n            total += item\n")
+    got = bound_anywhere(text)
+    assert {"os", "system", "Any", "x", "Node", "size", "grow", "i", "item"} <= got
+    # A blank line before the class once let the assignment pattern read its whole header.
+    assert not {"class", "Base", "metaclass", "Meta", "enumerate"} & got
+    assert bound_anywhere(text.replace("x = 1", "y = 1")) == (got - {"x"}) | {"y"}
