@@ -4,6 +4,7 @@ Python the training corpus never saw; precision of what is shown against coverag
     python benchmarks/real_code.py run          # complete every task, print the table, write a summary
     python benchmarks/real_code.py run --split all --rows /tmp/rows.json   # ... and every task's row
     python benchmarks/real_code.py calibrate --input /tmp/rows.json        # fit the confidence -> infill/data
+    python benchmarks/real_code.py rescore --input /tmp/rows.json --split test   # its figures, from the rows
     python benchmarks/real_code.py humaneval    # the same figures for HumanEval single-line (pass)
     python benchmarks/real_code.py rewrites     # rewrite 50 working function bodies: what comes back
     python benchmarks/real_code.py rewrites --source stdlib --show   # ... of code the calibration never saw
@@ -35,6 +36,7 @@ import functools
 import gzip
 import hashlib
 import json
+import math
 import random
 import re
 import sys
@@ -409,6 +411,48 @@ def calibrate(args) -> None:
           f"{intercept:.3f} on {len(tops)} tasks; wrote {CALIBRATION}")
 
 
+def rescore(args) -> None:
+    """The figures of a split as the shipped calibration ranks and shows it, read from the rows
+    of a run (``run --split all --rows ROWS``) instead of running the model again: each task's
+    judged candidates (those the checks pass) re-ranked by their features, the best one's exact
+    match and first name, and the precision/coverage curve. What a run would print, except for
+    what the calibration does not decide (candidates, checks, the known names' timing). The slot
+    features are read from each task's prefix (as ``calibrate`` does), so rows written before
+    them rescore too."""
+    from infill.confidence import FEATURES, SLOTS, load_calibration, slot
+
+    cal = load_calibration()
+    if cal is None:
+        raise SystemExit("rescore: the shipped calibration is missing or unusable")
+    data = json.loads(Path(args.input).read_text())
+    tasks = {t["task_id"]: t for t in load(args.split)}
+    slope, intercept = cal["scale"]
+
+    def prob(features: list[float]) -> float:
+        z = slope * sum(w * v for w, v in zip(cal["weights"], features)) + intercept
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    rows = []
+    for r in data["rows"]:
+        task = tasks.get(r["task_id"])
+        if task is None:
+            continue
+        where = list(slot(task["prefix"]))
+        base = len(FEATURES) - len(SLOTS)
+        judged = [(prob(j["features"][:base] + where), j) for j in r["judged"]
+                  if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
+        conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, {"text": r["completion"]})
+        rows.append({"kind": r["kind"], "completion": best["text"], "confidence": conf, "passed_checks": bool(judged),
+                     **score_task(task, best["text"])})
+    n = max(1, len(rows))
+    print(f"rescored {len(rows)} {args.split} tasks of {args.input} with the shipped calibration: exact "
+          f"{sum(r['exact'] for r in rows) / n:.3f}, first name {sum(r['first_name'] for r in rows) / n:.3f}")
+    summary = print_curve("precision/coverage", rows, "exact")
+    write(args, {"split": args.split, "tasks": len(rows), "rescored_from": "rows of a run",
+                 **{k: round(sum(r[k] for r in rows) / n, 4) for k in ("exact", "similarity", "first_name")},
+                 **summary}, [])
+
+
 def humaneval(args) -> None:
     from infill.backends import get_backend
     from infill.config import InfillOptions
@@ -521,7 +565,7 @@ def rewrites(args) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("build", "run", "calibrate", "humaneval", "rewrites"))
+    p.add_argument("what", choices=("build", "run", "calibrate", "rescore", "humaneval", "rewrites"))
     p.add_argument("--split", default="test", choices=("dev", "test", "all"))
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--model", default=None)
@@ -549,13 +593,16 @@ def main() -> int:
     args = p.parse_args()
     if args.what == "build":
         build(args.per_file, args.files, args.seed, output_folder(args.out, DATA))
-    elif args.what == "calibrate" and not args.input:
-        p.error("calibrate needs --input ROWS: the rows of `run --split all --rows ROWS`")
+    elif args.what in ("calibrate", "rescore") and not args.input:
+        p.error(f"{args.what} needs --input ROWS: the rows of `run --split all --rows ROWS`")
     elif args.what == "run":
         args.out = args.out or str(HERE / "results" / f"real_code-{args.split}.json")
         run(args)
     elif args.what == "calibrate":
         calibrate(args)
+    elif args.what == "rescore":
+        args.out = args.out or str(HERE / "results" / f"real_code-{args.split}-rescored.json")
+        rescore(args)
     elif args.what == "rewrites":
         suffix = "" if args.source == "benchmark" else f"-{args.source}"
         args.out = args.out or str(HERE / "results" / f"real_code-rewrites{suffix}.json")

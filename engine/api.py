@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from .errors import RequestCancelled  # noqa: F401  (re-exported: the error of a cancelled request)
-from .sampling import SamplerConfig
+from .sampler_config import SamplerConfig
 
 
 @dataclass(frozen=True)

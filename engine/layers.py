@@ -199,9 +199,11 @@ class CanvasMixin:
         """Logits from hidden states, with the same norm and tied head as the canvas."""
         return F.linear(self.norm(hidden), self.embed.weight)
 
-    def denoise(self, canvas: torch.Tensor, cache: ContextCache, at: torch.Tensor | None = None) -> torch.Tensor:
+    def denoise(self, canvas: torch.Tensor, cache: ContextCache,
+                at: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Logits (B, N, V) for a canvas (B, N) reading the context cache; nothing is cached.
-        With ``at`` (B,), only row b's position ``at[b]``: logits (B, V)."""
+        With ``at`` (B,), only row b's position ``at[b]``: logits (B, V); with ``at`` a pair
+        (rows (P,), positions (P,)), only those P places: logits (P, V)."""
         B, N = canvas.shape
         positions = cache.lengths[:, None] + torch.arange(N, device=canvas.device)[None]
         cos, sin = self._rope(positions)
@@ -214,7 +216,9 @@ class CanvasMixin:
             mask = mask[:, None, None, :]                                          # (B, 1, 1, S+N)
             for i, blk in enumerate(self.blocks):
                 x, _, _ = blk(x, cos, sin, mask, cache.keys[i], cache.values[i])
-        if at is not None:
+        if isinstance(at, tuple):
+            x = x[at]
+        elif at is not None:
             x = x[torch.arange(B, device=canvas.device), at]
         return self.lm_logits(x)
 

@@ -8,7 +8,8 @@ cache:
 - ``token_edits``: substitutions, insertions, deletions and two-token insertions the model
   proposes, plus the edits of any ``EditTemplate`` the caller gives (a language's repair
   templates live with the caller), all ranked by the gain in pseudo-log-likelihood;
-- ``likelihood``: the pseudo-log-likelihood of whole texts in the gap.
+- ``likelihood``: the pseudo-log-likelihood of whole texts in the gap (a long text read in a
+  few rows, every k-th token masked in each, so its cost grows linearly).
 
 It knows tokens and the model, not a programming language.
 """
@@ -25,6 +26,7 @@ from .api import EditTemplate, Substitution, TokenView
 MAX_INIT_TOKENS = 512                 # longest text token_substitutions accepts
 MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
 SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
+LIKELIHOOD_SPREAD = 8                 # likelihood reads a text in at most this many rows (``_pseudo_loglik``)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+(?:\.[0-9]+)?")
 
 
@@ -153,14 +155,17 @@ class TokenScorer:
 
     def likelihood(self, prefix: str, suffix: str, texts: list[str]) -> list[float]:
         """Pseudo-log-likelihood of each text as the gap's middle (its tokens and the
-        ``<|pad_end|>`` after them, each masked alone). Texts over ``MAX_EDIT_TOKENS`` tokens get
-        -inf: their cost grows with the square of the length."""
+        ``<|pad_end|>`` after them), read in at most ``LIKELIHOOD_SPREAD`` rows per text: a
+        short text has each token masked alone, a longer one every ``LIKELIHOOD_SPREAD``-th
+        token masked together (``_pseudo_loglik``). Texts over ``MAX_EDIT_TOKENS`` tokens get
+        -inf."""
         seqs = [self._encode(t) for t in texts]
         fits = [i for i, s in enumerate(seqs) if len(s) <= MAX_EDIT_TOKENS]
         out = [float("-inf")] * len(texts)
         if fits:
             with torch.inference_mode():
-                scores = self._pseudo_loglik(self.context(prefix, suffix), [seqs[i] for i in fits])
+                scores = self._pseudo_loglik(self.context(prefix, suffix), [seqs[i] for i in fits],
+                                             spread=LIKELIHOOD_SPREAD)
             for i, value in zip(fits, scores):
                 out[i] = value
         return out
@@ -180,19 +185,29 @@ class TokenScorer:
         return self.sampler_special.forbidden + [self.special.pad_end] + self.sampler_special.blank
 
     def _masked_logp(self, cache, rows: list[list[int]], at: list[int], chunk: int = 256) -> torch.Tensor:
-        """log p over the vocabulary at position ``at[r]`` of canvas row ``r``: (R, V). Rows are
-        ended with pad_end (the layout the model learned) up to the next multiple of
-        ``SCORE_WIDTH_STEP``, so a row's numbers do not depend on the other rows of the batch."""
+        """log p over the vocabulary at position ``at[r]`` of canvas row ``r``: (R, V)."""
+        return self._masked_logp_at(cache, rows, list(enumerate(at)), chunk)
+
+    def _masked_logp_at(self, cache, rows: list[list[int]], picks: list[tuple[int, int]],
+                        chunk: int = 256) -> torch.Tensor:
+        """log p over the vocabulary at each ``(row, position)`` of ``picks``: (P, V), in the
+        order of ``picks``. Rows are ended with pad_end (the layout the model learned) up to the
+        next multiple of ``SCORE_WIDTH_STEP``, so a row's numbers do not depend on the other
+        rows of the batch."""
         widths = [SCORE_WIDTH_STEP * (len(r) // SCORE_WIDTH_STEP + 1) for r in rows]
-        out = torch.empty(len(rows), self.model.config.vocab_size)
+        by_row: dict[int, list[int]] = {}
+        for p, (r, _) in enumerate(picks):
+            by_row.setdefault(r, []).append(p)
+        out = torch.empty(len(picks), self.model.config.vocab_size)
         pad = self.special.pad_end
         for width in sorted(set(widths)):
-            idx = [i for i, w in enumerate(widths) if w == width]
+            idx = [i for i, w in enumerate(widths) if w == width and i in by_row]
             for s in range(0, len(idx), chunk):
                 part = idx[s: s + chunk]
                 canvas = torch.tensor([rows[i] + [pad] * (width - len(rows[i])) for i in part])
-                out[part] = self.model.denoise(canvas, cache.expand(len(part)),
-                                               at=torch.tensor([at[i] for i in part])).float()
+                local = [(k, p) for k, i in enumerate(part) for p in by_row[i]]
+                at = (torch.tensor([k for k, _ in local]), torch.tensor([picks[p][1] for _, p in local]))
+                out[[p for _, p in local]] = self.model.denoise(canvas, cache.expand(len(part)), at=at).float()
         return torch.log_softmax(out, dim=-1)
 
     def _substitutions(self, cache, ids: list[int], offsets, text: str,
@@ -218,17 +233,26 @@ class TokenScorer:
                     found[new] = Substitution(new, value - float(current[i]), offsets[i][0])
         return list(found.values()), seen
 
-    def _pseudo_loglik(self, cache, seqs: list[list[int]]) -> list[float]:
+    def _pseudo_loglik(self, cache, seqs: list[list[int]], spread: int | None = None) -> list[float]:
         """For each token sequence: sum over its tokens and the pad_end after them of
-        log p(token | context, the rest of the sequence), that token masked alone."""
-        rows, at, target, owner = [], [], [], []
+        log p(token | context, the rest of the sequence), that token masked alone.
+
+        With ``spread`` k, a sequence of more than k tokens (its pad_end counted) is read in k
+        rows instead of one row per token: row j masks every token i with i % k == j, so each
+        token is read with all but every k-th of the others in view. The cost of a long text
+        grows linearly, not with its square; a sequence of k tokens or fewer reads exactly as
+        without ``spread``."""
+        rows, picks, target, owner = [], [], [], []
         for k, ids in enumerate(seqs):
             full = ids + [self.special.pad_end]
-            for i, tok in enumerate(full):
-                rows.append(full[:i] + [self.special.mask] + full[i + 1:])
-                at.append(i)
-                target.append(tok)
-                owner.append(k)
-        logp = self._masked_logp(cache, rows, at)
-        picked = logp[torch.arange(len(rows)), torch.tensor(target)]
+            step = len(full) if spread is None else min(len(full), spread)
+            for j in range(step):
+                r = len(rows)
+                rows.append([self.special.mask if i % step == j else tok for i, tok in enumerate(full)])
+                for i in range(j, len(full), step):
+                    picks.append((r, i))
+                    target.append(full[i])
+                    owner.append(k)
+        logp = self._masked_logp_at(cache, rows, picks)
+        picked = logp[torch.arange(len(picks)), torch.tensor(target)]
         return torch.zeros(len(seqs)).index_add_(0, torch.tensor(owner), picked).tolist()

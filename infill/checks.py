@@ -15,6 +15,9 @@ tell; it never rejects then):
 - ``echo``: no ``x = x``, no line that copies the line just above or below it, no empty text.
 - ``compiles``: the completed file compiles; an error of the file's own away from the
   candidate makes it ``unknown``. ``syntax_valid`` reads it.
+- ``repeated_condition`` (with ``compiles``, on the same tree): the candidate does not make
+  an ``if``/``elif`` branch test what another branch of its chain tests. Not run (no verdict)
+  where the completed code does not parse.
 
 Which run depends on the language's spec: ``names`` where it names a scope analysis
 (``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
@@ -90,9 +93,20 @@ _BINDS = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\bas\s+([A-Za-z_]\w*)|\bg
 @lru_cache(maxsize=16)
 def bound_anywhere(text: str) -> frozenset[str]:
     """Every name ``text`` may bind, at any depth (def, class, import, assignment, for, as,
-    global): a generous stand-in for the module scope of the code outside a window."""
+    global): a generous stand-in for the module scope of the code outside a window. Read line
+    by line, each line's names cached: the next request, at another place of the same file,
+    reads the lines it already read for free."""
     out: set[str] = set()
-    for m in _BINDS.finditer(text):
+    for line in text.split("\n"):
+        if line.strip():
+            out |= _line_binds(line)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_binds(line: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in _BINDS.finditer(line):
         for group in m.groups():
             if group:
                 out.update(n for n in _NAME.findall(group) if n not in ("import", "as"))
@@ -247,6 +261,27 @@ def _compile_error(source: str | ast.Module) -> int | None:
         return 1
 
 
+def repeated_condition(before: str, text: str, after: str, tree: ast.Module | None) -> Check | None:
+    """The candidate does not make a branch of an ``if``/``elif`` chain test what another
+    branch of the same chain tests (the later one could never run: ``elif arg is None:``
+    drafted where a branch below already asks it). None when the file does not parse."""
+    if tree is None:
+        return None
+    (first, _), (last, _) = _span(before, text)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If) or node.lineno > last or (node.end_lineno or node.lineno) < first:
+            continue
+        chain, cur = [node], node
+        while len(cur.orelse) == 1 and isinstance(cur.orelse[0], ast.If):
+            cur = cur.orelse[0]
+            chain.append(cur)
+        tests = [ast.dump(c.test) for c in chain]
+        for c, dumped in zip(chain, tests):
+            if c.test.lineno <= last and (c.test.end_lineno or c.test.lineno) >= first and tests.count(dumped) > 1:
+                return Check("repeated_condition", REJECT, "another branch of the same if/elif chain tests this")
+    return Check("repeated_condition", OK)
+
+
 COMPILE_CHECKS = {"cpython": compiles}   # LanguageSpec.compiler -> its check (CPython's syntax tree)
 SCOPE_ANALYSES = {"pyflakes": names}     # LanguageSpec.scope_analysis -> its names check (the same tree)
 
@@ -267,6 +302,8 @@ def run_checks(before: str, text: str, after: str, language: str) -> list[Check]
         found.append(compile_check(wb, text, wa, tree))
     if scope_check:
         found.append(scope_check(wb, text, wa, tree, outside))
+    if compile_check is compiles:
+        found += [c for c in [repeated_condition(wb, text, wa, tree)] if c is not None]
     return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa, spec.line_comment)]
 
 

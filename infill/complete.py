@@ -21,6 +21,7 @@ from engine.api import Backend, InfillRequest
 from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
+from .siblings import copies_a_body
 from .confidence import calibrated_for, confidence, features, slot
 from .config import InfillOptions
 from .context import extract
@@ -151,10 +152,12 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         found = done.retrieved[i] if i < len(done.retrieved) else 0.0
         known = done.known_names[i] if i < len(done.known_names) else 0.0
         named = done.named[i] if i < len(done.named) else 0.0
-        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named, where))
+        copied = copies_a_body(before, text, after, language)
+        signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named,
+                                copied, where))
         judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
                                              likelihood=pll, retrieved=found, known=known, named=named,
-                                             calibrated=calibrated, slot=where),
+                                             calibrated=calibrated, copies_body=copied, slot=where),
                        len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))

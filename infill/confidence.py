@@ -28,10 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .checks import REJECT, UNKNOWN, Check
+from .siblings import bare
 
 CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
 FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "likelihood",
-            "retrieved", "bias", "known_name", "name_draft",
+            "retrieved", "bias", "known_name", "name_draft", "copies_body", "bare_draft",
             "after_return", "after_condition", "after_assign", "after_paren", "after_dot")
 SLOTS = FEATURES[-5:]      # what the line before the cursor ends with (``slot``)
 _SLOT_PATTERNS = (re.compile(r"(?:^|[^\w.])return\s*$"), re.compile(r"(?:^|[^\w.])(?:if|elif|while)\s*$"),
@@ -51,19 +52,25 @@ def slot(before: str) -> tuple[float, ...]:
 
 def features(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
              whole_line: bool = False, likelihood: float | None = None, retrieved: float = 0.0,
-             known: float = 0.0, named: float = 0.0, slot: tuple[float, ...] = (0.0,) * 5) -> list[float]:
+             known: float = 0.0, named: float = 0.0, copies_body: bool = False,
+             slot: tuple[float, ...] = (0.0,) * 5) -> list[float]:
     """The signals of one candidate; ``whole_line``: the gap starts at a line's start or in its
     indentation (a line to write, not the rest of one); ``likelihood``: the model's mean
     pseudo-log-likelihood per token of it as the middle (``drafting.likelihoods``; the
     sampling score where there is none); ``retrieved``: a draft's similarity (0: sampled);
     ``known``: its first name is one of the names valid at the cursor (1), an analysis that
     knows the slot says it is none of them (-1), or nothing tells (0) (``names``); ``named``:
-    a known name's draft, 1 / (the name's rank + 1) (0: none; ``naming``); ``slot``: what the
-    line before the cursor ends with (``slot``)."""
+    a known name's draft, 1 / (the name's rank + 1) (0: none; ``naming``); ``copies_body``: the
+    function around the gap, completed with it, has another function's body
+    (``siblings.copies_a_body``). ``bare_draft``: a draft that is a lone name or literal
+    (``siblings.bare``): drafts like ``None`` or ``value`` were right far less often than
+    short sampled text, which ``log_tokens`` favours. ``slot``: what the line before the cursor
+    ends with (``slot``)."""
     score = max(-10.0, score)
     return [score, agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
             float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)),
-            max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0, known, named, *slot]
+            max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0, known, named,
+            float(copies_body), float(retrieved > 0 and bare(text)), *slot]
 
 
 @lru_cache(maxsize=4)
@@ -96,12 +103,13 @@ def calibrated_for(backend_name: str) -> bool:
 def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
                calibration: dict | None = None, whole_line: bool = False, likelihood: float | None = None,
                retrieved: float = 0.0, known: float = 0.0, named: float = 0.0, calibrated: bool = True,
-               slot: tuple[float, ...] = (0.0,) * 5) -> float:
+               copies_body: bool = False, slot: tuple[float, ...] = (0.0,) * 5) -> float:
     """The probability that the candidate is right (0 when a check rejects it); with
     ``calibrated`` False (another backend than the calibration's), the uncalibrated score."""
     if any(c.verdict == REJECT for c in checks) or not text.strip():
         return 0.0
-    x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved, known, named, slot)
+    x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved, known, named, copies_body,
+                 slot)
     cal = (calibration if calibration is not None else load_calibration()) if calibrated else None
     if cal is None:
         return round(min(1.0, max(0.0, uncalibrated(x))), 4)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, fields
 
-from engine.sampling import STRATEGIES, SamplerConfig
+from engine.sampler_config import SAMPLERS, SamplerConfig
 
 REMOTE_APIS = ("completions", "chat", "fim")
 
@@ -90,8 +90,8 @@ class InfillOptions:
 
     def validate(self) -> None:
         from .errors import UsageError as InfillError   # an option out of range is bad usage
-        if self.sampler not in STRATEGIES:
-            raise InfillError(f"unknown sampler {self.sampler!r} (choose from {', '.join(STRATEGIES)})")
+        if self.sampler not in SAMPLERS:
+            raise InfillError(f"unknown sampler {self.sampler!r} (choose from {', '.join(SAMPLERS)})")
         if self.candidates < 1 or self.candidates > 64:
             raise InfillError("candidates must be between 1 and 64")
         if self.canvas < 0 or self.canvas > 512:
@@ -243,7 +243,7 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
     for f in fields(InfillOptions):
         flag = "--" + f.name.replace("_", "-")
         kind = {"int": int, "float": float}.get(str(f.type), str)
-        extra = {"choices": list(STRATEGIES)} if f.name == "sampler" else {}
+        extra = {"choices": list(SAMPLERS)} if f.name == "sampler" else {}
         if f.name == "api":
             extra = {"choices": list(REMOTE_APIS)}
         if str(f.type) == "bool":

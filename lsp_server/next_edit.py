@@ -4,7 +4,8 @@ The request Copilot's clients (copilot-lsp, sidekick.nvim) send once a change se
 params ``{textDocument: {uri, version}, position}``; result ``{edits: [{range, text,
 textDocument: {uri, version}, command}]}`` (no edit: ``{edits: []}``). The handler reads the
 document's recent edits from ``InfillServer.history`` (fed by every ``didChange``), runs
-``infill.next_edit.suggest_next_edit`` on the worker (a newer request for the document
+``infill.next_edit.suggest_next_edit`` on the worker's light lane (it never runs the model, so it
+waits behind no completion; a newer request for the document
 supersedes an older one, which answers ``{edits: []}``), and drops any answer whose document
 version is no longer the current one. While the user types the text of a shown suggestion,
 what is left of it is answered again without recomputing (``Shown``).
@@ -101,7 +102,7 @@ async def copilot_inline_edit(ls: InfillServer, params: Any) -> dict:
     request = NextEditRequest(text, language, edits, min(cursor, text.count("\n")), 0, ls.path(uri))
     threshold = ls.options.infill.next_edit_min_confidence
     result = await ls.infill(uri + "#next-edit", lambda cancelled: suggest_next_edit(
-        replace(request, cancelled=cancelled), threshold))
+        replace(request, cancelled=cancelled), threshold), light=True)   # no model: not behind a completion
     if result is None or result.edit is None:
         return empty
     try:

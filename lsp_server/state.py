@@ -230,11 +230,12 @@ class InfillServer(LanguageServer):
                                           "the setting checks: false")
         return result
 
-    async def infill(self, key: str | None, fn: Callable[[Callable[[], bool]], T]) -> T | None:
-        """Run ``fn`` on the worker; None for bad input or a superseded request. Other infill
-        errors are shown once and give None too."""
+    async def infill(self, key: str | None, fn: Callable[[Callable[[], bool]], T], light: bool = False) -> T | None:
+        """Run ``fn`` on the worker (``light``: a call that never runs the model, on its own
+        lane); None for bad input or a superseded request. Other infill errors are shown once
+        and give None too."""
         try:
-            return self.timed(await self.jobs.run(key, fn))
+            return self.timed(await self.jobs.run(key, fn, light))
         except QUIET_ERRORS:
             return None
         except InfillError as exc:

@@ -164,6 +164,36 @@ def test_token_edits_insert_delete_swap_and_rank_by_pseudo_likelihood(tiny_model
     assert be.token_edits(prefix, suffix, "x = 1 + " * 40) == []      # too long to score
 
 
+def test_likelihood_reads_a_long_text_in_a_few_rows_and_a_short_one_token_by_token(tiny_model_dir):
+    from engine.scoring import LIKELIHOOD_SPREAD
+
+    be = EmbeddedBackend(tiny_model_dir)
+    scorer, prefix, suffix = be.scorer, "def f(items):\n    ", "\n"
+    short, long = "return 1", "total = sum(item.size * item.count for item in items if item)"
+    ids = {t: be.tokenizer(t, add_special_tokens=False)["input_ids"] for t in (short, long)}
+    assert len(ids[short]) + 1 <= LIKELIHOOD_SPREAD < len(ids[long]) + 1
+    calls = []
+    real = scorer._masked_logp_at
+    scorer._masked_logp_at = lambda cache, rows, picks, chunk=256: calls.append(rows) or real(cache, rows, picks, chunk)
+    got = be.likelihood(prefix, suffix, [short, long])
+    assert [len(rows) for rows in calls] == [len(ids[short]) + 1 + LIKELIHOOD_SPREAD]   # one batch
+    mask, pad = be.scorer.special.mask, be.scorer.special.pad_end
+    with torch.inference_mode():
+        cache = scorer.context(prefix, suffix)
+        exact = scorer._pseudo_loglik(cache, [ids[short]])[0]
+        # the long text by its definition: row j masks every token i with i % k == j
+        full = ids[long] + [pad]
+        k = LIKELIHOOD_SPREAD
+        by_def = 0.0
+        for j in range(k):
+            row = [mask if i % k == j else t for i, t in enumerate(full)]
+            for i in range(j, len(full), k):
+                by_def += float(real(cache, [row], [(0, i)])[0, full[i]])
+    assert got[0] == pytest.approx(exact, abs=1e-3)        # a short text reads token by token
+    assert got[1] == pytest.approx(by_def, abs=1e-3)
+    assert all(row.count(mask) <= -(-len(full) // k) for row in calls[0][len(ids[short]) + 1:])
+
+
 def test_replace_all_edits_change_every_occurrence_of_an_operator_token(tiny_model_dir):
     be = EmbeddedBackend(tiny_model_dir)
     line = "return a - b - c"

@@ -93,7 +93,8 @@ def test_compiles_is_true_only_when_the_file_compiles():
 def test_run_checks_and_passed():
     assert passed(run_checks(FN, "start_idx", AFTER, "python"))
     assert not passed(run_checks(FN, "m", AFTER, "python"))
-    assert [c.name for c in run_checks(FN, "m", AFTER, "python")] == ["compiles", "names", "cut_off", "echo"]
+    assert [c.name for c in run_checks(FN, "m", AFTER, "python")] == ["compiles", "names", "repeated_condition",
+                                                                     "cut_off", "echo"]
 
 
 def test_a_rejected_best_candidate_gives_way_and_is_not_shown():
@@ -173,3 +174,35 @@ def test_an_error_in_another_function_does_not_blind_the_names_check():
     assert found["names"].verdict == REJECT and "`hh`" in found["names"].reason
     assert found["compiles"].verdict == "ok"
     assert {c.name: c.verdict for c in run_checks(before, "w * h", after, "python")}["names"] == "ok"
+
+
+def test_bound_anywhere_reads_what_each_line_binds_and_no_words_of_a_class_header():
+    from infill.checks import bound_anywhere
+
+    text = ("import os, sys as system\nfrom typing import (\n    Any,\n)\nx = 1\n\n"
+            "class Node(Base, metaclass=Meta):\n    size: int = 0\n\n    def grow(self, by):\n"
+            "        for i, item in enumerate(by):\n            total += item\n")
+    got = bound_anywhere(text)
+    assert {"os", "system", "Any", "x", "Node", "size", "grow", "i", "item"} <= got
+    # A blank line before the class once let the assignment pattern read its whole header.
+    assert not {"class", "Base", "metaclass", "Meta", "enumerate"} & got
+    assert bound_anywhere(text.replace("x = 1", "y = 1")) == (got - {"x"}) | {"y"}
+
+
+def test_a_branch_that_tests_what_another_branch_of_its_chain_tests_is_rejected():
+    from infill.checks import repeated_condition, _parse
+
+    before = "def kind(arg):\n    if isinstance(arg, str):\n        return 1\n    elif "
+    after = ":\n        return 2\n    elif arg is None:\n        return 3\n"
+
+    def verdict(text):
+        return {c.name: c.verdict for c in run_checks(before, text, after, "python")}["repeated_condition"]
+
+    assert verdict("arg is None") == REJECT            # a branch below asks it: one of them is dead
+    assert verdict("isinstance(arg, str)") == REJECT   # and one above
+    assert verdict("isinstance(arg, dict)") == "ok"
+    # The same test in another chain, or nested under the branch, is fine.
+    nested = "def f(a):\n    if a:\n        return 1\n    if "
+    assert repeated_condition(nested, "a", ":\n        return 2\n", _parse(nested + "a:\n        return 2\n")).verdict == "ok"
+    # Code that does not parse gets no verdict rather than an unknown one (a feature counts those).
+    assert repeated_condition(before, "arg is", after, None) is None

@@ -208,3 +208,16 @@ def test_complete_drafts_from_the_files_of_its_folder(tmp_path, tiny_model_dir, 
     assert code == 0 and "decode_rows(f.read(), limit=3)" not in json.loads(out)["candidates"]
     code, out, _ = run(base + ["--no-retrieval"], capsys)
     assert code == 0 and not any(json.loads(out)["retrieved"])
+
+
+def test_the_command_line_and_next_edits_start_without_torch(tmp_path):
+    """Reading flags and answering next edits need no model: torch (a second or more to
+    import) is imported only when a command runs the model."""
+    task = {"task_id": "t", "document": "def f(width):\n    return width * 2\n", "cursor": {"line": 0, "character": 6},
+            "recent_edit": {"start_line": 0, "end_line": 1, "old_text": "def f(w):\n", "new_text": "def f(width):\n"}}
+    code = ("import io, json, sys; import infill.cli as cli; "
+            f"sys.stdin = io.StringIO({json.dumps(json.dumps(task))} + '\\n'); "
+            "cli.main(['next-edit']); print('torch' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert json.loads(out.stdout.splitlines()[0])["task_id"] == "t", out.stderr[-2000:]
+    assert out.stderr.strip().splitlines()[-1] == "False"
