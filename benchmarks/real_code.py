@@ -36,7 +36,6 @@ import functools
 import gzip
 import hashlib
 import json
-import math
 import random
 import re
 import sys
@@ -419,27 +418,21 @@ def rescore(args) -> None:
     what the calibration does not decide (candidates, checks, the known names' timing). The slot
     features are read from each task's prefix (as ``calibrate`` does), so rows written before
     them rescore too."""
-    from infill.confidence import FEATURES, SLOTS, load_calibration, slot
+    from infill.confidence import FEATURES, SLOTS, load_calibration, probability, slot
 
     cal = load_calibration()
     if cal is None:
         raise SystemExit("rescore: the shipped calibration is missing or unusable")
     data = json.loads(Path(args.input).read_text())
     tasks = {t["task_id"]: t for t in load(args.split)}
-    slope, intercept = cal["scale"]
-
-    def prob(features: list[float]) -> float:
-        z = slope * sum(w * v for w, v in zip(cal["weights"], features)) + intercept
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-
+    base = len(FEATURES) - len(SLOTS)
     rows = []
     for r in data["rows"]:
         task = tasks.get(r["task_id"])
         if task is None:
             continue
         where = list(slot(task["prefix"]))
-        base = len(FEATURES) - len(SLOTS)
-        judged = [(prob(j["features"][:base] + where), j) for j in r["judged"]
+        judged = [(probability(j["features"][:base] + where, cal), j) for j in r["judged"]
                   if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
         conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, {"text": r["completion"]})
         rows.append({"kind": r["kind"], "completion": best["text"], "confidence": conf, "passed_checks": bool(judged),

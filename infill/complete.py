@@ -22,7 +22,7 @@ from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
 from .siblings import copies_a_body
-from .confidence import calibrated_for, confidence, features, slot
+from .confidence import calibrated_for, confidence_of, features, slot
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
@@ -155,10 +155,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         copied = copies_a_body(before, text, after, language)
         signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named,
                                 copied, where))
-        judged.append((i, checks, confidence(score, votes / rows, tokens, text, checks, whole_line=whole_line,
-                                             likelihood=pll, retrieved=found, known=known, named=named,
-                                             calibrated=calibrated, copies_body=copied, slot=where),
-                       len(signals) - 1))
+        judged.append((i, checks, confidence_of(signals[-1], text, checks, calibrated=calibrated), len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))
     seen = {j[0] for j in judged}

@@ -106,16 +106,28 @@ def confidence(score: float, agreement: float, tokens: int, text: str, checks: l
                copies_body: bool = False, slot: tuple[float, ...] = (0.0,) * 5) -> float:
     """The probability that the candidate is right (0 when a check rejects it); with
     ``calibrated`` False (another backend than the calibration's), the uncalibrated score."""
-    if any(c.verdict == REJECT for c in checks) or not text.strip():
-        return 0.0
     x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved, known, named, copies_body,
                  slot)
+    return confidence_of(x, text, checks, calibration, calibrated)
+
+
+def confidence_of(x: list[float], text: str, checks: list[Check], calibration: dict | None = None,
+                  calibrated: bool = True) -> float:
+    """``confidence`` from a candidate's ``features`` already computed (``complete.judge``
+    keeps them as well)."""
+    if any(c.verdict == REJECT for c in checks) or not text.strip():
+        return 0.0
     cal = (calibration if calibration is not None else load_calibration()) if calibrated else None
     if cal is None:
         return round(min(1.0, max(0.0, uncalibrated(x))), 4)
+    return round(probability(x, cal), 4)
+
+
+def probability(x: list[float], cal: dict) -> float:
+    """The calibrated probability of a features vector: the weights' score through the scale."""
     slope, intercept = cal.get("scale", (1.0, 0.0))
     z = slope * sum(w * v for w, v in zip(cal["weights"], x)) + intercept
-    return round(1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z)))), 4)
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
 def fit(rows: list[tuple[list[float], bool]], l2: float = 1.0, steps: int = 200) -> list[float]:
