@@ -18,6 +18,8 @@ tell; it never rejects then):
 - ``repeated_condition`` (with ``compiles``, on the same tree): the candidate does not make
   an ``if``/``elif`` branch test what another branch of its chain tests. Not run (no verdict)
   where the completed code does not parse.
+- ``none_then_used`` (likewise): the candidate does not set a name to ``None`` that the next
+  statement calls or reads an attribute or item of.
 
 Which run depends on the language's spec: ``names`` where it names a scope analysis
 (``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
@@ -29,8 +31,10 @@ else an error far away would make ``names`` and ``compiles`` unknown for every c
 
 In a large file the checks read the window the syntax check uses (the top-level statements
 around the gap; in Python the method around it, ``syntax.check_window``), with every name the
-rest of the file may bind taken as bound: they stay within the latency budget, and a name bound
-far away is never rejected.
+rest of the file may bind in the module's scope taken as bound (``module_binds``: not the
+parameters and locals of other functions, which are in no scope the window reads): they stay
+within the latency budget, a module name bound far away is never rejected, and a star import
+beyond the window makes ``names`` unknown.
 
 ``run_checks`` runs those the language has and ``passed`` says whether a candidate may be shown.
 """
@@ -113,6 +117,43 @@ def _line_binds(line: str) -> frozenset[str]:
     return frozenset(out)
 
 
+_DEF = re.compile(r"\s*(?:async\s+)?def\s+([A-Za-z_]\w*)")
+_GLOBAL = re.compile(r"\bglobal\s+([\w, ]+)")
+STAR = "*"      # in ``outside``: a star import beyond the window may bind any name
+
+
+@lru_cache(maxsize=16)
+def module_binds(text: str) -> frozenset[str]:
+    """The names whole top-level statements may bind in their module's scope: what
+    ``bound_anywhere`` reads, except inside function bodies, whose parameters and locals are
+    in no other function's scope (a ``global`` statement there still binds a module name).
+    ``STAR`` is among them where a star import may bind anything. A line at or left of a
+    ``def`` (a string's lines at column 0) ends its body early: that only binds more."""
+    out: set[str] = set()
+    body = None                       # the indentation of the def whose body is being skipped
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if not stripped or stripped[0] == "#":
+            continue
+        indent = len(line) - len(stripped)
+        if body is not None:
+            if indent > body or stripped[0] in ")]}":      # the body, or the signature's close
+                g = _GLOBAL.search(line)
+                if g:
+                    out.update(_NAME.findall(g.group(1)))
+                continue
+            body = None
+        d = _DEF.match(line)
+        if d:
+            out.add(d.group(1))
+            body = indent
+            continue
+        if re.search(r"\bimport\s+\*", line):
+            out.add(STAR)
+        out |= _line_binds(line)
+    return frozenset(out)
+
+
 _CLASS = re.compile(r"(?:@.*\n)*class\s+([A-Za-z_]\w*)")
 
 
@@ -125,7 +166,7 @@ def scope(before: str, after: str, language: str) -> tuple[str, str, frozenset[s
         return before, after, frozenset()
     head, wb, wa = check_window(before, after, language)
     tb, ta = top_level_window(before, after, window_chars(language))
-    outside = bound_anywhere(before[:len(before) - len(tb)]) | bound_anywhere(after[len(ta):])
+    outside = module_binds(before[:len(before) - len(tb)]) | module_binds(after[len(ta):])
     if len(wb) < len(tb) or len(wa) < len(ta):     # narrowed to a method of the top-level statement
         rest = tb[:len(tb) - len(wb)] + "\n" + ta[len(wa):]
         header = _CLASS.match(tb)
@@ -168,7 +209,7 @@ def names(before: str, text: str, after: str, tree: ast.Module | None = None,
         at = (m.lineno, getattr(m, "col", 0))
         return (line, col) <= at < (end_line, end_col)
 
-    if any(isinstance(m, messages.ImportStarUsage) and inside(m) for m in found):
+    if STAR in outside or any(isinstance(m, messages.ImportStarUsage) and inside(m) for m in found):
         return Check("names", UNKNOWN, "a star import may bind it")
     unbound = [m.message_args[0] for m in found if isinstance(m, messages.UndefinedName) and inside(m)]
     if unbound:
@@ -282,6 +323,39 @@ def repeated_condition(before: str, text: str, after: str, tree: ast.Module | No
     return Check("repeated_condition", OK)
 
 
+def _base_name(node: ast.AST) -> str | None:
+    """The name a chain of calls, attributes and subscripts starts from (``x`` of
+    ``x.push()``, ``x[0].y``); None for anything else."""
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def none_then_used(before: str, text: str, after: str, tree: ast.Module | None) -> Check | None:
+    """The candidate does not assign ``None`` to a name that the very next statement of its
+    block reads an attribute, an item or a call of (``app_ctx = None`` above
+    ``app_ctx.push()``: an error on every run). Only the next statement's own expression
+    counts, not one under a condition. None when the file does not parse."""
+    if tree is None:
+        return None
+    (first, _), (last, _) = _span(before, text)
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for stmt, nxt in zip(block, block[1:]):
+                if not (isinstance(stmt, ast.Assign) and first <= stmt.lineno <= last
+                        and isinstance(stmt.value, ast.Constant) and stmt.value.value is None):
+                    continue
+                targets = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+                value = nxt.value if isinstance(nxt, (ast.Expr, ast.Assign, ast.AugAssign, ast.Return)) else None
+                used = _base_name(value) if isinstance(value, (ast.Call, ast.Attribute, ast.Subscript)) else None
+                if used in targets:
+                    return Check("none_then_used", REJECT, f"`{used}` is None where the next line uses it")
+    return Check("none_then_used", OK)
+
+
 COMPILE_CHECKS = {"cpython": compiles}   # LanguageSpec.compiler -> its check (CPython's syntax tree)
 SCOPE_ANALYSES = {"pyflakes": names}     # LanguageSpec.scope_analysis -> its names check (the same tree)
 
@@ -303,7 +377,8 @@ def run_checks(before: str, text: str, after: str, language: str) -> list[Check]
     if scope_check:
         found.append(scope_check(wb, text, wa, tree, outside))
     if compile_check is compiles:
-        found += [c for c in [repeated_condition(wb, text, wa, tree)] if c is not None]
+        found += [c for c in (repeated_condition(wb, text, wa, tree), none_then_used(wb, text, wa, tree))
+                  if c is not None]
     return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa, spec.line_comment)]
 
 

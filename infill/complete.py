@@ -21,7 +21,7 @@ from engine.api import Backend, InfillRequest
 from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
-from .siblings import copies_a_body
+from .siblings import copies_a_body, copies_a_line
 from .confidence import calibrated_for, confidence_of, features, slot
 from .config import InfillOptions
 from .context import extract
@@ -154,7 +154,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         named = done.named[i] if i < len(done.named) else 0.0
         copied = copies_a_body(before, text, after, language)
         signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named,
-                                copied, where))
+                                copied, where, copies_a_line(before, text, after, language)))
         judged.append((i, checks, confidence_of(signals[-1], text, checks, calibrated=calibrated), len(signals) - 1))
     # Best first by confidence (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[2]))

@@ -33,7 +33,7 @@ from .siblings import bare
 CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
 FEATURES = ("logprob", "agreement", "log_tokens", "multi_line", "whole_line", "unknown_checks", "likelihood",
             "retrieved", "bias", "known_name", "name_draft", "copies_body", "bare_draft",
-            "after_return", "after_condition", "after_assign", "after_paren", "after_dot")
+            "copies_line", "after_return", "after_condition", "after_assign", "after_paren", "after_dot")
 SLOTS = FEATURES[-5:]      # what the line before the cursor ends with (``slot``)
 _SLOT_PATTERNS = (re.compile(r"(?:^|[^\w.])return\s*$"), re.compile(r"(?:^|[^\w.])(?:if|elif|while)\s*$"),
                   re.compile(r"(?<![=!<>])=\s*$"), re.compile(r"\(\s*$"), re.compile(r"\.$"))
@@ -53,7 +53,7 @@ def slot(before: str) -> tuple[float, ...]:
 def features(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
              whole_line: bool = False, likelihood: float | None = None, retrieved: float = 0.0,
              known: float = 0.0, named: float = 0.0, copies_body: bool = False,
-             slot: tuple[float, ...] = (0.0,) * 5) -> list[float]:
+             slot: tuple[float, ...] = (0.0,) * 5, copies_line: bool = False) -> list[float]:
     """The signals of one candidate; ``whole_line``: the gap starts at a line's start or in its
     indentation (a line to write, not the rest of one); ``likelihood``: the model's mean
     pseudo-log-likelihood per token of it as the middle (``drafting.likelihoods``; the
@@ -64,13 +64,14 @@ def features(score: float, agreement: float, tokens: int, text: str, checks: lis
     function around the gap, completed with it, has another function's body
     (``siblings.copies_a_body``). ``bare_draft``: a draft that is a lone name or literal
     (``siblings.bare``): drafts like ``None`` or ``value`` were right far less often than
-    short sampled text, which ``log_tokens`` favours. ``slot``: what the line before the cursor
-    ends with (``slot``)."""
+    short sampled text, which ``log_tokens`` favours. ``copies_line``: the line it completes
+    already stands in the function around the gap (``siblings.copies_a_line``). ``slot``: what
+    the line before the cursor ends with (``slot``)."""
     score = max(-10.0, score)
     return [score, agreement, math.log1p(max(0, tokens)), float("\n" in text.rstrip("\n")),
             float(whole_line), float(sum(c.verdict == UNKNOWN for c in checks)),
             max(-10.0, likelihood) if likelihood is not None else score, retrieved, 1.0, known, named,
-            float(copies_body), float(retrieved > 0 and bare(text)), *slot]
+            float(copies_body), float(retrieved > 0 and bare(text)), float(copies_line), *slot]
 
 
 @lru_cache(maxsize=4)
@@ -103,11 +104,11 @@ def calibrated_for(backend_name: str) -> bool:
 def confidence(score: float, agreement: float, tokens: int, text: str, checks: list[Check],
                calibration: dict | None = None, whole_line: bool = False, likelihood: float | None = None,
                retrieved: float = 0.0, known: float = 0.0, named: float = 0.0, calibrated: bool = True,
-               copies_body: bool = False, slot: tuple[float, ...] = (0.0,) * 5) -> float:
+               copies_body: bool = False, slot: tuple[float, ...] = (0.0,) * 5, copies_line: bool = False) -> float:
     """The probability that the candidate is right (0 when a check rejects it); with
     ``calibrated`` False (another backend than the calibration's), the uncalibrated score."""
     x = features(score, agreement, tokens, text, checks, whole_line, likelihood, retrieved, known, named, copies_body,
-                 slot)
+                 slot, copies_line)
     return confidence_of(x, text, checks, calibration, calibrated)
 
 

@@ -6,11 +6,16 @@ the same code is unlikely to be meant.
   ``TagDateTime.to_python`` from ``TagUUID.to_python``: an override that repeats its sibling is
   rarely what was there). Of the best candidates shown on the real-code benchmark, 12 of 63
   such were right, against 181 of 413 others.
+- ``copies_a_line``: the line the candidate completes is, stripped, a line that already
+  stands in the function around the gap (``app_ctx = _cv_app.get(None)`` three lines below
+  the same assignment; ``if self.verbose:`` where the function asks it further down). Added
+  as a feature, precision at the default threshold on the real-code test split rose from
+  0.442 to 0.475 at the same coverage; flagging a copy from anywhere in the file did not help.
 - ``bare``: the candidate is a lone name or literal (``None``, ``value``, ``verbose:``).
 
-Both are confidence features (``confidence.FEATURES``), not checks: the calibration weighs
-them. They read text only (Python's ``def`` and indentation); ``copies_a_body`` says nothing
-for other languages (those whose compile check is not CPython's). This module knows text and
+All three are confidence features (``confidence.FEATURES``), not checks: the calibration weighs
+them. They read text only (Python's ``def`` and indentation); ``copies_a_body`` and
+``copies_a_line`` say nothing for other languages (those whose compile check is not CPython's). This module knows text and
 Python's layout, not the model.
 """
 
@@ -78,3 +83,26 @@ def copies_a_body(before: str, text: str, after: str, language: str) -> bool:
     # The lines above the gap's are the same with and without the candidate: ``head`` is the
     # function's own line in the document too.
     return any(i != head and other == body for i, other in _bodies(before + after).items())
+
+
+@lru_cache(maxsize=8)
+def _function_lines(before: str, after: str) -> frozenset[str]:
+    """The stripped lines of the function around the gap, the gap's own line left out: from
+    the nearest ``def`` above (the file's start where there is none) to the next ``def`` below."""
+    above = before[:before.rfind("\n") + 1].split("\n")[:-1]
+    below = after.split("\n")[1:]
+    top = next((i for i in range(len(above) - 1, -1, -1) if _DEF.match(above[i])), 0)
+    end = next((j for j, line in enumerate(below) if _DEF.match(line)), len(below))
+    return frozenset(line.strip() for line in above[top:] + below[:end])
+
+
+def copies_a_line(before: str, text: str, after: str, language: str) -> bool:
+    """The line ``text`` completes (its first line, with the rest of the gap's line before and,
+    for a one-line text, after it), stripped and of 3 characters or more, is already a line of
+    the function around the gap (Python only)."""
+    if spec_of(language).compiler != "cpython" or not text.strip():
+        return False
+    first = text.split("\n", 1)[0]
+    line = before[before.rfind("\n") + 1:] + first + ("" if "\n" in text else after.split("\n", 1)[0])
+    line = line.strip()
+    return len(line) >= 3 and line in _function_lines(before, after)

@@ -94,7 +94,7 @@ def test_run_checks_and_passed():
     assert passed(run_checks(FN, "start_idx", AFTER, "python"))
     assert not passed(run_checks(FN, "m", AFTER, "python"))
     assert [c.name for c in run_checks(FN, "m", AFTER, "python")] == ["compiles", "names", "repeated_condition",
-                                                                     "cut_off", "echo"]
+                                                                     "none_then_used", "cut_off", "echo"]
 
 
 def test_a_rejected_best_candidate_gives_way_and_is_not_shown():
@@ -206,3 +206,42 @@ def test_a_branch_that_tests_what_another_branch_of_its_chain_tests_is_rejected(
     assert repeated_condition(nested, "a", ":\n        return 2\n", _parse(nested + "a:\n        return 2\n")).verdict == "ok"
     # Code that does not parse gets no verdict rather than an unknown one (a feature counts those).
     assert repeated_condition(before, "arg is", after, None) is None
+
+
+def test_in_a_large_file_another_functions_parameter_is_not_bound_in_this_one():
+    """The trial's `if verbose:` in a method of dotenv's DotEnv: `verbose` is a parameter of a
+    module function far away (its own line) and of __init__, never bound in the method."""
+    from infill.checks import module_binds
+
+    far = "def load(\n    path,\n    verbose: bool = False,\n) -> None:\n    global CACHE\n    seen = 1\n"
+    filler = "".join(f"CONST_{i} = {i}  # a module constant that makes the file large\n" for i in range(200))
+    before = ("import os\n" + filler + "\n\nclass Env:\n    def __init__(self, verbose):\n"
+              "        self.verbose = verbose\n\n    def stream(self):\n        if ")
+    after = ":\n            return os.getcwd()\n\n\n" + far
+    assert {"load", "CACHE", "os", "CONST_7"} <= module_binds(before + after)
+    assert not {"path", "verbose", "seen"} & module_binds(far)
+    verdict = {c.name: c for c in run_checks(before, "verbose", after, "python")}["names"]
+    assert verdict.verdict == REJECT and "`verbose`" in verdict.reason
+    for ok in ("self.verbose", "CACHE", "load", "CONST_7"):
+        assert passed(run_checks(before, ok, after, "python")), ok
+    # A star import beyond the window may bind anything: no verdict.
+    starred = run_checks("from helpers import *\n" + before, "verbose", after, "python")
+    assert {c.name: c.verdict for c in starred}["names"] == "unknown"
+
+
+def test_a_name_set_to_none_that_the_next_line_uses_is_rejected():
+    """The trial's `app_ctx = None` drafted above `app_ctx.push()` (from the else branch)."""
+    before = ("def push(self):\n    app_ctx = _cv_app.get(None)\n    if app_ctx is None:\n"
+              "        app_ctx = ")
+    after = "\n        app_ctx.push()\n    else:\n        app_ctx = None\n    return app_ctx\n"
+
+    def verdict(text):
+        return {c.name: c for c in run_checks(before, text, after, "python")}["none_then_used"]
+    got = verdict("None")
+    assert got.verdict == REJECT and "`app_ctx`" in got.reason
+    assert verdict("self.app.app_context()").verdict == "ok"
+    # The next line may test it, or set it: nothing is read from None.
+    for later in ("\n        if app_ctx is not None:\n            app_ctx.push()\n",
+                  "\n        app_ctx = make()\n        app_ctx.push()\n",
+                  "\n        use(app_ctx.x if app_ctx else 0)\n"):
+        assert {c.name: c.verdict for c in run_checks(before, "None", later, "python")}["none_then_used"] == "ok"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infill.confidence import FEATURES, features
-from infill.siblings import bare, copies_a_body
+from infill.siblings import bare, copies_a_body, copies_a_line
 
 TAGS = '''class TagUUID(JSONTag):
     def to_python(self, value):
@@ -41,3 +41,22 @@ def test_the_two_signals_are_features_of_their_own():
     assert f["copies_body"] == 1.0 and f["bare_draft"] == 1.0
     sampled = dict(zip(FEATURES, features(-1.0, 0.5, 2, "None", [])))
     assert sampled["bare_draft"] == 0.0 and sampled["copies_body"] == 0.0   # a sampled name is not a draft
+
+
+PUSH = ("def other():\n    app_ctx = self.app.app_context()\n\n\n"
+        "def push(self):\n    app_ctx = _cv_app.get(None)\n    if app_ctx is None:\n        app_ctx = ")
+PUSH_AFTER = "\n        app_ctx.push()\n    else:\n        app_ctx = None\n\n\ndef later():\n    return 1\n"
+
+
+def test_a_line_that_already_stands_in_the_function_is_told_apart():
+    assert copies_a_line(PUSH, "_cv_app.get(None)", PUSH_AFTER, "python")    # the line above
+    assert copies_a_line(PUSH, "None", PUSH_AFTER, "python")                 # the else branch's
+    # A line of another function does not count, nor does a new one, nor a short one.
+    assert not copies_a_line(PUSH, "self.app.app_context()", PUSH_AFTER, "python")
+    assert not copies_a_line(PUSH[:-len("app_ctx = ")], "1", PUSH_AFTER, "python")
+    assert not copies_a_line(PUSH, "None", PUSH_AFTER, "javascript")
+    # The rest of the gap's line counts with a one-line text: `if app_ctx` + ` is None:`.
+    head = PUSH[:-len("        app_ctx = ")] + "    if app_ctx"
+    assert copies_a_line(head, " is None", ":" + PUSH_AFTER, "python")
+    f = dict(zip(FEATURES, features(-1.0, 0.5, 2, "None", [], copies_line=True)))
+    assert f["copies_line"] == 1.0
