@@ -326,7 +326,7 @@ def run(args) -> None:
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
                          retrieval=args.retrieval != "none", references=args.references,
                          prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens,
-                         known_names=args.known_names, known_names_ms=args.known_names_ms)
+                         known_names=args.known_names, known_names_ms=args.known_names_ms, steps=args.steps)
     get_backend(opts)
     tasks = load(args.split)[: args.limit or None]
     neighbours = package_neighbours() if args.retrieval == "workspace" else {}
@@ -362,7 +362,7 @@ def run(args) -> None:
     figures["latency_p50_ms"] = lat[len(lat) // 2] if lat else None
     figures["by_kind"] = {kind: round(sum(r["exact"] for r in rows if r["kind"] == kind)
                                       / max(1, sum(r["kind"] == kind for r in rows)), 4) for kind in KINDS}
-    write(args, {"split": args.split, "tasks": len(rows), "candidates": args.candidates,
+    write(args, {"split": args.split, "tasks": len(rows), "candidates": args.candidates, "steps": args.steps,
                  "retrieval": args.retrieval, "backend": get_backend(opts).name, **figures, **summary}, rows)
 
 
@@ -564,6 +564,8 @@ def main() -> int:
     p.add_argument("--model", default=None)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--candidates", type=int, default=4)
+    p.add_argument("--steps", type=int, default=0,
+                   help="run: forward passes per block at most (the server's automaticSteps is 8; 0: no budget)")
     p.add_argument("--per-file", type=int, default=7, help="build: tasks per file at most")
     p.add_argument("--files", type=int, default=12, help="build: files per package at most")
     p.add_argument("--seed", type=int, default=0)

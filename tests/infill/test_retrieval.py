@@ -125,7 +125,7 @@ def test_updates_are_chunked_off_the_request_path():
     assert len(index) == 0                                # not chunked yet: the update cost nothing
     index.refresh(wait=False)
     deadline = time.time() + 5
-    while not index.search(["beta_gamma"]) and time.time() < deadline:
+    while not index.stats()["current"] and time.time() < deadline:
         time.sleep(0.01)
     assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
 
@@ -229,3 +229,52 @@ def test_no_edit_is_lost_and_no_closed_source_comes_back_under_background_rebuil
     assert sorted(index.sources()) == sorted(name for name, k in last.items() if k is not None)
     for name, k in last.items():
         assert [c.source for c in index.search([f"compute_{k}"])] == ([name] if k is not None else [])
+
+
+def test_a_background_rebuild_waits_until_the_index_is_left_alone():
+    """Typing and the requests between keystrokes run without a rebuild beside them."""
+    index = ChunkIndex(quiet_s=1.0, max_wait_s=30.0)
+    index.update("doc.py", "alpha = beta_gamma()\n")
+    index.refresh(wait=False)
+    start = time.monotonic()
+    while time.monotonic() - start < 0.5:             # searched every 20 ms: still the old snapshot
+        assert index.search(["beta_gamma"]) == []
+        time.sleep(0.02)
+    deadline = time.time() + 10
+    while not index.stats()["current"] and time.time() < deadline:
+        time.sleep(0.02)
+    assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
+    # A stream of searches that never pauses waits max_wait_s at most.
+    index = ChunkIndex(quiet_s=1.0, max_wait_s=0.3)
+    index.update("doc.py", "alpha = beta_gamma()\n")
+    index.refresh(wait=False)
+    deadline = time.time() + 10
+    while not index.search(["beta_gamma"]) and time.time() < deadline:
+        time.sleep(0.02)
+    assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
+
+
+def test_the_search_ranks_chunks_as_bm25_plus_does():
+    """BM25+ with k1 1.5, b 0.75, delta 1 (rank_bm25's constants), computed here by its formula."""
+    import math
+    docs = {"a.py": "alpha beta\n", "b.py": "alpha alpha_2 gamma\n", "c.py": "beta delta epsilon zeta\n"}
+    index = ChunkIndex()
+    for name, text in docs.items():
+        index.set_source(name, text)
+    index.refresh()
+    terms = {name: sorted(set(text.split())) for name, text in docs.items()}
+    avg = sum(len(t) for t in terms.values()) / len(terms)
+
+    def score(name, query):
+        total = 0.0
+        for q in query:
+            df = sum(q in t for t in terms.values())
+            tf = float(q in terms[name])
+            if df:
+                total += math.log((len(terms) + 1) / df) * (1 + tf * 2.5 / (1.5 * (0.25 + 0.75 * len(terms[name]) / avg) + tf))
+        return total
+    for query in (["beta"], ["alpha", "beta"], ["beta", "zeta"], ["gamma", "beta", "alpha"]):
+        holding = [n for n in docs if set(query) & set(terms[n])]
+        expected = sorted(holding, key=lambda n: -score(n, query))
+        assert [c.source for c in index.search(query, k=3)] == expected, query
+    assert index.search(["nowhere"]) == []
