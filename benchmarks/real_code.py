@@ -565,7 +565,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--candidates", type=int, default=4)
     p.add_argument("--steps", type=int, default=0,
-                   help="run: forward passes per block at most (the server's automaticSteps is 8; 0: no budget)")
+                   help="run: forward passes per block at most (the server's automaticSteps is 4; 0: no budget)")
     p.add_argument("--per-file", type=int, default=7, help="build: tasks per file at most")
     p.add_argument("--files", type=int, default=12, help="build: files per package at most")
     p.add_argument("--seed", type=int, default=0)

@@ -1,6 +1,6 @@
 """CPU per request on a real file: ``infill.suggest`` alone, as the language server calls it.
 
-    python benchmarks/request_cpu.py [--positions 24] [--threads 1] [--steps 8] [--out PATH]
+    python benchmarks/request_cpu.py [--positions 24] [--threads 1] [--steps 4] [--out PATH]
 
 Reads the interpreter's own ``argparse.py`` (2,600 lines of the standard library, where it is
 installed; nothing is copied), blanks a line in each of ``--positions`` methods (chosen with
@@ -35,7 +35,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--positions", type=int, default=24)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--steps", type=int, default=8, help="the server's automaticSteps")
+    p.add_argument("--steps", type=int, default=4, help="the server's automaticSteps")
     p.add_argument("--known-names", action="store_true", help="look up the names valid at the cursor too")
     p.add_argument("--out", default=str(HERE / "results" / "request_cpu.json"))
     p.add_argument("--rows", default=None, help="also write each position's answer here")

@@ -24,7 +24,7 @@ from infill.errors import InfillError
 class ServerOptions:
     infill: InfillOptions = field(default_factory=InfillOptions)  # model, sampler, candidates, ...
     completion_fallback: bool = True      # also answer textDocument/completion with one item
-    automatic_steps: int = 8              # step budget (InfillOptions.steps) of automatically triggered
+    automatic_steps: int = 4              # step budget (InfillOptions.steps) of automatically triggered
     #                                       inline completions, where latency matters most; 0 = the
     #                                       infill steps setting. Invoked requests and commands use that.
     max_document_bytes: int = 2_000_000   # larger documents get null results
