@@ -26,7 +26,7 @@ from .api import EditTemplate, Substitution, TokenView
 MAX_INIT_TOKENS = 512                 # longest text token_substitutions accepts
 MAX_EDIT_TOKENS = 64                  # longest text token_edits scores (its cost grows with the square)
 SCORE_WIDTH_STEP = 16                 # scoring canvases are padded to a multiple of this
-LIKELIHOOD_SPREAD = 8                 # likelihood reads a text in at most this many rows (``_pseudo_loglik``)
+LIKELIHOOD_SPREAD = 4                 # likelihood reads a text in at most this many rows (``_pseudo_loglik``)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+(?:\.[0-9]+)?")
 
 

@@ -7,7 +7,7 @@ matrix of the chunks' identifiers: a search of 20,000 chunks takes under a milli
 ``rank_bm25`` scored every chunk in Python, about 200 ms; the ranking is the same) against the
 identifiers around the gap. The BM25 tables are rebuilt in a background thread after the
 sources change (``refresh(wait=False)``), once the index has been left alone for ``QUIET_S``
-(no change, no search; ``MAX_WAIT_S`` at most): a rebuild of a large workspace costs about half a second of CPU, and
+(no change, no search; ``MAX_WAIT_S`` at most; a new source is indexed at once): a rebuild of a large workspace costs about half a second of CPU, and
 run under every keystroke it took that from the requests typed between. A request reads the
 last snapshot and never pays for the rebuild (the document being completed is excluded from
 its own search, so its stale chunks do not matter to it); callers that need the new state now
@@ -86,6 +86,7 @@ class ChunkIndex:
         self.max_chunks = max_chunks
         self.quiet_s, self.max_wait_s = quiet_s, max_wait_s
         self._touched = 0.0                  # time.monotonic() of the last change or search
+        self._new_source = False             # a source not yet indexed is pending: no quiet wait
         self._sources: OrderedDict[str, list[Chunk]] = OrderedDict()
         self._lock = threading.Lock()
         self._snapshot: tuple[list[Chunk], object] | None = None   # (chunks, BM25 over them)
@@ -121,10 +122,12 @@ class ChunkIndex:
             self._pending[name] = text
             self._version += 1
             self._touched = time.monotonic()
+            self._new_source |= name not in self._sources
 
     def set_chunks(self, name: str, chunks: list[Chunk]) -> None:
         with self._lock:
             self._pending.pop(name, None)
+            self._new_source |= name not in self._sources
             self._put(name, chunks)
             self._version += 1
 
@@ -161,11 +164,13 @@ class ChunkIndex:
         """The background worker: rebuild until the snapshot is current, at most one rebuild
         every ``max(0.1 s, twice the last rebuild)``, each once the index has been untouched
         for ``quiet_s`` (``max_wait_s`` at most): typing and the requests between keystrokes
-        run without one beside them."""
+        run without one beside them. A source not indexed yet (a workspace just read, a
+        document just opened) is indexed without waiting."""
         while True:
             time.sleep(max(0.1, 2 * self._last_build_s))
             latest = time.monotonic() + self.max_wait_s
-            while (idle := time.monotonic() - self._touched) < self.quiet_s and time.monotonic() < latest:
+            while (idle := time.monotonic() - self._touched) < self.quiet_s and time.monotonic() < latest \
+                    and not self._new_source:
                 time.sleep(min(self.quiet_s - idle, max(0.0, latest - time.monotonic())) + 0.001)
             self._rebuild()
             with self._lock:
@@ -178,6 +183,7 @@ class ChunkIndex:
         with self._lock:
             pending, self._pending = self._pending, {}
             self._dropped = set()
+            self._new_source = False
             version = self._version
         chunked = {name: chunk_text(name, text) for name, text in pending.items()}
         with self._lock:

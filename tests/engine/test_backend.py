@@ -169,7 +169,7 @@ def test_likelihood_reads_a_long_text_in_a_few_rows_and_a_short_one_token_by_tok
 
     be = EmbeddedBackend(tiny_model_dir)
     scorer, prefix, suffix = be.scorer, "def f(items):\n    ", "\n"
-    short, long = "return 1", "total = sum(item.size * item.count for item in items if item)"
+    short, long = "x", "total = sum(item.size * item.count for item in items if item)"
     ids = {t: be.tokenizer(t, add_special_tokens=False)["input_ids"] for t in (short, long)}
     assert len(ids[short]) + 1 <= LIKELIHOOD_SPREAD < len(ids[long]) + 1
     calls = []

@@ -234,6 +234,8 @@ def test_no_edit_is_lost_and_no_closed_source_comes_back_under_background_rebuil
 def test_a_background_rebuild_waits_until_the_index_is_left_alone():
     """Typing and the requests between keystrokes run without a rebuild beside them."""
     index = ChunkIndex(quiet_s=1.0, max_wait_s=30.0)
+    index.set_source("doc.py", "alpha = 1\n")               # typing in a document already indexed
+    index.refresh()
     index.update("doc.py", "alpha = beta_gamma()\n")
     index.refresh(wait=False)
     start = time.monotonic()
@@ -246,6 +248,8 @@ def test_a_background_rebuild_waits_until_the_index_is_left_alone():
     assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
     # A stream of searches that never pauses waits max_wait_s at most.
     index = ChunkIndex(quiet_s=1.0, max_wait_s=0.3)
+    index.set_source("doc.py", "alpha = 1\n")
+    index.refresh()
     index.update("doc.py", "alpha = beta_gamma()\n")
     index.refresh(wait=False)
     deadline = time.time() + 10
@@ -278,3 +282,17 @@ def test_the_search_ranks_chunks_as_bm25_plus_does():
         expected = sorted(holding, key=lambda n: -score(n, query))
         assert [c.source for c in index.search(query, k=3)] == expected, query
     assert index.search(["nowhere"]) == []
+
+
+def test_a_new_source_is_indexed_without_waiting_for_quiet():
+    """A workspace read or a document opened while requests go on is searchable at once; only
+    re-indexing a source already there waits."""
+    index = ChunkIndex(quiet_s=30.0, max_wait_s=30.0)
+    index.set_source("old.py", "alpha = 1\n")
+    index.refresh()
+    index.update("new.py", "beta_gamma = 2\n")
+    index.refresh(wait=False)
+    deadline = time.time() + 5
+    while not index.search(["beta_gamma"]) and time.time() < deadline:   # searching all the while
+        time.sleep(0.02)
+    assert [c.source for c in index.search(["beta_gamma"])] == ["new.py"]
