@@ -119,6 +119,7 @@ def _line_binds(line: str) -> frozenset[str]:
 
 _DEF = re.compile(r"\s*(?:async\s+)?def\s+([A-Za-z_]\w*)")
 _GLOBAL = re.compile(r"\bglobal\s+([\w, ]+)")
+_STAR_IMPORT = re.compile(r"\bimport\s+\*")
 STAR = "*"      # in ``outside``: a star import beyond the window may bind any name
 
 
@@ -148,7 +149,7 @@ def module_binds(text: str) -> frozenset[str]:
             out.add(d.group(1))
             body = indent
             continue
-        if re.search(r"\bimport\s+\*", line):
+        if _STAR_IMPORT.search(line):
             out.add(STAR)
         out |= _line_binds(line)
     return frozenset(out)

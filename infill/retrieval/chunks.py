@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 CHUNK_LINES = 16            # lines per chunk
 CHUNK_STEP = 8              # a chunk starts every this many lines (chunks overlap by half)
 MAX_SOURCE_CHARS = 400_000  # characters of one source that are chunked (the rest is not indexed)
@@ -213,7 +215,9 @@ class ChunkIndex:
             return []
         scores = bm25.get_scores(query)
         out, wanted = [], set(query)
-        for i in sorted(scores.nonzero()[0].tolist(), key=lambda i: -scores[i]):   # chunks holding a term
+        # Best first, ties in index order. BM25+ gives every chunk its delta, one holding no
+        # query term too: the term test below is what leaves those out.
+        for i in np.argsort(-scores, kind="stable").tolist():
             if len(out) == k:
                 break
             if chunks[i].source not in skip and not wanted.isdisjoint(chunks[i].terms) \

@@ -119,14 +119,19 @@ def test_drafts_come_from_sources_of_the_documents_language(tmp_path):
         ["/w/api.py"]
 
 
+def wait_for(predicate, seconds: float) -> None:
+    """Poll ``predicate`` every 20 ms until it holds or ``seconds`` pass (the caller asserts)."""
+    deadline = time.time() + seconds
+    while not predicate() and time.time() < deadline:
+        time.sleep(0.02)
+
+
 def test_updates_are_chunked_off_the_request_path():
     index = ChunkIndex()
     index.update("doc.py", "alpha = beta_gamma()\n")
     assert len(index) == 0                                # not chunked yet: the update cost nothing
     index.refresh(wait=False)
-    deadline = time.time() + 5
-    while not index.stats()["current"] and time.time() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: index.stats()["current"], 5)
     assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
 
 
@@ -220,9 +225,7 @@ def test_no_edit_is_lost_and_no_closed_source_comes_back_under_background_rebuil
             index.drop_source(f"doc{(k + 3) % 7}.py")
             last[f"doc{(k + 3) % 7}.py"] = None
         index.refresh(wait=False)
-    deadline = time.time() + 10
-    while not index.stats()["current"] and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: index.stats()["current"], 10)
     stats = index.stats()
     assert stats["current"] and stats["pending"] == 0
     # The last text of each source is what is indexed; a source dropped last stays out.
@@ -242,9 +245,7 @@ def test_a_background_rebuild_waits_until_the_index_is_left_alone():
     while time.monotonic() - start < 0.5:             # searched every 20 ms: still the old snapshot
         assert index.search(["beta_gamma"]) == []
         time.sleep(0.02)
-    deadline = time.time() + 10
-    while not index.stats()["current"] and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: index.stats()["current"], 10)
     assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
     # A stream of searches that never pauses waits max_wait_s at most.
     index = ChunkIndex(quiet_s=1.0, max_wait_s=0.3)
@@ -252,9 +253,7 @@ def test_a_background_rebuild_waits_until_the_index_is_left_alone():
     index.refresh()
     index.update("doc.py", "alpha = beta_gamma()\n")
     index.refresh(wait=False)
-    deadline = time.time() + 10
-    while not index.search(["beta_gamma"]) and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: index.search(["beta_gamma"]), 10)
     assert [c.source for c in index.search(["beta_gamma"])] == ["doc.py"]
 
 
@@ -292,7 +291,5 @@ def test_a_new_source_is_indexed_without_waiting_for_quiet():
     index.refresh()
     index.update("new.py", "beta_gamma = 2\n")
     index.refresh(wait=False)
-    deadline = time.time() + 5
-    while not index.search(["beta_gamma"]) and time.time() < deadline:   # searching all the while
-        time.sleep(0.02)
+    wait_for(lambda: index.search(["beta_gamma"]), 5)                    # searching all the while
     assert [c.source for c in index.search(["beta_gamma"])] == ["new.py"]
