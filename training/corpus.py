@@ -416,14 +416,28 @@ def directory_source(root: Path, name: str, licence: str) -> Source:
     return Source(name, "local", licence, sorted(root.rglob("*.py")))
 
 
-def default_sources(sites: Iterable[str] = ()) -> list[Source]:
+def benchmark_packages() -> set[str]:
+    """Lower-cased names of the packages the real-code benchmark cuts its gaps from (its
+    ``manifest.json`` in ``../shared/benchmarks/real-code/``), empty when it is not there.
+    The corpus never takes them, whatever is installed (jedi and parso are, for known names)."""
+    manifest = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "real-code" / "manifest.json"
+    try:
+        return {name.lower() for name in json.loads(manifest.read_text()).get("packages", {})}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def default_sources(sites: Iterable[str] = (), only: set[str] | None = None) -> list[Source]:
     """The standard library, this interpreter's distributions, then those of ``sites`` not
-    already found (by name)."""
-    found, names = [stdlib_source()], ["diffusion-infill"]
+    already found (by name); never the real-code benchmark's packages; with ``only``, just the
+    sources of those names (another corpus's manifest, to keep a fine-tune on seen code)."""
+    found, names = [stdlib_source()], ["diffusion-infill", *sorted(benchmark_packages())]
     for paths in (None, *([site] for site in sites)):
         more = distribution_sources(exclude=names, paths=paths)
         found += more
         names += [s.name for s in more]
+    if only is not None:
+        found = [s for s in found if s.name.lower() in only]
     return found
 
 
@@ -473,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--near-dup", type=float, default=0.0,
                    help="drop a file when this share of its distinctive lines is already kept (0 = off)")
     p.add_argument("--site", action="append", default=[], help="a further site folder of distributions")
+    p.add_argument("--only-sources", default=None, metavar="MANIFEST",
+                   help="keep only the sources another corpus's manifest.json names (e.g. "
+                        "engine/model/corpus_manifest.json: code the shipped model has seen)")
     p.add_argument("--functions-from", default=None, metavar="CORPUS",
                    help="instead of building, write function-shaped documents from a built corpus folder")
     p.add_argument("--whole-files-mb", type=float, default=0.0,
@@ -500,7 +517,14 @@ def main(argv: list[str] | None = None) -> int:
     if bench is None or not bench.is_dir():
         print("error: no benchmark data to decontaminate against (--bench)", file=sys.stderr)
         return 2
-    manifest = build_corpus(Path(args.out), bench, default_sources(args.site), int(args.cap_mb * 1e6),
+    only = None
+    if args.only_sources:
+        try:
+            only = {name.lower() for name in json.loads(Path(args.only_sources).read_text())["sources"]}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"error: --only-sources {args.only_sources}: not a corpus manifest ({exc})", file=sys.stderr)
+            return 2
+    manifest = build_corpus(Path(args.out), bench, default_sources(args.site, only), int(args.cap_mb * 1e6),
                             args.near_dup or None)
     print(f"corpus: {manifest['files_kept']} files, {manifest['bytes_kept'] / 1e6:.1f} MB, "
           f"{len(manifest['sources'])} sources, skipped {manifest['skipped']}")
