@@ -152,6 +152,7 @@ async def real_file(client: LanguageClient, requests: int) -> dict:
     return {"file": f"argparse.py of Python {sys.version_info.major}.{sys.version_info.minor}",
             "file_lines": len(rows), "requests": len(latencies), "answered": answered,
             "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "latencies_ms": [round(ms) for ms in latencies],       # in request order: where the slow ones are
             "typing_into_suggestion": {"requests": len(typed), "p50_ms": round(percentile(typed, 0.5), 2),
                                        "p95_ms": round(percentile(typed, 0.95), 2)}}
 

@@ -293,3 +293,38 @@ def test_a_new_source_is_indexed_without_waiting_for_quiet():
     index.refresh(wait=False)
     wait_for(lambda: index.search(["beta_gamma"]), 5)                    # searching all the while
     assert [c.source for c in index.search(["beta_gamma"])] == ["new.py"]
+
+
+def test_a_rebuild_after_a_change_maps_only_the_changed_source_to_term_ids():
+    """The tables are rebuilt after every settled edit: the sources that did not change keep
+    their term ids from the build before, so the rebuild costs the edited document only."""
+    index = ChunkIndex()
+    index.set_source("a.py", "alpha_one = beta_two\n")
+    index.set_source("b.py", "gamma_three = delta_four\n")
+    index.refresh()
+    kept = index._term_ids["b.py"][1]
+    index.update("a.py", "epsilon_five = beta_two\n")
+    index.refresh()
+    assert index._term_ids["b.py"][1] is kept
+    assert [c.source for c in index.search(["epsilon_five"])] == ["a.py"]
+    assert index.search(["alpha_one"]) == []
+    index.drop_source("b.py")
+    index.refresh()
+    assert "b.py" not in index._term_ids and index.search(["gamma_three"]) == []
+
+
+def test_the_term_vocabulary_starts_afresh_past_its_bound(monkeypatch):
+    """Terms are remembered across rebuilds; past ``MAX_VOCAB`` a new vocabulary is started
+    and every source mapped again, with the same answers."""
+    from infill.retrieval import chunks as module
+    monkeypatch.setattr(module, "MAX_VOCAB", 4)
+    index = ChunkIndex()
+    first = index._vocab
+    for i in range(6):
+        index.set_source(f"m{i}.py", f"name_{i} = shared_term\n")
+        index.refresh()
+    assert index._vocab is not first
+    assert set(index._vocab) <= {"shared_term", *(f"name_{i}" for i in range(6))}
+    assert sorted(c.source for c in index.search(["shared_term"], k=10)) == [f"m{i}.py" for i in range(6)]
+    assert [c.source for c in index.search(["name_3"])] == ["m3.py"]
+
