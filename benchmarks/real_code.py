@@ -266,7 +266,7 @@ def complete_row(prefix: str, suffix: str, opts, neighbours=None, path: str | No
             "judged": [{"text": t, "features": f, "confidence": c} for t, f, c in
                        zip(judged, res.features, res.confidences)],
             "latency_ms": round(res.latency_ms, 1), "syntax_valid": res.syntax_valid,
-            "names_source": res.names_source}
+            "names_source": res.names_source, "forward_passes": res.forward_passes, "tokens": res.tokens}
 
 
 @functools.lru_cache(maxsize=None)
@@ -360,6 +360,10 @@ def run(args) -> None:
     summary = print_curve("precision/coverage", rows, "exact")
     figures = {k: round(sum(r[k] for r in rows) / n, 4) for k in ("exact", "similarity", "first_name")}
     figures["latency_p50_ms"] = lat[len(lat) // 2] if lat else None
+    passes = sum(r.get("forward_passes", 0) for r in rows)
+    # The model's sampled answer: its tokens over every canvas pass the request spent.
+    figures["tokens_per_pass"] = round(sum(r.get("tokens", 0) for r in rows) / passes, 3) if passes else None
+    print(f"tokens committed per forward pass {figures['tokens_per_pass']}")
     figures["by_kind"] = {kind: round(sum(r["exact"] for r in rows if r["kind"] == kind)
                                       / max(1, sum(r["kind"] == kind for r in rows)), 4) for kind in KINDS}
     write(args, {"split": args.split, "tasks": len(rows), "candidates": args.candidates, "steps": args.steps,

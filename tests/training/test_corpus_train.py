@@ -535,3 +535,14 @@ def test_a_command_line_resume_cuts_with_the_saved_budget(corpus_dir, monkeypatc
     train_mod.train(typed, given={"max_steps"})
     assert budgets and set(budgets) == {(32, 16, 8)}
     assert torch.load(corpus_dir / "run" / "ckpt.pt", weights_only=False)["step"] == 4
+
+
+def test_the_corpus_never_takes_the_real_code_benchmarks_packages():
+    """jedi and parso are installed (known names) and are among the real-code benchmark's
+    packages: the corpus leaves them out; ``only`` keeps another corpus's sources."""
+    from training.corpus import benchmark_packages, default_sources
+    held_out = benchmark_packages()
+    assert {"jedi", "parso", "flask"} <= held_out
+    names = {s.name.lower() for s in default_sources()}
+    assert "jedi" not in names and not names & held_out
+    assert [s.name for s in default_sources(only={"cpython-stdlib", "jedi"})] == ["cpython-stdlib"]
