@@ -21,8 +21,8 @@ code around the gap: ``retrieval``) -> header bodies -> ``checks`` and ``confide
 - ``retrieval/``: chunks of other sources, their BM25 index, the ring of recent edits, the
   bounded workspace read and the drafts; ``drafting``: drafts as candidates and seeds;
   ``names`` (jedi in ``jedi_worker``'s process; ``doc_names``: tree-sitter's) the names valid at
-  the cursor, ``naming`` their drafts; ``checks``, ``confidence``: what is shown, ``decision``:
-  why it is or is not;
+  the cursor, ``naming`` their drafts; ``checks`` (on the window ``scope`` gives them),
+  ``confidence``: what is shown, ``decision``: why it is or is not;
 - ``editing``: rewrite selection and the suggestion cache; ``patch``, ``sandbox``: diffs and
   sandboxed runs;
 - ``sources/``: context beyond the text (``diagnostics``: mypy; ``failing``: failing tests;

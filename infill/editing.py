@@ -24,7 +24,8 @@ from typing import Callable
 from engine.api import Backend, InfillRequest
 
 from .backends import check_language, get_backend, run_backend
-from .checks import bound_anywhere, own_statement, run_checks
+from .checks import run_checks
+from .scope import bound_anywhere, own_statement
 from .config import InfillOptions
 from .errors import InfillError, PositionError
 from .languages import get_language, spec_of

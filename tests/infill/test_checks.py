@@ -177,7 +177,7 @@ def test_an_error_in_another_function_does_not_blind_the_names_check():
 
 
 def test_bound_anywhere_reads_what_each_line_binds_and_no_words_of_a_class_header():
-    from infill.checks import bound_anywhere
+    from infill.scope import bound_anywhere
 
     text = ("import os, sys as system\nfrom typing import (\n    Any,\n)\nx = 1\n\n"
             "class Node(Base, metaclass=Meta):\n    size: int = 0\n\n    def grow(self, by):\n"
@@ -190,7 +190,8 @@ def test_bound_anywhere_reads_what_each_line_binds_and_no_words_of_a_class_heade
 
 
 def test_a_branch_that_tests_what_another_branch_of_its_chain_tests_is_rejected():
-    from infill.checks import repeated_condition, _parse
+    from infill.checks import repeated_condition
+    from infill.scope import _parse
 
     before = "def kind(arg):\n    if isinstance(arg, str):\n        return 1\n    elif "
     after = ":\n        return 2\n    elif arg is None:\n        return 3\n"
@@ -211,7 +212,7 @@ def test_a_branch_that_tests_what_another_branch_of_its_chain_tests_is_rejected(
 def test_in_a_large_file_another_functions_parameter_is_not_bound_in_this_one():
     """The trial's `if verbose:` in a method of dotenv's DotEnv: `verbose` is a parameter of a
     module function far away (its own line) and of __init__, never bound in the method."""
-    from infill.checks import module_binds
+    from infill.scope import module_binds
 
     far = "def load(\n    path,\n    verbose: bool = False,\n) -> None:\n    global CACHE\n    seen = 1\n"
     filler = "".join(f"CONST_{i} = {i}  # a module constant that makes the file large\n" for i in range(200))
@@ -245,3 +246,47 @@ def test_a_name_set_to_none_that_the_next_line_uses_is_rejected():
                   "\n        app_ctx = make()\n        app_ctx.push()\n",
                   "\n        use(app_ctx.x if app_ctx else 0)\n"):
         assert {c.name: c.verdict for c in run_checks(before, "None", later, "python")}["none_then_used"] == "ok"
+
+
+def _big_class(extra_method: str = "") -> str:
+    methods = "".join(f"    def method_{i}(self, value):\n        total = value + {i}\n"
+                      f"        return self.scale * total\n\n" for i in range(150))
+    return ("import os\n\n\nclass Parser:\n    \"\"\"Parse things.\n\n    - usage -- how\n    \"\"\"\n\n"
+            "    scale = 2\n\n" + extra_method + methods)
+
+
+def test_a_gap_in_a_class_body_is_checked_without_the_methods_bodies(monkeypatch):
+    """A class docstring or attribute of a 1,000-line class: the checks read the class with
+    its methods hollowed (each body one ``...``), with the same verdicts as on the whole."""
+    from infill import scope as checks
+    doc = _big_class()
+    gap = doc.index("    scale = 2\n") + len("    scale = 2\n")           # the blank line after it
+    before, after = doc[:gap], doc[gap:]
+    wb, wa = checks.parsed_scope(before, after, "python")
+    assert "def method_149(self, value):\n        ...\n" in wa and "total = value" not in wa
+    assert "total = value" in checks.scope(before, after, "python")[1]      # cut_off and echo read it whole
+    cases = (("    limit = os.sep", "ok"), ("    limit = missing_name", "reject"), ("    limit = scale", "ok"))
+    found = [{c.name: c.verdict for c in run_checks(before, text, after, "python")} for text, _ in cases]
+    assert [f["names"] for f in found] == [v for _, v in cases] and all(f["compiles"] == "ok" for f in found)
+    monkeypatch.setattr(checks, "hollow_methods", lambda before, after: None)
+    checks.parsed_scope.cache_clear()
+    try:
+        assert found == [{c.name: c.verdict for c in run_checks(before, text, after, "python")} for text, _ in cases]
+        assert "total = value" in checks.parsed_scope(before, after, "python")[1]
+    finally:
+        checks.parsed_scope.cache_clear()
+
+
+def test_the_method_just_above_the_gap_and_one_with_a_global_stay_whole():
+    from infill.scope import hollow_methods
+    doc = _big_class()
+    end = doc.index("    def method_1(")
+    before, after = doc[:end - 1], doc[end - 1:]          # a blank line after method_0's body
+    hb, ha = hollow_methods(before, after)
+    assert "return self.scale * total" in hb.split("def method_0")[1] and "def method_1(self, value):\n        ...\n" in ha
+    found = {c.name: c.verdict for c in run_checks(before, "        return total", after, "python")}
+    assert found["names"] == "ok" and found["compiles"] == "ok"       # `total` of method_0's body
+    binds = "    def reset(self):\n        global counter\n        counter = 0\n\n"
+    doc = _big_class(binds)
+    gap = doc.index("    scale = 2") + 4
+    assert hollow_methods(doc[:gap], doc[gap:]) is None
