@@ -48,7 +48,7 @@ from .corpus import load_texts
 from .cuts import FimBudget, parse_cut_weights
 from .data import ExampleStream, collate
 from .export import TrainingError, load_checkpoint, save_checkpoint
-from .train import load_initial_weights
+from .train import _stop_on_sigterm, load_initial_weights
 
 DEFAULT_CUTS = "line=0.6,rest_of_line=0.4"      # the single-line gaps the server sees most
 
@@ -198,6 +198,7 @@ def train(args) -> int:
 
     log = open(run / "log.jsonl", "a")
     model.train()
+    previous_handlers = _stop_on_sigterm()          # SIGTERM / SIGINT: a checkpoint, then stop
     order: list[int] = []
     t0, ema = time.time(), None
     try:
@@ -237,6 +238,9 @@ def train(args) -> int:
         print("interrupted: saving checkpoint", file=sys.stderr)
     finally:
         log.close()
+        import signal
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
     save_checkpoint(run / "ckpt.pt", snapshot())
     return 0
 
