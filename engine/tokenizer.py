@@ -1,7 +1,9 @@
 """Byte-level BPE tokenizer for the embedded model.
 
-Trained with Hugging Face ``tokenizers`` on the corpus (``training.tokenizer``), saved as ``tokenizer.json`` and
-loaded through transformers' ``PreTrainedTokenizerFast``. Byte-level means any text,
+Trained with Hugging Face ``tokenizers`` on the corpus (``training.tokenizer``), saved as
+``tokenizer.json``; the engine reads it with ``tokenizers`` alone (``CanvasTokenizer``),
+training through transformers' ``PreTrainedTokenizerFast`` (``load_tokenizer``), with the same
+ids, offsets and text. Byte-level means any text,
 including odd Unicode, round-trips exactly. Runs of spaces (indentation) become single
 tokens because the pre-tokenizer keeps whitespace runs together.
 
@@ -54,7 +56,47 @@ def context_ids(prefix_ids: list[int], suffix_ids: list[int], special: SpecialId
 
 
 def load_tokenizer(folder: Path | str):
-    """Load a saved tokenizer folder (``tokenizer.json``) offline."""
+    """Load a saved tokenizer folder (``tokenizer.json``) offline, as transformers' tokenizer
+    (training saves it with ``save_pretrained``)."""
     from transformers import PreTrainedTokenizerFast
 
     return PreTrainedTokenizerFast.from_pretrained(str(folder), local_files_only=True)
+
+
+class CanvasTokenizer:
+    """The model folder's ``tokenizer.json`` read with ``tokenizers`` alone, answering the calls
+    the engine makes of a transformers tokenizer (``__call__`` with offsets, ``decode``,
+    ``get_vocab``, ``convert_tokens_to_ids``, ``len``) with the same ids, offsets and text.
+
+    Loading it needs no import of transformers, about 1.2 s of a new process's start (a CLI
+    call, a language server's first request); ``tests/engine`` checks it against
+    ``PreTrainedTokenizerFast`` token by token."""
+
+    unk_token_id = None            # the byte-level BPE has no unknown token
+
+    def __init__(self, path: Path | str):
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(path))
+
+    def __call__(self, text: str | list[str], add_special_tokens: bool = False,
+                 return_offsets_mapping: bool = False) -> dict:
+        many = not isinstance(text, str)
+        encs = self._tok.encode_batch(list(text), add_special_tokens=add_special_tokens) if many \
+            else [self._tok.encode(text, add_special_tokens=add_special_tokens)]
+        out: dict = {"input_ids": [e.ids for e in encs]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [list(e.offsets) for e in encs]
+        return out if many else {k: v[0] for k, v in out.items()}
+
+    def decode(self, ids: list[int]) -> str:
+        return self._tok.decode(list(ids), skip_special_tokens=False)
+
+    def get_vocab(self) -> dict[str, int]:
+        return self._tok.get_vocab(with_added_tokens=True)
+
+    def convert_tokens_to_ids(self, token: str) -> int | None:
+        return self._tok.token_to_id(token)
+
+    def __len__(self) -> int:
+        return self._tok.get_vocab_size(with_added_tokens=True)

@@ -39,13 +39,8 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
-        from transformers.utils import logging as hf_logging
-
-        from ..layers import CanvasNet      # plain torch: transformers' model classes are not imported
-        from ..tokenizer import load_tokenizer
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+        from ..layers import CanvasNet      # plain torch: transformers is not imported at all
+        from ..tokenizer import CanvasTokenizer
 
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
         self.fallback_reason: str | None = None   # why it serves in place of a configured backend
@@ -61,7 +56,7 @@ class EmbeddedBackend:
             raise ModelLoadError(f"model folder {self.model_dir} holds a {cfg.get('model_type')!r} model, "
                                  "not an embedded canvas denoiser (model_type 'infill_canvas')")
         try:
-            self.tokenizer = load_tokenizer(self.model_dir)
+            self.tokenizer = CanvasTokenizer(self.model_dir / "tokenizer.json")
             self.model = CanvasNet.from_folder(self.model_dir, dtype=torch.float32)   # fp16 files too
         except Exception as exc:  # safetensors/transformers raise many types for corrupt files
             raise ModelLoadError(f"could not load the model in {self.model_dir}: "

@@ -36,8 +36,7 @@ CHUNK_LINES = 16            # lines per chunk
 CHUNK_STEP = 8              # a chunk starts every this many lines (chunks overlap by half)
 MAX_SOURCE_CHARS = 400_000  # characters of one source that are chunked (the rest is not indexed)
 MAX_CHUNKS = 20_000         # chunks in an index; beyond it the least recently updated sources go
-MAX_VOCAB = 200_000         # distinct terms remembered across rebuilds before starting afresh (the
-#                             standard library's 20,000 chunks hold 30,000; typing adds partial names)
+MAX_VOCAB = 200_000         # terms kept across rebuilds before a fresh start (the stdlib's 20,000 chunks: 30,000)
 QUIET_S = 0.5               # a background rebuild waits until the index was this long untouched ...
 MAX_WAIT_S = 10.0           # ... or this long at most (a stream of requests does not starve it)
 RING_CHUNKS = 64            # chunks the ring of recent edits keeps
