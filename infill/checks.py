@@ -54,13 +54,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .languages import reserved_names, spec_of
-from .scope import STAR, _parse, own_statement, parsed_scope, scope
+from .scope import DYNAMIC as _DYNAMIC, STAR, _parse, own_statement, parsed_scope, scope
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
 _SELF_ASSIGN = r"^\s*\$?([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\$?\1\s*;?\s*(?:{comment}.*)?$"   # x = x
-_DYNAMIC = re.compile(r"\bexec\s*\(|\bglobals\s*\(\s*\)|\blocals\s*\(\s*\)\s*\[|__builtins__")
 # Lines that may stand twice in a row in real code: punctuation, bare keywords.
 _REPEATABLE = re.compile(r"^[\s)\]}(\[{,:;]*$|^(?:pass|break|continue|return|else:|try:|finally:|"
                          r"yield|raise|\.\.\.|end|fi|done|esac|else|default:)\s*;?\s*$")

@@ -22,6 +22,9 @@ from .languages import spec_of
 from .syntax import WINDOW_THRESHOLD, check_window, top_level_window, window_chars
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+# Names bound where no scope analysis sees them: the names check says unknown where they occur.
+DYNAMIC = re.compile(r"\bexec\s*\(|\bglobals\s*\(\s*\)|\blocals\s*\(\s*\)\s*\[|__builtins__")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def _parse(doc: str) -> ast.Module | None:
@@ -143,6 +146,8 @@ def hollow_methods(before: str, after: str) -> tuple[str, str] | None:
     with the whole class, 1,000 lines in ``argparse.ArgumentParser``: compiled and
     scope-checked for every candidate, about 100 ms each. Code at class level reads nothing
     of its methods' bodies, so the checks' verdicts on it are the same without them."""
+    if _LONE_CR.search(before) or _LONE_CR.search(after):   # ast's lines would not be split("\n")'s
+        return None
     tree = _parse(before + after)
     if tree is None:
         return None
@@ -157,13 +162,14 @@ def hollow_methods(before: str, after: str) -> tuple[str, str] | None:
             first = node.body[0]
             own_line = not lines[first.lineno - 1][:first.col_offset].strip()   # not after a signature's ``:``
             if own_line and not any(a <= first.lineno <= b for a, b, _ in spans):
-                if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)):
+                if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node)) \
+                        or DYNAMIC.search("\n".join(lines[node.lineno - 1:node.end_lineno])):
                     return None                       # it binds names outside itself
                 spans.append((first.lineno, node.end_lineno, first.col_offset))
     if not spans:
         return None
     for first, last, column in sorted(spans, reverse=True):
-        lines[first - 1:last] = [" " * column + _BODY_STUB]
+        lines[first - 1:last] = [lines[first - 1][:column] + _BODY_STUB]    # its own indentation (tabs)
     removed_above = sum(last - first for first, last, _ in spans if last < gap)
     cut = gap - 1 - removed_above                     # the gap's line in the hollowed text
     column = len(before) - (before.rfind("\n") + 1)

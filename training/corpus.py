@@ -34,7 +34,7 @@ import json
 import re
 import sys
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -416,29 +416,44 @@ def directory_source(root: Path, name: str, licence: str) -> Source:
     return Source(name, "local", licence, sorted(root.rglob("*.py")))
 
 
+def normalized(name: str) -> str:
+    """A distribution or import name as PEP 503 compares them (``stack_data`` is ``stack-data``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def benchmark_packages() -> set[str]:
-    """Lower-cased names of the packages the real-code benchmark cuts its gaps from (its
+    """Normalized names of the packages the real-code benchmark cuts its gaps from (its
     ``manifest.json`` in ``../shared/benchmarks/real-code/``), empty when it is not there.
-    The corpus never takes them, whatever is installed (jedi and parso are, for known names)."""
+    The corpus never takes them, whatever is installed (jedi and parso are, for known names),
+    nor a copy of one vendored inside another package (pip's ``_vendor/requests``)."""
     manifest = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "real-code" / "manifest.json"
     try:
-        return {name.lower() for name in json.loads(manifest.read_text()).get("packages", {})}
+        return {normalized(name) for name in json.loads(manifest.read_text()).get("packages", {})}
     except (OSError, ValueError, AttributeError):
         return set()
+
+
+def _vendored(path: Path, held_out: set[str]) -> bool:
+    """A file of a held-out package copied under another's ``_vendor`` or ``vendor`` folder."""
+    parts = path.parts
+    return any(part in ("_vendor", "vendor") and i + 1 < len(parts)
+               and ({normalized(parts[i + 1]), "python-" + normalized(parts[i + 1])} & held_out)
+               for i, part in enumerate(parts))
 
 
 def default_sources(sites: Iterable[str] = (), only: set[str] | None = None) -> list[Source]:
     """The standard library, this interpreter's distributions, then those of ``sites`` not
     already found (by name); never the real-code benchmark's packages; with ``only``, just the
     sources of those names (another corpus's manifest, to keep a fine-tune on seen code)."""
-    found, names = [stdlib_source()], ["diffusion-infill", *sorted(benchmark_packages())]
+    held_out = benchmark_packages()
+    found, names = [stdlib_source()], ["diffusion-infill"]
     for paths in (None, *([site] for site in sites)):
-        more = distribution_sources(exclude=names, paths=paths)
+        more = [s for s in distribution_sources(exclude=names, paths=paths) if normalized(s.name) not in held_out]
         found += more
         names += [s.name for s in more]
     if only is not None:
         found = [s for s in found if s.name.lower() in only]
-    return found
+    return [replace(s, files=[f for f in s.files if not _vendored(Path(f), held_out)]) for s in found]
 
 
 def build_corpus(out_dir: Path, bench_dir: Path | None, sources: list[Source] | None = None,

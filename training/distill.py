@@ -15,12 +15,12 @@ pass. Here the model learns to reach its *own* answers sooner:
    decoded with the shipped sampler at every evaluation: tokens per pass, agreement with the
    teacher's answers and exact match with the true middle, so a run that trades answers
    for speed shows it.
-3. ``export``: the best checkpoint (most tokens per pass among those that keep the
-   held-out agreement and exact match) as a model folder.
+3. ``export``: a checkpoint (``stepN.pt``, one per evaluation; pick by its held-out figures,
+   kept in the checkpoint and in ``log.jsonl``) as a model folder.
 
     python -m training.distill generate --model engine/model --data-dir data-fn --out runs/sd/trajectories.pt
     python -m training.distill train --model engine/model --trajectories runs/sd/trajectories.pt --run-dir runs/sd
-    python -m training.distill export --run-dir runs/sd --model engine/model --out runs/sd/model
+    python -m training.distill export --model engine/model --checkpoint runs/sd/step300.pt --out runs/sd/model
 
 Everything runs on one CPU thread by default; checkpoints are written atomically and a run
 resumes from its last one.

@@ -39,7 +39,7 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None):
-        from ..layers import CanvasNet      # plain torch: transformers is not imported at all
+        from ..layers import CanvasNet      # plain torch; the tokenizer is tokenizers alone: no transformers
         from ..tokenizer import CanvasTokenizer
 
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()

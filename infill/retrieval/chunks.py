@@ -256,7 +256,7 @@ class Bm25Plus:
     build their tables in a Python loop over every document, about half a second for the
     20,000 chunks of a large workspace, and the index is rebuilt after edits, beside the
     requests typed between them. With set-valued terms (tf is 0 or 1) the score of a chunk d
-    for a query q is ``norm(d) * sum(idf(t) for t in q & d) + delta * sum(idf(t) for t in q)``
+    for a query q is ``norm(d) * sum(idf(t) for t in q & d) + delta * sum(idf(t) for t in q)`` (its last term alike for all)
     with ``norm(d) = (k1 + 1) / (k1 * (1 - b + b * |d| / avg|d|) + 1)`` and
     ``idf(t) = log((N + 1) / df(t))``: built from the chunks' term ids with a few array
     operations (tens of milliseconds for 20,000 chunks), searched by summing the idf of each

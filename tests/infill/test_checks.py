@@ -290,3 +290,26 @@ def test_the_method_just_above_the_gap_and_one_with_a_global_stay_whole():
     doc = _big_class(binds)
     gap = doc.index("    scale = 2") + 4
     assert hollow_methods(doc[:gap], doc[gap:]) is None
+
+
+def test_hollowing_keeps_tabs_and_gives_up_on_lone_carriage_returns_and_dynamic_names():
+    from infill.scope import _parse, hollow_methods
+    doc = _big_class().replace("    ", "\t")
+    gap = doc.index("\tscale = 2\n") + len("\tscale = 2\n")
+    hb, ha = hollow_methods(doc[:gap], doc[gap:])
+    assert "def method_3(self, value):\n\t\t...\n" in ha and _parse(hb + ha) is not None
+    doc = _big_class()
+    gap = doc.index("    scale = 2\n") + len("    scale = 2\n")
+    assert hollow_methods(doc[:gap].replace("\n", "\r", 3), doc[gap:]) is None
+    dynamic = _big_class("    def register(self):\n        globals()['late'] = 1\n\n")
+    gap = dynamic.index("    scale = 2\n") + len("    scale = 2\n")
+    assert hollow_methods(dynamic[:gap], dynamic[gap:]) is None
+    found = {c.name: c.verdict for c in run_checks(dynamic[:gap], "    limit = late", dynamic[gap:], "python")}
+    assert found["names"] == UNKNOWN
+
+
+def test_cut_off_reads_the_methods_bodies_that_the_parsing_checks_skip():
+    doc = _big_class()
+    gap = doc.index("    scale = 2\n") + len("    scale = 2\n")
+    found = {c.name: c.verdict for c in run_checks(doc[:gap], "    limit = tot", doc[gap:], "python")}
+    assert found["cut_off"] == REJECT            # `tot` is the start of `total`, bound only in the bodies

@@ -540,9 +540,17 @@ def test_a_command_line_resume_cuts_with_the_saved_budget(corpus_dir, monkeypatc
 def test_the_corpus_never_takes_the_real_code_benchmarks_packages():
     """jedi and parso are installed (known names) and are among the real-code benchmark's
     packages: the corpus leaves them out; ``only`` keeps another corpus's sources."""
-    from training.corpus import benchmark_packages, default_sources
+    from pathlib import Path
+
+    from training.corpus import _vendored, benchmark_packages, default_sources, normalized
     held_out = benchmark_packages()
-    assert {"jedi", "parso", "flask"} <= held_out
-    names = {s.name.lower() for s in default_sources()}
-    assert "jedi" not in names and not names & held_out
+    if not held_out:
+        pytest.skip("no ../shared/benchmarks/real-code here")
+    assert {"jedi", "parso", "flask", "stack-data", "python-dateutil"} <= held_out
+    sources = default_sources()
+    assert not {normalized(s.name) for s in sources} & held_out
+    assert not any(_vendored(Path(f), held_out) for s in sources for f in s.files)
+    assert _vendored(Path("/site/pip/_vendor/requests/api.py"), held_out)
+    assert _vendored(Path("/site/pip/_vendor/dateutil/tz.py"), held_out)
+    assert not _vendored(Path("/site/pip/_vendor/rich/text.py"), held_out)
     assert [s.name for s in default_sources(only={"cpython-stdlib", "jedi"})] == ["cpython-stdlib"]
