@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .sampler_config import SpecialTokens
+
 
 PAD_END = "<|pad_end|>"
 MASK = "<|mask|>"
@@ -53,6 +55,17 @@ def context_ids(prefix_ids: list[int], suffix_ids: list[int], special: SpecialId
     suffix already trimmed to their budgets, and the start of the middle when a block continues."""
     return [special.fim_prefix, *prefix_ids, special.fim_suffix, *suffix_ids,
             special.fim_middle, *middle_head]
+
+
+def sampler_tokens(tokenizer, special: SpecialIds) -> SpecialTokens:
+    """What the samplers must know of this vocabulary: the mask and end tokens, the tokens never
+    produced (the mask, the fill-in-the-middle markers) and those that decode to whitespace only
+    (indentation, newlines)."""
+    blank = sorted(i for i in tokenizer.get_vocab().values()
+                   if not tokenizer.decode([i]).strip() and i != special.pad_end)
+    return SpecialTokens(mask=special.mask, pad_end=special.pad_end,
+                         forbidden=[special.mask, special.fim_prefix, special.fim_suffix, special.fim_middle],
+                         blank=blank)
 
 
 def load_tokenizer(folder: Path | str):

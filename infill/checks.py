@@ -54,10 +54,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .languages import reserved_names, spec_of
-from .scope import DYNAMIC as _DYNAMIC, STAR, _parse, own_statement, parsed_scope, scope
+from .scope import _NAME, DYNAMIC as _DYNAMIC, STAR, _parse, own_statement, parsed_scope, scope
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
 _SELF_ASSIGN = r"^\s*\$?([A-Za-z_][\w.]*(?:\[[^\]=]*\])?)\s*=\s*\$?\1\s*;?\s*(?:{comment}.*)?$"   # x = x
 # Lines that may stand twice in a row in real code: punctuation, bare keywords.
@@ -264,26 +263,25 @@ SCOPE_ANALYSES = {"pyflakes": names}     # LanguageSpec.scope_analysis -> its na
 def run_checks(before: str, text: str, after: str, language: str) -> list[Check]:
     """Every check the language has on one candidate (see the module docstring)."""
     spec = spec_of(language)
-    wb, wa, outside = scope(before, after, language)
-    text_window = wb, wa                   # what the text checks read (cut_off's names, echo's lines)
-    wb, wa = hollowed = parsed_scope(before, after, language)
+    wb, wa, outside = scope(before, after, language)      # what the text checks read (cut_off, echo)
+    pb, pa = parsed_scope(before, after, language)        # what the checks that parse read
     found = []
     compile_check, scope_check = COMPILE_CHECKS.get(spec.compiler or ""), SCOPE_ANALYSES.get(spec.scope_analysis or "")
-    tree = _parse(wb + text + wa) if compile_check or scope_check else None   # parsed once for both
+    tree = _parse(pb + text + pa) if compile_check or scope_check else None   # parsed once for both
     if tree is None and (compile_check or scope_check) and not outside:      # an error elsewhere?
         sb, sa, out = own_statement(wb, wa)
         narrow = _parse(sb + text + sa) if (sb, sa) != (wb, wa) else None
         if narrow is not None:
-            wb, wa, outside, tree = sb, sa, out, narrow
+            wb, wa = pb, pa = sb, sa
+            outside, tree = out, narrow
     if compile_check:
-        found.append(compile_check(wb, text, wa, tree))
+        found.append(compile_check(pb, text, pa, tree))
     if scope_check:
-        found.append(scope_check(wb, text, wa, tree, outside))
+        found.append(scope_check(pb, text, pa, tree, outside))
     if compile_check is compiles:
-        found += [c for c in (repeated_condition(wb, text, wa, tree), none_then_used(wb, text, wa, tree))
+        found += [c for c in (repeated_condition(pb, text, pa, tree), none_then_used(pb, text, pa, tree))
                   if c is not None]
-    tb, ta = text_window if (wb, wa) == hollowed else (wb, wa)      # unless narrowed to its statement
-    return found + [cut_off(tb, text, ta, reserved_names(language)), echo(tb, text, ta, spec.line_comment)]
+    return found + [cut_off(wb, text, wa, reserved_names(language)), echo(wb, text, wa, spec.line_comment)]
 
 
 def passed(checks: list[Check]) -> bool:

@@ -38,15 +38,14 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from engine.modeling import CanvasConfig, CanvasDenoiser
 from engine.sampling import SamplerConfig, SpecialTokens, denoise
-from engine.tokenizer import SpecialIds, load_tokenizer
+from engine.tokenizer import SpecialIds, load_tokenizer, sampler_tokens
 
 from .corpus import load_texts
 from .cuts import FimBudget, parse_cut_weights
-from .data import ExampleStream, collate
+from .data import ExampleStream
 from .export import TrainingError, load_checkpoint, save_checkpoint
 from .train import _stop_on_sigterm, load_initial_weights
 
@@ -59,12 +58,7 @@ def load_model(folder: Path) -> tuple[CanvasDenoiser, object, SpecialIds, Specia
     load_initial_weights(model, str(folder))
     tokenizer = load_tokenizer(folder)
     special = SpecialIds.from_tokenizer(tokenizer)
-    vocab = tokenizer.get_vocab()
-    blank = sorted(i for i in vocab.values() if not tokenizer.decode([i]).strip() and i != special.pad_end)
-    sampler_special = SpecialTokens(mask=special.mask, pad_end=special.pad_end,
-                                    forbidden=[special.mask, special.fim_prefix, special.fim_suffix,
-                                               special.fim_middle], blank=blank)
-    return model, tokenizer, special, sampler_special
+    return model, tokenizer, special, sampler_tokens(tokenizer, special)
 
 
 def budget_of(model: CanvasDenoiser) -> FimBudget:

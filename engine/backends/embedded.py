@@ -22,9 +22,8 @@ from ..api import Capabilities, Candidate, InfillRequest, InfillResult
 from ..blocks import Cancellable, fill_blocks
 from ..errors import BackendError, ModelLoadError
 from .. import rewrite
-from ..sampling import SpecialTokens
 from ..scoring import TokenScorer
-from ..tokenizer import SpecialIds, context_ids
+from ..tokenizer import SpecialIds, context_ids, sampler_tokens
 
 MIN_REUSE_TOKENS = 16                 # shortest shared context head worth reusing from the last request
 
@@ -58,14 +57,11 @@ class EmbeddedBackend:
         try:
             self.tokenizer = CanvasTokenizer(self.model_dir / "tokenizer.json")
             self.model = CanvasNet.from_folder(self.model_dir, dtype=torch.float32)   # fp16 files too
-        except Exception as exc:  # safetensors/transformers raise many types for corrupt files
+        except Exception as exc:  # safetensors/tokenizers raise many types for corrupt files
             raise ModelLoadError(f"could not load the model in {self.model_dir}: "
                                  f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
         self.special = SpecialIds.from_tokenizer(self.tokenizer)
-        self.sampler_special = SpecialTokens(
-            mask=self.special.mask, pad_end=self.special.pad_end,
-            forbidden=[self.special.mask, self.special.fim_prefix, self.special.fim_suffix, self.special.fim_middle],
-            blank=self._blank_ids())
+        self.sampler_special = sampler_tokens(self.tokenizer, self.special)
         # The budgets the model was trained with (saved in config.json by training.train).
         self.prefix_tokens = int(getattr(self.model.config, "prefix_tokens", 224))
         self.suffix_tokens = int(getattr(self.model.config, "suffix_tokens", 48))
@@ -77,12 +73,6 @@ class EmbeddedBackend:
         self._context_lock = threading.Lock()
         self.scorer = TokenScorer(self.model, self.tokenizer, self.special, self.sampler_special,
                                   lambda prefix, suffix: self.encode_cached(self.encode_text(prefix, suffix))[0])
-
-    def _blank_ids(self) -> list[int]:
-        """Ids of tokens that decode to whitespace only (indentation, newlines)."""
-        vocab = self.tokenizer.get_vocab()
-        return sorted(i for i in vocab.values() if not self.tokenizer.decode([i]).strip()
-                      and i != self.special.pad_end)
 
     def describe(self) -> dict:
         n = sum(p.numel() for p in self.model.parameters())
