@@ -37,6 +37,8 @@ class Change:
     right: str | None
     new: str
     owner: str | None = None     # a field's rename: the token before its "." (``self``): after it, any right anchor
+    wide: tuple[str | None, str | None] | None = None   # the tokens beyond the anchors, where the
+    # user's line held the same anchors and old tokens unchanged elsewhere (``f(a=None, b=None)``)
 
     @property
     def anchored(self) -> bool:
@@ -80,6 +82,12 @@ def line_changes(old: str, new: str) -> list[Change]:
                         a[i2].text if i2 < len(a) else None, new[s:e])
         if change.kind == "rename" and change.left == "." and i1 >= 2:
             change = Change(".", change.old, change.right, change.new, owner=a[i1 - 2].text)   # a field renamed
+        fits = [k for k in range(len(a) + 1) if _matches(a, k, change) is not None]
+        if len(fits) > 1 and change.owner is None:
+            # the same anchors and old tokens stay unchanged elsewhere on the line: the user chose
+            # this one, so one token further on each side must match too
+            change = Change(change.left, change.old, change.right, change.new,
+                            wide=(a[i1 - 2].text if i1 >= 2 else None, a[i2 + 1].text if i2 + 1 < len(a) else None))
         changes.append(change)
     return changes
 
@@ -98,7 +106,24 @@ def _matches(toks: list[Tok], k: int, change: Change) -> int | None:
     if change.right is None and end != len(toks) or change.right is not None and (
             end >= len(toks) or toks[end].text != change.right):
         return None
+    if change.wide is not None:
+        left2, right2 = change.wide           # None: the user's line ended there, no condition
+        if left2 is not None and (k < 2 or toks[k - 2].text != left2) or \
+                right2 is not None and (end + 1 >= len(toks) or toks[end + 1].text != right2):
+            return None
     return end
+
+
+def _loose(toks: list[Tok], k: int, change: Change) -> int | None:
+    """A change beside one that fitted: its old tokens at k with one anchor matching (an
+    insertion: both), e.g. the ``, 2`` added before ``)`` with ``Split`` -> ``SplitN``."""
+    n = len(change.old)
+    if k + n > len(toks) or [t.text for t in toks[k:k + n]] != list(change.old):
+        return None
+    left = change.left is None and k == 0 or change.left is not None and k > 0 and toks[k - 1].text == change.left
+    right = change.right is None and k + n == len(toks) or change.right is not None and k + n < len(toks) and \
+        toks[k + n].text == change.right
+    return k + n if (left and right) or (n and (left or right)) else None
 
 
 def carry(line: str, changes: list[Change]) -> tuple[str, int] | None:
@@ -123,6 +148,16 @@ def carry(line: str, changes: list[Change]) -> tuple[str, int] | None:
             spans.append((s, e, change.new))
             hit = True
         applied += hit
+    if spans:
+        # the user's other changes to the same line, where each fits one place only
+        for change in changes:
+            if not change.anchored or (not change.old and (change.left is None or change.right is None)):
+                fits = [(k, end) for k in range(len(toks) + 1) if (end := _loose(toks, k, change)) is not None]
+                fits = [_gap(line, toks, k, end) for k, end in fits]
+                fits = [(s, e) for s, e in fits if not any(s < e2 and s2 < e or s == e == s2 == e2 for s2, e2, _ in spans)]
+                if len(fits) == 1:
+                    spans.append((*fits[0], change.new))
+                    applied += 1
     if not spans:
         return None
     out = line

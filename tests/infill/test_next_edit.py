@@ -37,6 +37,23 @@ def test_an_anchored_change_is_carried_with_the_target_lines_spacing():
     assert carry("print(path)\n", changes) is None         # the anchors (data, ")") are not there
 
 
+def test_a_change_the_user_made_in_one_place_of_a_line_keeps_to_that_place():
+    # data=None -> data='' where headers=None and files=None stay: only data's default changes
+    changes = line_changes("def put(url, data=None, headers=None, files=None):\n",
+                           "def put(url, data='', headers=None, files=None):\n")
+    assert carry("def post(url, data=None, headers=None, files=None):\n", changes) == \
+        ("def post(url, data='', headers=None, files=None):\n", 1)
+
+
+def test_the_users_other_changes_to_the_line_go_with_the_one_that_fits():
+    # Split -> SplitN fits by its anchors; the ", 2" added before ")" (anchored by punctuation
+    # only) goes with it where it fits once, and a ";" dropped at the line's end too
+    changes = line_changes('    comp = strings.Split(comp, "\\t")[0]\n', '    comp = strings.SplitN(comp, "\\t", 2)[0]\n')
+    got = carry('  c = strings.Split(c, "\\n")[0]\n', changes)
+    assert got is not None and got[0] == '  c = strings.SplitN(c, "\\n", 2)[0]\n'
+    assert carry('  x = f(y, "z")\n', changes) is None      # the anchored change fits nowhere: nothing goes
+
+
 def test_the_nearest_place_comes_first_and_the_others_are_jump_targets():
     doc = "a = f(1)\nb = g(1)\nc = g(2)\n\n\nd = g(3)\n"
     got = suggest_next_edit(request(doc, 0, 1, "a = g(1)\n", "a = f(1)\n"))
