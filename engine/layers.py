@@ -48,6 +48,11 @@ class ContextCache:
         return ContextCache([k[:, :, :n] for k in self.keys], [v[:, :, :n] for v in self.values],
                             self.valid[:, :n], torch.full_like(self.lengths, n))
 
+    def first_row(self) -> "ContextCache":
+        """Row 0 alone, a batch-1 cache (of a ``shared`` cache: the one context every row holds)."""
+        return ContextCache([k[:1] for k in self.keys], [v[:1] for v in self.values],
+                            self.valid[:1], self.lengths[:1])
+
     @property
     def size(self) -> int:
         return self.valid.shape[1]

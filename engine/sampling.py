@@ -21,8 +21,11 @@ token has been committed (an empty or whitespace-only middle is never an answer)
 left once the predictions stop changing; a step budget (``max_steps``) makes each pass
 commit at least its share of what is left; once the length is fixed, later passes run on
 the canvas up to the first pad only (``trim_pads``: the committed pads after it are the same
-in every pass, and dropping them cost nothing measurable). Every sampler touches the model only through
-``model.denoise(canvas, cache)`` and draws randomness only from the explicit generator.
+in every pass, and dropping them cost nothing measurable); K candidate rows over one shared
+context cache hold the same canvas until their first commit, so that first pass forwards one
+row for all of them, and a row with nothing left to fill is not forwarded again. Every
+sampler touches the model only through ``model.denoise(canvas, cache)`` and draws randomness
+only from the explicit generator.
 """
 
 from __future__ import annotations
@@ -140,7 +143,7 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
     max_steps = cfg.max_steps or N
     passes, commits, stable, prev = 0, [], 0, None
     while masked.any() and passes < max_steps:
-        logits = model.denoise(x, cache)
+        logits = _forward(model, cache, x, masked)
         passes += 1
         if special.forbidden:
             logits[..., special.forbidden] = float("-inf")
@@ -179,6 +182,27 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
     if masked.any():  # step cap reached: commit the last predictions
         x = torch.where(masked, tok, x)
     return DenoiseResult(torch.cat([x, tail], dim=1), logprob, passes, commits)
+
+
+def _forward(model, cache, x: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
+    """``model.denoise(x, cache)``, (B, N, V), over a ``shared`` cache (every row holds the same
+    context) forwarding fewer rows where the result is the same: rows holding the same canvas
+    (K candidates before their first commit) have the same logits, so one row is forwarded and
+    repeated; a row with nothing masked left needs none, so it is skipped and its logits are 0
+    (nothing of it is committed, and the noise drawn for it is drawn as before)."""
+    B = x.shape[0]
+    if B == 1 or not getattr(cache, "shared", False):
+        return model.denoise(x, cache)
+    if bool((x == x[:1]).all()):
+        return model.denoise(x[:1], cache.first_row()).expand(B, -1, -1).clone()
+    open_rows = masked.any(1)
+    n = int(open_rows.sum())
+    if n == B:
+        return model.denoise(x, cache)
+    part = model.denoise(x[open_rows], cache.first_row().expand(n) if n > 1 else cache.first_row())
+    out = part.new_zeros((B,) + tuple(part.shape[1:]))
+    out[open_rows] = part
+    return out
 
 
 def _open_width(x: torch.Tensor, special: SpecialTokens) -> int:

@@ -191,3 +191,70 @@ def test_trim_pads_narrows_later_passes_and_keeps_the_result():
     b = run(full, 8, SamplerConfig("threshold", trim_pads=False))
     assert a.tokens.tolist() == b.tokens.tolist() == [target]
     assert trimmed.widths == [8, 4, 4] and full.widths == [8, 8, 8]
+
+
+def test_k_candidates_over_one_context_forward_one_row_until_they_differ():
+    """Before any commit, K rows of masks over a shared context have the same logits: the first
+    pass forwards one row; the rows, their log-probabilities and the pass count are as with a
+    copied (unshared) context, where every row is forwarded."""
+    from engine.layers import ContextCache
+    from engine.modeling import CanvasConfig, CanvasDenoiser
+
+    torch.manual_seed(0)
+    net = CanvasDenoiser(CanvasConfig(vocab_size=V, hidden_size=32, num_layers=2, num_heads=4,
+                                      intermediate_size=48, pad_end_id=PAD, mask_id=MASK)).eval()
+
+    class Rows:
+        def __init__(self):
+            self.rows = []
+
+        def denoise(self, canvas, cache):
+            self.rows.append(canvas.shape[0])
+            return net.denoise(canvas, cache)
+
+    with torch.no_grad():
+        one = net.encode_context(torch.randint(3, V, (1, 9)))
+        shared = one.expand(4)
+        copied = ContextCache([k.expand(4, -1, -1, -1).contiguous() for k in one.keys],
+                              [v.expand(4, -1, -1, -1).contiguous() for v in one.values],
+                              one.valid.expand(4, -1).contiguous(), one.lengths.expand(4).contiguous())
+        cfg = SamplerConfig("threshold", candidate_temperature=1.0, max_steps=3)
+        a, b = Rows(), Rows()
+        fast = denoise(a, shared, torch.full((4, 6), MASK), SPECIAL, cfg, torch.Generator().manual_seed(3))
+        slow = denoise(b, copied, torch.full((4, 6), MASK), SPECIAL, cfg, torch.Generator().manual_seed(3))
+    assert a.rows[0] == 1 and all(r == 4 for r in a.rows[1:])
+    assert all(r == 4 for r in b.rows)
+    assert fast.tokens.tolist() == slow.tokens.tolist()
+    assert len({tuple(row) for row in fast.tokens.tolist()}) > 1      # the candidates did diverge
+    assert torch.allclose(fast.logprob, slow.logprob, atol=1e-5)
+    assert fast.forward_passes == slow.forward_passes
+
+
+def test_a_row_with_nothing_left_to_fill_is_not_forwarded_again():
+    class OneContext:                   # a shared cache as the sampler sees it
+        shared = True
+
+        def first_row(self):
+            return self
+
+        def expand(self, n):
+            return self
+
+    class Rows(ScriptedModel):
+        def __init__(self, *a):
+            super().__init__(*a)
+            self.rows = []
+
+        def denoise(self, canvas, cache):
+            self.rows.append(canvas.shape[0])
+            return super().denoise(canvas, cache)
+
+    canvas = torch.tensor([[5, 6, 7, MASK], [MASK] * 4])   # row 0 has one position left, row 1 four
+    cfg = SamplerConfig("sequential", length_first=False)
+    skipping, every = Rows([5, 6, 7, 8], [0.5] * 4), Rows([5, 6, 7, 8], [0.5] * 4)
+    a = denoise(skipping, OneContext(), canvas, SPECIAL, cfg, torch.Generator().manual_seed(0))
+    b = denoise(every, None, canvas, SPECIAL, cfg, torch.Generator().manual_seed(0))
+    assert skipping.rows == [2, 1, 1, 1] and every.rows == [2, 2, 2, 2]
+    assert a.tokens.tolist() == b.tokens.tolist()       # row 1 samples: the same draws either way
+    assert a.tokens[0].tolist() == [5, 6, 7, 8] and MASK not in a.tokens[1].tolist()
+    assert a.commits_per_pass == b.commits_per_pass
