@@ -40,6 +40,7 @@ import random
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -327,6 +328,8 @@ def run(args) -> None:
                          retrieval=args.retrieval != "none", references=args.references,
                          prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens,
                          known_names=args.known_names, known_names_ms=args.known_names_ms, steps=args.steps)
+    if args.pass_share is not None:
+        opts = replace(opts, pass_share=args.pass_share)
     get_backend(opts)
     tasks = load(args.split)[: args.limit or None]
     neighbours = package_neighbours() if args.retrieval == "workspace" else {}
@@ -570,6 +573,9 @@ def main() -> int:
     p.add_argument("--candidates", type=int, default=4)
     p.add_argument("--steps", type=int, default=0,
                    help="run: forward passes per block at most (the server's automaticSteps is 4; 0: no budget)")
+    p.add_argument("--pass-share", type=float, default=None,
+                   help="run: with no --steps, passes per block at most this share of its tokens (the option's "
+                        "default unless given; 0: no cap)")
     p.add_argument("--per-file", type=int, default=7, help="build: tasks per file at most")
     p.add_argument("--files", type=int, default=12, help="build: files per package at most")
     p.add_argument("--seed", type=int, default=0)

@@ -25,6 +25,8 @@ class InfillOptions:
     stable_steps: int = 0           # stability early exit after this many unchanged passes (0 = off)
     steps: int = 0                  # forward passes per canvas block at most (0 = no budget): each pass
     #                                 commits at least its share of what is left, most confident first
+    pass_share: float = 0.1875      # with no ``steps``: a completion's passes per block at most this share
+    #                                 of the canvas (6 for a line's 32 tokens; 0 = no cap); not rewrites
     header_bodies: int = 2          # a completion that ends in a block header with no block gets its
     #                                 body from a next request, this many times at most (0 = off; not
     #                                 under a pass budget, ``steps``)
@@ -86,7 +88,8 @@ class InfillOptions:
 
     def sampler_config(self) -> SamplerConfig:
         return SamplerConfig(name=self.sampler, threshold=self.threshold, entropy_bound=self.entropy_bound,
-                             stable_steps=self.stable_steps, max_steps=self.steps)
+                             stable_steps=self.stable_steps, max_steps=self.steps,
+                             pass_share=self.pass_share)
 
     def validate(self) -> None:
         from .errors import UsageError as InfillError   # an option out of range is bad usage
@@ -112,6 +115,8 @@ class InfillOptions:
             raise InfillError("renoise must be in (0, 1]")
         if not self.type_check_timeout_s > 0:
             raise InfillError("type-check-timeout-s must be a positive number of seconds")
+        if not 0.0 <= self.pass_share <= 1.0:
+            raise InfillError("pass-share must be in [0, 1] (0: as many passes as the canvas has tokens)")
         if self.steps < 0:
             raise InfillError("steps must be 0 (no budget) or a number of forward passes per block")
         if self.threads < 1 or self.threads > 256:
@@ -150,6 +155,10 @@ _HELP = {
                     "passes (0: off)",
     "steps": "forward passes per canvas block at most, each committing at least its share of what is left "
              "(0: no budget); lower latency, fewer passes",
+    "pass_share": "with no `--steps`: forward passes per completion canvas block at most this share of its "
+                  "tokens (0.1875: 6 for a line's 32), each committing at least its share of what is left "
+                  "(0: no cap); on HumanEval it raised pass@1 and cut latency; not for rewrites or a local "
+                  "checkpoint (their `--steps` bounds them)",
     "header_bodies": "a completion that ends in a block header with nothing indented after it gets its "
                      "body from a next request, this many times at most (0: off; not under `--steps`)",
     "heal_indent": "a cursor in a line's indentation: the prefix ends at the line start and the canvas "

@@ -236,11 +236,12 @@ class TransformersBackend:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def sampler_for(self, cfg: SamplerConfig) -> SamplerConfig:
-        """The request's sampler, with the model's own defaults where the request left ours."""
+        """The request's sampler, with the model's own defaults where the request left ours and
+        no ``pass_share`` cap (it was measured on the embedded model; ``steps`` bounds a checkpoint)."""
         base = SamplerConfig()
         over = {k: v for k, v in self.sampler_defaults.items()
                 if getattr(cfg, k) == getattr(base, k) and (k != "entropy_bound" or cfg.name == "entropy")}
-        return replace(cfg, **over) if over else cfg
+        return replace(cfg, **over, pass_share=0.0)
 
     def canvas_for(self, request: InfillRequest) -> InfillRequest:
         """The request on the model's own canvas, when it has one (DiffusionGemma: 256 tokens in

@@ -70,6 +70,8 @@ def test_gemma_loads_with_fim_layout_and_generation_defaults(gemma_dir):
     assert be.sampler_for(SamplerConfig("entropy")).entropy_bound == 0.1
     assert be.sampler_for(SamplerConfig("entropy", entropy_bound=0.7)).entropy_bound == 0.7
     assert be.sampler_for(SamplerConfig("threshold")).entropy_bound == SamplerConfig().entropy_bound
+    # The embedded model's pass share does not cap a checkpoint's canvas (its own max_steps does).
+    assert be.sampler_for(SamplerConfig("threshold", pass_share=0.1875)).pass_share == 0.0
     sp = SpecialIds.from_tokenizer(be.tokenizer)
     ctx = be.adapter.layout("def f(", "):\n", 64, 16)
     assert ctx[0] == sp.fim_prefix and ctx[-1] == sp.fim_middle and sp.fim_suffix in ctx

@@ -258,3 +258,17 @@ def test_a_row_with_nothing_left_to_fill_is_not_forwarded_again():
     assert a.tokens.tolist() == b.tokens.tolist()       # row 1 samples: the same draws either way
     assert a.tokens[0].tolist() == [5, 6, 7, 8] and MASK not in a.tokens[1].tolist()
     assert a.commits_per_pass == b.commits_per_pass
+
+
+def test_a_pass_share_caps_the_passes_at_that_share_of_the_canvas():
+    target, probs = [5, 6, 7, 8, 9, 10, 11, 5], [0.5] * 8
+    free = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False))
+    capped = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False, pass_share=0.25))
+    odd = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False, pass_share=0.3))
+    assert free.forward_passes == 8
+    assert capped.forward_passes == 2 and capped.commits_per_pass == [4, 4]
+    assert odd.forward_passes == 3                   # ceil(8 * 0.3): rounded up, never below one pass
+    assert capped.tokens.tolist() == free.tokens.tolist() == [target]
+    steps_win = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False,
+                                                                   pass_share=0.25, max_steps=4))
+    assert steps_win.forward_passes == 4             # an explicit step budget overrides the share
