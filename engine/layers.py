@@ -33,6 +33,7 @@ class ContextCache:
     values: list[torch.Tensor]
     valid: torch.Tensor
     lengths: torch.Tensor
+    one_of_shared: bool = False     # ``first_row`` of a shared cache: read the way the shared rows are
 
     def expand(self, n: int) -> "ContextCache":
         """Repeat a batch-1 cache n times (candidates share one encoded context)."""
@@ -49,9 +50,10 @@ class ContextCache:
                             self.valid[:, :n], torch.full_like(self.lengths, n))
 
     def first_row(self) -> "ContextCache":
-        """Row 0 alone, a batch-1 cache (of a ``shared`` cache: the one context every row holds)."""
+        """Row 0 alone, a batch-1 cache (of a ``shared`` cache: the one context every row holds,
+        still ``shared``, so a row forwarded over it gets the logits it gets among the others)."""
         return ContextCache([k[:1] for k in self.keys], [v[:1] for v in self.values],
-                            self.valid[:1], self.lengths[:1])
+                            self.valid[:1], self.lengths[:1], one_of_shared=self.shared)
 
     @property
     def size(self) -> int:
@@ -61,7 +63,7 @@ class ContextCache:
     def shared(self) -> bool:
         """Every row holds the same context (an ``expand``ed batch-1 cache): attention can read
         one copy instead of concatenating it to each row's canvas (``shared_context_attention``)."""
-        return self.valid.shape[0] > 1 and self.keys[0].stride(0) == 0
+        return self.one_of_shared or (self.valid.shape[0] > 1 and self.keys[0].stride(0) == 0)
 
 
 class RMSNorm(nn.Module):

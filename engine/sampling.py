@@ -142,7 +142,8 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
     tail = x[:, N:]                     # pads cut off by trim_pads, put back at the end
     masked = x == special.mask
     logprob = torch.zeros(B)
-    max_steps = cfg.max_steps or (max(1, math.ceil(N * cfg.pass_share)) if cfg.pass_share else N)
+    # round(): 100 * 0.07 is 7.000000000000001, and a share the user wrote should not gain a pass
+    max_steps = cfg.max_steps or (max(1, math.ceil(round(N * cfg.pass_share, 9))) if cfg.pass_share else N)
     passes, commits, stable, prev = 0, [], 0, None
     while masked.any() and passes < max_steps:
         logits = _forward(model, cache, x, masked)

@@ -289,3 +289,18 @@ def test_memory_estimate_reads_the_safetensors_headers(tmp_path):
     cfg = {"torch_dtype": "bfloat16"}       # wrong for the first shard: the header is what counts
     assert loading.estimate_bytes(tmp_path, cfg, torch.float32) == int(214 * 4 * loading.HEADROOM)
     assert loading.estimate_bytes(tmp_path, cfg, torch.bfloat16) == int(214 * 2 * loading.HEADROOM)
+
+
+def test_the_pass_share_caps_a_completion_and_not_a_rewrite(tiny_model_dir):
+    """One token a pass (sequential) with a share of 0.1: a fresh 32-token canvas gets at most
+    4 passes; a rewrite of a text of some 50 tokens, all re-masked, takes a pass per token."""
+    from engine.backends.embedded import EmbeddedBackend
+    be = EmbeddedBackend(tiny_model_dir)
+    capped = SamplerConfig("sequential", pass_share=0.1, length_first=False)
+    fresh = be.infill(InfillRequest("x = ", "\n", canvas_length=32, max_blocks=1, sampler=capped))
+    assert fresh.forward_passes <= 4
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
+    rewrite = be.infill(InfillRequest("x = ", "\n", init_text=text, renoise=1.0, sampler=capped))
+    assert rewrite.forward_passes >= 20              # every token masked, one a pass (capped: 5 or so)
+    spans = be.infill(InfillRequest("x = ", "\n", init_text=text, remask_spans=((0, len(text)),), sampler=capped))
+    assert spans.forward_passes >= 20

@@ -272,3 +272,41 @@ def test_a_pass_share_caps_the_passes_at_that_share_of_the_canvas():
     steps_win = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False,
                                                                    pass_share=0.25, max_steps=4))
     assert steps_win.forward_passes == 4             # an explicit step budget overrides the share
+    hundred = run(ScriptedModel([5] * 100, [0.5] * 100), 100,
+                  SamplerConfig("sequential", length_first=False, pass_share=0.07))
+    assert hundred.forward_passes == 7               # 100 * 0.07 is 7.000000000000001 in floats
+
+
+def test_rows_left_open_read_the_same_logits_as_in_the_full_batch():
+    """Rows that finish at different passes over a real network: the open rows alone are
+    forwarded (in their own order), and every row's tokens and log-probability are as when
+    all rows are forwarded over a copied context."""
+    from engine.layers import ContextCache
+    from engine.modeling import CanvasConfig, CanvasDenoiser
+
+    torch.manual_seed(1)
+    net = CanvasDenoiser(CanvasConfig(vocab_size=V, hidden_size=32, num_layers=2, num_heads=4,
+                                      intermediate_size=48, pad_end_id=PAD, mask_id=MASK)).eval()
+
+    class Rows:
+        def __init__(self):
+            self.rows = []
+
+        def denoise(self, canvas, cache):
+            self.rows.append(canvas.shape[0])
+            return net.denoise(canvas, cache)
+
+    canvas = torch.tensor([[5, 6, 7, 8, 9, MASK], [MASK] * 6, [MASK, 6, MASK, 8, MASK, 10], [MASK, MASK, 7, 8, 9, 10]])
+    cfg = SamplerConfig("sequential", length_first=False, min_tokens=0, require_content=False,
+                        candidate_temperature=1.0)
+    with torch.no_grad():
+        one = net.encode_context(torch.randint(3, V, (1, 9)))
+        copied = ContextCache([k.expand(4, -1, -1, -1).contiguous() for k in one.keys],
+                              [v.expand(4, -1, -1, -1).contiguous() for v in one.values],
+                              one.valid.expand(4, -1).contiguous(), one.lengths.expand(4).contiguous())
+        a, b = Rows(), Rows()
+        fast = denoise(a, one.expand(4), canvas, SPECIAL, cfg, torch.Generator().manual_seed(5))
+        slow = denoise(b, copied, canvas, SPECIAL, cfg, torch.Generator().manual_seed(5))
+    assert a.rows[:2] == [4, 3] and 1 in a.rows and all(r == 4 for r in b.rows)
+    assert fast.tokens.tolist() == slow.tokens.tolist()
+    assert torch.allclose(fast.logprob, slow.logprob, atol=1e-5)
