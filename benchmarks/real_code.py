@@ -330,6 +330,7 @@ def run(args) -> None:
                          known_names=args.known_names, known_names_ms=args.known_names_ms, steps=args.steps)
     if args.pass_share is not None:
         opts = replace(opts, pass_share=args.pass_share)
+    opts.validate()
     get_backend(opts)
     tasks = load(args.split)[: args.limit or None]
     neighbours = package_neighbours() if args.retrieval == "workspace" else {}

@@ -43,6 +43,8 @@ def parse_spec(spec: str, base: InfillOptions) -> InfillOptions:
     """``name[:field=value,...]`` -> options with that sampler and those overrides."""
     name, _, rest = spec.partition(":")
     changes: dict = {"sampler": name}
+    if name == "sequential":
+        changes["pass_share"] = 0.0      # the baseline: one token a pass, uncapped (unless the spec says)
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
         kind = type(getattr(base, key))

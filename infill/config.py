@@ -157,8 +157,8 @@ _HELP = {
              "(0: no budget); lower latency, fewer passes",
     "pass_share": "with no `--steps`: forward passes per completion canvas block at most this share of its "
                   "tokens (0.1875: 6 for a line's 32), each committing at least its share of what is left "
-                  "(0: no cap); on HumanEval it raised pass@1 and cut latency; not for rewrites or a local "
-                  "checkpoint (their `--steps` bounds them)",
+                  "(0: no cap); on HumanEval it raised pass@1 and cut latency; not for rewrites or a LLaDA, "
+                  "Dream or other transformers checkpoint (`--steps` bounds those)",
     "header_bodies": "a completion that ends in a block header with nothing indented after it gets its "
                      "body from a next request, this many times at most (0: off; not under `--steps`)",
     "heal_indent": "a cursor in a line's indentation: the prefix ends at the line start and the canvas "

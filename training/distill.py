@@ -68,6 +68,7 @@ def budget_of(model: CanvasDenoiser) -> FimBudget:
 
 
 SHIPPED_SAMPLER = SamplerConfig(candidate_temperature=0.0)   # greedy in every row, as the server's first
+# row, and uncapped (pass_share 0, as when round 11 ran): the teacher takes as many passes as it needs.
 
 
 @torch.no_grad()
