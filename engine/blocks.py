@@ -10,6 +10,7 @@ later blocks may end at their first position (``later_block``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -26,6 +27,17 @@ class Blocks:
     forward_passes: int
 
 
+def completion_budget(cfg: SamplerConfig, n: int) -> SamplerConfig:
+    """A completion canvas of ``n`` tokens with no ``max_steps``: at most ``pass_share`` of ``n``
+    passes, rounded up (``round`` first: 100 * 0.07 is 7.000000000000001, and a share the user
+    wrote should not gain a pass). Rewrites start from text and are not completions: only
+    ``fill_blocks`` applies this."""
+    if cfg.max_steps or not cfg.pass_share:
+        return cfg
+    steps = max(1, math.ceil(round(n * cfg.pass_share, 9)))
+    return replace(cfg, max_steps=steps) if steps < n else cfg
+
+
 def later_block(cfg: SamplerConfig) -> SamplerConfig:
     """The sampler of a block after the first: it may end at its first position."""
     return replace(cfg, min_tokens=0, require_content=False)
@@ -38,6 +50,7 @@ def fill_blocks(model, cache: Any, extend: Callable[[Any, torch.Tensor], Any], s
     ``request.candidates`` rows with ``sampler`` (``later_block`` of it after the first);
     ``extend(cache, tokens)`` appends a finished block."""
     K, N = request.candidates, request.canvas_length
+    sampler = completion_budget(sampler, N)
     pieces: list[list[int]] = [[] for _ in range(K)]
     logprob, done, passes = torch.zeros(K), torch.zeros(K, dtype=torch.bool), 0
     for block in range(request.max_blocks):

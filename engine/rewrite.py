@@ -48,9 +48,7 @@ def rewrite(model, cache, tokenizer, special: SpecialTokens, request: InfillRequ
     kept = (~remask).long() * torch.arange(1, N + 1)                             # position + 1 if kept
     min_tokens = max(1, int(kept.max())) if extra else N                         # no pad before a kept token
     # require_content: a fully re-masked text must still say something (kept tokens do).
-    # pass_share caps a completion's canvas (measured there); a rewrite's masked share varies, so none.
-    cfg = replace(request.sampler, min_tokens=min_tokens, require_content=request.remask_spans is not None,
-                  pass_share=0.0)
+    cfg = replace(request.sampler, min_tokens=min_tokens, require_content=request.remask_spans is not None)
     res = denoise(model, cache, canvas, special, cfg, gen)
     return candidates(res, special, [int(r.sum()) for r in remask], decode), res.forward_passes
 
@@ -77,7 +75,7 @@ def seeded(model, cache, tokenizer, special: SpecialTokens, request: InfillReque
                                             dtype=torch.long)
         kept = [k + 1 for k, h in enumerate(hit) if not h]
         min_len[i] = max(kept) if kept else 1
-    cfg = replace(request.sampler, min_tokens=1, length_first=False, require_content=False, pass_share=0.0)
+    cfg = replace(request.sampler, min_tokens=1, length_first=False, require_content=False)
     res = denoise(model, cache, canvas, special, cfg, gen, min_len=min_len)
     return candidates(res, special, [sum(hit) for hit in masks], decode), res.forward_passes
 

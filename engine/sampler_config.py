@@ -21,8 +21,8 @@ class SamplerConfig:
     max_steps: int = 0                # forward passes per block at most (0 = canvas length): each pass
     #                                   commits at least its share, masked / passes left, best first
     stable_steps: int = 0             # commit all when predictions are unchanged this many steps (0 = off)
-    pass_share: float = 0.0           # with no max_steps: passes per block at most this share of the
-    #                                   canvas length, rounded up (0 = the canvas length)
+    pass_share: float = 0.0           # with no max_steps: a completion canvas's passes at most this share
+    #                                   of its length, rounded up (0 = no cap; blocks.completion_budget)
     pad_penalty: float = 0.5          # pad_end confidence is multiplied by this when ranking
     min_tokens: int = 1               # the middle has at least this many tokens
     require_content: bool = True      # the middle may not end before a non-blank token is committed

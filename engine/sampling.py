@@ -18,8 +18,9 @@ becomes ``<|pad_end|>`` without further passes; pad confidence is scaled down by
 ``pad_penalty`` so content is committed before pads (the pad-collapse remedy); the first
 ``min_tokens`` positions may not end the middle, nor may any position before a non-blank
 token has been committed (an empty or whitespace-only middle is never an answer); stability early exit commits everything
-left once the predictions stop changing; a step budget (``max_steps``, else ``pass_share`` of the
-canvas length) makes each pass commit at least its share of what is left; once the length is fixed, later passes run on
+left once the predictions stop changing; a step budget (``max_steps``; a completion's comes from
+``pass_share``, ``blocks.completion_budget``) makes each pass commit at least its share of what is
+left; once the length is fixed, later passes run on
 the canvas up to the first pad only (``trim_pads``: the committed pads after it are the same
 in every pass, and dropping them cost nothing measurable); K candidate rows over one shared
 context cache hold the same canvas until their first commit, so that first pass forwards one
@@ -29,8 +30,6 @@ only from the explicit generator.
 """
 
 from __future__ import annotations
-
-import math
 
 from dataclasses import dataclass
 from typing import Callable
@@ -142,8 +141,7 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
     tail = x[:, N:]                     # pads cut off by trim_pads, put back at the end
     masked = x == special.mask
     logprob = torch.zeros(B)
-    # round(): 100 * 0.07 is 7.000000000000001, and a share the user wrote should not gain a pass
-    max_steps = cfg.max_steps or (max(1, math.ceil(round(N * cfg.pass_share, 9))) if cfg.pass_share else N)
+    max_steps = cfg.max_steps or N
     passes, commits, stable, prev = 0, [], 0, None
     while masked.any() and passes < max_steps:
         logits = _forward(model, cache, x, masked)
@@ -167,7 +165,7 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
         tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)
         rank = torch.where(tok == special.pad_end, conf * cfg.pad_penalty, conf)
         commit = strategy(rank, entropy, masked, cfg)
-        if max_steps < N or cfg.max_steps:
+        if cfg.max_steps:
             commit = _at_least_share(commit, rank, masked, max(1, max_steps - passes + 1))
         if cfg.stable_steps:
             same = prev is not None and bool(((tok == prev) | ~masked).all())

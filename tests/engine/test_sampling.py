@@ -193,35 +193,46 @@ def test_trim_pads_narrows_later_passes_and_keeps_the_result():
     assert trimmed.widths == [8, 4, 4] and full.widths == [8, 8, 8]
 
 
+def tiny_net(seed):
+    from engine.modeling import CanvasConfig, CanvasDenoiser
+
+    torch.manual_seed(seed)
+    return CanvasDenoiser(CanvasConfig(vocab_size=V, hidden_size=32, num_layers=2, num_heads=4,
+                                       intermediate_size=48, pad_end_id=PAD, mask_id=MASK)).eval()
+
+
+class RowCounter:
+    """A model as the sampler sees it, recording how many rows each forward pass holds."""
+
+    def __init__(self, net):
+        self.net, self.rows = net, []
+
+    def denoise(self, canvas, cache):
+        self.rows.append(canvas.shape[0])
+        return self.net.denoise(canvas, cache)
+
+
+def copied(one, n):
+    """A batch-1 cache repeated n times in memory: every row is forwarded (not ``shared``)."""
+    from engine.layers import ContextCache
+
+    return ContextCache([k.expand(n, -1, -1, -1).contiguous() for k in one.keys],
+                        [v.expand(n, -1, -1, -1).contiguous() for v in one.values],
+                        one.valid.expand(n, -1).contiguous(), one.lengths.expand(n).contiguous())
+
+
 def test_k_candidates_over_one_context_forward_one_row_until_they_differ():
     """Before any commit, K rows of masks over a shared context have the same logits: the first
     pass forwards one row; the rows, their log-probabilities and the pass count are as with a
     copied (unshared) context, where every row is forwarded."""
-    from engine.layers import ContextCache
-    from engine.modeling import CanvasConfig, CanvasDenoiser
-
-    torch.manual_seed(0)
-    net = CanvasDenoiser(CanvasConfig(vocab_size=V, hidden_size=32, num_layers=2, num_heads=4,
-                                      intermediate_size=48, pad_end_id=PAD, mask_id=MASK)).eval()
-
-    class Rows:
-        def __init__(self):
-            self.rows = []
-
-        def denoise(self, canvas, cache):
-            self.rows.append(canvas.shape[0])
-            return net.denoise(canvas, cache)
-
+    net = tiny_net(0)
     with torch.no_grad():
         one = net.encode_context(torch.randint(3, V, (1, 9)))
         shared = one.expand(4)
-        copied = ContextCache([k.expand(4, -1, -1, -1).contiguous() for k in one.keys],
-                              [v.expand(4, -1, -1, -1).contiguous() for v in one.values],
-                              one.valid.expand(4, -1).contiguous(), one.lengths.expand(4).contiguous())
         cfg = SamplerConfig("threshold", candidate_temperature=1.0, max_steps=3)
-        a, b = Rows(), Rows()
+        a, b = RowCounter(net), RowCounter(net)
         fast = denoise(a, shared, torch.full((4, 6), MASK), SPECIAL, cfg, torch.Generator().manual_seed(3))
-        slow = denoise(b, copied, torch.full((4, 6), MASK), SPECIAL, cfg, torch.Generator().manual_seed(3))
+        slow = denoise(b, copied(one, 4), torch.full((4, 6), MASK), SPECIAL, cfg, torch.Generator().manual_seed(3))
     assert a.rows[0] == 1 and all(r == 4 for r in a.rows[1:])
     assert all(r == 4 for r in b.rows)
     assert fast.tokens.tolist() == slow.tokens.tolist()
@@ -261,19 +272,25 @@ def test_a_row_with_nothing_left_to_fill_is_not_forwarded_again():
 
 
 def test_a_pass_share_caps_the_passes_at_that_share_of_the_canvas():
+    """A completion canvas's budget (``blocks.completion_budget``, as ``fill_blocks`` applies it)."""
+    from engine.blocks import completion_budget
+
+    def capped_run(target, probs, **cfg):
+        n = len(target)
+        return run(ScriptedModel(target, probs), n, completion_budget(SamplerConfig("sequential", length_first=False,
+                                                                                    **cfg), n))
+
     target, probs = [5, 6, 7, 8, 9, 10, 11, 5], [0.5] * 8
-    free = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False))
-    capped = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False, pass_share=0.25))
-    odd = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False, pass_share=0.3))
+    free = capped_run(target, probs)
+    capped = capped_run(target, probs, pass_share=0.25)
+    odd = capped_run(target, probs, pass_share=0.3)
     assert free.forward_passes == 8
     assert capped.forward_passes == 2 and capped.commits_per_pass == [4, 4]
     assert odd.forward_passes == 3                   # ceil(8 * 0.3): rounded up, never below one pass
     assert capped.tokens.tolist() == free.tokens.tolist() == [target]
-    steps_win = run(ScriptedModel(target, probs), 8, SamplerConfig("sequential", length_first=False,
-                                                                   pass_share=0.25, max_steps=4))
+    steps_win = capped_run(target, probs, pass_share=0.25, max_steps=4)
     assert steps_win.forward_passes == 4             # an explicit step budget overrides the share
-    hundred = run(ScriptedModel([5] * 100, [0.5] * 100), 100,
-                  SamplerConfig("sequential", length_first=False, pass_share=0.07))
+    hundred = capped_run([5] * 100, [0.5] * 100, pass_share=0.07)
     assert hundred.forward_passes == 7               # 100 * 0.07 is 7.000000000000001 in floats
 
 
@@ -281,32 +298,15 @@ def test_rows_left_open_read_the_same_logits_as_in_the_full_batch():
     """Rows that finish at different passes over a real network: the open rows alone are
     forwarded (in their own order), and every row's tokens and log-probability are as when
     all rows are forwarded over a copied context."""
-    from engine.layers import ContextCache
-    from engine.modeling import CanvasConfig, CanvasDenoiser
-
-    torch.manual_seed(1)
-    net = CanvasDenoiser(CanvasConfig(vocab_size=V, hidden_size=32, num_layers=2, num_heads=4,
-                                      intermediate_size=48, pad_end_id=PAD, mask_id=MASK)).eval()
-
-    class Rows:
-        def __init__(self):
-            self.rows = []
-
-        def denoise(self, canvas, cache):
-            self.rows.append(canvas.shape[0])
-            return net.denoise(canvas, cache)
-
+    net = tiny_net(1)
     canvas = torch.tensor([[5, 6, 7, 8, 9, MASK], [MASK] * 6, [MASK, 6, MASK, 8, MASK, 10], [MASK, MASK, 7, 8, 9, 10]])
     cfg = SamplerConfig("sequential", length_first=False, min_tokens=0, require_content=False,
                         candidate_temperature=1.0)
     with torch.no_grad():
         one = net.encode_context(torch.randint(3, V, (1, 9)))
-        copied = ContextCache([k.expand(4, -1, -1, -1).contiguous() for k in one.keys],
-                              [v.expand(4, -1, -1, -1).contiguous() for v in one.values],
-                              one.valid.expand(4, -1).contiguous(), one.lengths.expand(4).contiguous())
-        a, b = Rows(), Rows()
+        a, b = RowCounter(net), RowCounter(net)
         fast = denoise(a, one.expand(4), canvas, SPECIAL, cfg, torch.Generator().manual_seed(5))
-        slow = denoise(b, copied, canvas, SPECIAL, cfg, torch.Generator().manual_seed(5))
+        slow = denoise(b, copied(one, 4), canvas, SPECIAL, cfg, torch.Generator().manual_seed(5))
     assert a.rows[:2] == [4, 3] and 1 in a.rows and all(r == 4 for r in b.rows)
     assert fast.tokens.tolist() == slow.tokens.tolist()
     assert torch.allclose(fast.logprob, slow.logprob, atol=1e-5)
