@@ -64,6 +64,8 @@ def test_complete_and_rewrite_count_the_lines_of_a_file_alike(pyfile, tiny_model
     (["--repair", "9"], "repair must be between 0 (off) and 8 rounds"),
     (["--repair", "-1"], "repair must be between 0 (off) and 8 rounds"),
     (["--threads", "0"], "threads must be between 1 and 256"),
+    (["--pass-share", "1.5"], "pass-share must be in [0, 1] (0: as many passes as the canvas has tokens)"),
+    (["--pass-share", "-0.1"], "pass-share must be in [0, 1]"),
 ])
 def test_options_out_of_range_are_bad_usage(pyfile, tiny_model_dir, capsys, flags, message):
     code, out, err = run(["complete", f"{pyfile}:2:12", "--model", str(tiny_model_dir), *flags], capsys)

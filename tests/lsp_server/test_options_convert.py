@@ -40,6 +40,10 @@ def test_invalid_settings_are_reported_and_fall_back():
     assert len(problems) == 4 and any("'nope'" in p for p in problems)
     opts, problems = options_from_dict({"renoise": 2, "candidates": 2})
     assert opts == ServerOptions() and "renoise must be in (0, 1]" in problems[0]
+    opts, problems = options_from_dict({"passShare": 1.5, "candidates": 2})
+    assert opts == ServerOptions() and "pass-share must be in [0, 1]" in problems[0]
+    opts, problems = options_from_dict({"passShare": 0})                   # an integer from a client
+    assert problems == [] and opts.infill.pass_share == 0.0
     opts, problems = options_from_dict({"sampler": "magic", "candidates": 2})
     assert opts == ServerOptions() and "unknown sampler" in problems[0]     # validate() failed: defaults
     assert options_from_dict(None) == (ServerOptions(), [])
