@@ -386,32 +386,49 @@ def write(args, summary: dict, rows: list[dict]) -> None:
         print(f"wrote {args.rows} ({len(rows)} rows)")
 
 
+def _scale_features(row: dict, prefix: str) -> dict[int, list[float]]:
+    """Per judged candidate of a row (by its index): the scale-only features
+    (``confidence.SCALE_ONLY``), recomputed from the task's prefix (the slot) and the row's judged
+    texts and similarities (a rival draft among those the checks pass: a judged confidence above
+    0), so rows written before a feature existed fit too."""
+    from infill.confidence import rivals, slot
+
+    where = list(slot(prefix))
+    standing = [(i, j) for i, j in enumerate(row["judged"]) if j["confidence"] > 0 and j["text"].strip()]
+    tied = rivals([j["text"] for _, j in standing], [j["features"][7] if len(j["features"]) > 7 else 0.0
+                                                    for _, j in standing])
+    out = {i: where + [0.0] for i in range(len(row["judged"]))}
+    out.update({i: where + [float(t)] for (i, _), t in zip(standing, tied)})
+    return out
+
+
 def calibrate(args) -> None:
     """Fit the ranking weights on every judged dev candidate the checks pass, then the scale
-    that makes the best candidate's score the probability it is right (Platt scaling). The slot
-    features (``confidence.SLOTS``: what the line before the cursor ends with, the same for every
-    candidate of a task) go into the scale only, so the ranking, and which candidate is best, is
-    the base features' alone; their weights are stored divided by the slope. They are read from
-    each task's prefix, so rows written before they existed fit too."""
-    from infill.confidence import CALIBRATION, FEATURES, SLOTS, fit, slot
+    that makes the best candidate's score the probability it is right (Platt scaling). The
+    scale-only features (``confidence.SCALE_ONLY``: what the line before the cursor ends with,
+    the same for every candidate of a task, and whether the best is a retrieval draft another
+    draft ties with) go into the scale only, so the ranking, and which candidate is best, is the
+    base features' alone; their weights are stored divided by the slope. They are recomputed
+    from each row (``_scale_features``), so rows written before they existed fit too."""
+    from infill.confidence import CALIBRATION, FEATURES, SCALE_ONLY, fit
 
     data = json.loads(Path(args.input).read_text())
     rows = [r for r in data["rows"] if r["split"] == "dev"]
     prefixes = {t["task_id"]: t["prefix"] for t in load("dev")}
-    base = len(FEATURES) - len(SLOTS)
-    judged = lambda r: [j for j in r["judged"] if j["confidence"] > 0 and j["text"].strip()]   # noqa: E731
-    dev = [j for r in rows for j in judged(r)]
+    base = len(FEATURES) - len(SCALE_ONLY)
+    judged = lambda r: [(i, j) for i, j in enumerate(r["judged"]) if j["confidence"] > 0 and j["text"].strip()]   # noqa: E731
+    dev = [j for r in rows for _, j in judged(r)]
     weights = fit([(j["features"][:base], j["exact"]) for j in dev])
     z = lambda f: sum(w * v for w, v in zip(weights, f[:base]))   # noqa: E731
-    tops = [(max(judged(r), key=lambda j: z(j["features"])), r) for r in rows if judged(r)]
-    slope, intercept, *by_slot = fit([([z(j["features"]), 1.0, *slot(prefixes[r["task_id"]])], j["exact"])
-                                      for j, r in tops], l2=0.01)
-    weights += [round(v / slope, 6) for v in by_slot]
+    tops = [(max(judged(r), key=lambda ij: z(ij[1]["features"])), r) for r in rows if judged(r)]
+    slope, intercept, *by_scale = fit([([z(j["features"]), 1.0, *_scale_features(r, prefixes[r["task_id"]])[i]],
+                                        j["exact"]) for (i, j), r in tops], l2=0.01)
+    weights += [round(v / slope, 6) for v in by_scale]
     CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
     CALIBRATION.write_text(json.dumps({
         "features": list(FEATURES), "weights": weights, "scale": [slope, intercept],
         "fitted_on": f"benchmarks/real_code.py dev split: weights on {len(dev)} judged candidates the checks "
-                     f"pass, scale and slot weights on the best of {len(tops)} tasks",
+                     f"pass, scale and scale-only weights on the best of {len(tops)} tasks",
         "label": "exact match", "candidates": data["candidates"], "backend": data.get("backend", "embedded")},
         indent=1) + "\n")
     print(f"fitted on {len(dev)} dev candidates: {dict(zip(FEATURES, weights))}; scale {slope:.3f}, "
@@ -423,26 +440,28 @@ def rescore(args) -> None:
     of a run (``run --split all --rows ROWS``) instead of running the model again: each task's
     judged candidates (those the checks pass) re-ranked by their features, the best one's exact
     match and first name, and the precision/coverage curve. What a run would print, except for
-    what the calibration does not decide (candidates, checks, the known names' timing). The slot
-    features are read from each task's prefix (as ``calibrate`` does), so rows written before
-    them rescore too."""
-    from infill.confidence import FEATURES, SLOTS, load_calibration, probability, slot
+    what the calibration does not decide (candidates, checks, the known names' timing). The
+    scale-only features are recomputed from each row (``_scale_features``, as ``calibrate``
+    does), so rows written before them rescore too."""
+    from infill.confidence import FEATURES, SCALE_ONLY, SLOTS, load_calibration, probability
 
     cal = load_calibration()
     if cal is None:
         raise SystemExit("rescore: the shipped calibration is missing or unusable")
     data = json.loads(Path(args.input).read_text())
     tasks = {t["task_id"]: t for t in load(args.split)}
-    base = len(FEATURES) - len(SLOTS)
+    base = len(FEATURES) - len(SCALE_ONLY)
     rows = []
     for r in data["rows"]:
         task = tasks.get(r["task_id"])
         if task is None:
             continue
-        where = list(slot(task["prefix"]))
-        judged = [(probability(j["features"][:base] + where, cal), j) for j in r["judged"]
+        scale = _scale_features(r, task["prefix"])
+        unranked = len(SLOTS) - len(SCALE_ONLY)          # the scale-only features that do not rank
+        judged = [(probability(j["features"][:base] + scale[i][:unranked] + [0.0] * -unranked, cal),
+                   probability(j["features"][:base] + scale[i], cal), j) for i, j in enumerate(r["judged"])
                   if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
-        conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, {"text": r["completion"]})
+        _, conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, 0.0, {"text": r["completion"]})
         rows.append({"kind": r["kind"], "completion": best["text"], "confidence": conf, "passed_checks": bool(judged),
                      **score_task(task, best["text"])})
     n = max(1, len(rows))

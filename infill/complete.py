@@ -22,7 +22,7 @@ from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
 from .checks import passed, run_checks
 from .siblings import copies_a_body, copies_a_line
-from .confidence import calibrated_for, confidence_of, features, slot
+from .confidence import calibrated_for, confidence_of, features, ranking_confidence, rivals, slot
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
@@ -141,9 +141,14 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     judged, signals = [], []
     drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
     sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
-    for i in sorted(drafted + sampled):
-        text = done.candidates[i]
-        checks = run_checks(before, text, after, language) if options.checks else []
+    indices = sorted(drafted + sampled)
+    checked = {i: run_checks(before, done.candidates[i], after, language) if options.checks else [] for i in indices}
+    # Rival drafts among those the checks pass (one they refuse is no competing answer).
+    standing = [i for i in indices if passed(checked[i]) and done.candidates[i].strip()]
+    tied = dict(zip(standing, rivals([done.candidates[i] for i in standing],
+                                     [done.retrieved[i] if i < len(done.retrieved) else 0.0 for i in standing])))
+    for i in indices:
+        text, checks = done.candidates[i], checked[i]
         votes = done.votes[i] if i < len(done.votes) else 1
         pll = done.likelihoods[i] if i < len(done.likelihoods) else None
         score = done.scores[i] if i < len(done.scores) else -10.0
@@ -154,10 +159,13 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         named = done.named[i] if i < len(done.named) else 0.0
         copied = copies_a_body(before, text, after, language)
         signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named,
-                                copied, where, copies_a_line(before, text, after, language)))
-        judged.append((i, checks, confidence_of(signals[-1], text, checks, calibrated=calibrated), len(signals) - 1))
-    # Best first by confidence (one score for samples and drafts); rejected ones last.
-    judged.sort(key=lambda j: (not passed(j[1]), -j[2]))
+                                copied, where, copies_a_line(before, text, after, language), tied.get(i, False)))
+        sure = confidence_of(signals[-1], text, checks, calibrated=calibrated)
+        judged.append((i, checks, sure, len(signals) - 1, ranking_confidence(signals[-1], text, checks, sure,
+                                                                            calibrated=calibrated)))
+    # Best first by confidence without the scale-only signals that differ between candidates
+    # (one score for samples and drafts); rejected ones last.
+    judged.sort(key=lambda j: (not passed(j[1]), -j[4]))
     seen = {j[0] for j in judged}
     order = [j[:3] for j in judged] + [(i, [], 0.0) for i in range(len(done.candidates)) if i not in seen]
     pick = lambda seq: [seq[i] for i, _, _ in order if i < len(seq)]   # noqa: E731

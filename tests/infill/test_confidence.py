@@ -4,6 +4,7 @@ and the rewrite refusal."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import logging
 
 import pytest
@@ -152,4 +153,43 @@ def test_the_calibration_is_the_embedded_models_and_other_backends_get_the_plain
 ])
 def test_the_slot_is_what_the_line_before_the_cursor_ends_with(before, flags):
     assert conf.slot(before) == tuple(float(f) for f in flags)
-    assert conf.features(-0.5, 0.5, 3, "x", OK, slot=conf.slot(before))[-5:] == [float(f) for f in flags]
+    f = dict(zip(conf.FEATURES, conf.features(-0.5, 0.5, 3, "x", OK, slot=conf.slot(before))))
+    assert [f[name] for name in conf.SLOTS] == [float(v) for v in flags]
+
+
+def test_a_retrieval_draft_another_draft_ties_with_is_a_rival():
+    texts = ["UUID(value)", "Markup(value)", "UUID(value) ", "value", "tuple(value)"]
+    assert conf.rivals(texts, [0.89, 0.89, 0.0, 0.0, 0.5]) == [True, True, False, False, True]
+    # the same text twice is agreement, not a rival; a draft just inside the margin ties, one outside does not
+    assert conf.rivals(["a(x)", "a(x)\n"], [0.8, 0.8]) == [False, False]
+    assert conf.rivals(["a", "b"], [0.64, 0.625]) == [True, True]
+    assert conf.rivals(["a", "b"], [0.64, 0.60]) == [False, True]     # b: a better draft disagrees
+    assert conf.rivals([], []) == []
+
+
+def test_a_rival_lowers_how_sure_the_best_is_without_choosing_it():
+    conf.load_calibration.cache_clear()
+    cal = conf.load_calibration()
+    assert cal["weights"][conf.FEATURES.index("rival_draft")] < 0   # fitted: a tie is right less often
+    x = conf.features(-0.3, 0.0, 3, "UUID(value)", OK, retrieved=0.89)
+    tied = conf.features(-0.3, 0.0, 3, "UUID(value)", OK, retrieved=0.89, rival=True)
+    alone = conf.confidence_of(x, "UUID(value)", OK)
+    sure = conf.confidence_of(tied, "UUID(value)", OK)
+    assert sure < alone
+    assert conf.ranking_confidence(tied, "UUID(value)", OK, sure) == alone        # the order is the untied one
+    assert conf.ranking_confidence(x, "UUID(value)", OK, alone) == alone
+
+
+def test_judge_orders_by_the_untied_score_and_reports_the_tied_one():
+    from infill.complete import Completion, judge
+
+    before, after = "def to_python(value):\n    return ", "\n"
+    drafts = Completion("UUID(value)", "line", True, 1, 1, 0.0, candidates=["UUID(value)", "Markup(value)", "value"],
+                        votes=[0, 0, 1], scores=[-0.3, -0.3, -2.0], retrieved=[0.89, 0.89, 0.0],
+                        likelihoods=[-0.3, -0.3, None])
+    alone = replace(drafts, retrieved=[0.89, 0.5, 0.0])        # no tie: Markup's draft is far less similar
+    opts = InfillOptions(checks=False)
+    tied, untied = judge(drafts, before, after, "python", opts), judge(alone, before, after, "python", opts)
+    assert tied.text == untied.text == "UUID(value)"
+    assert tied.confidence < untied.confidence
+    assert tied.features[0][conf.FEATURES.index("rival_draft")] == 1.0
