@@ -391,11 +391,12 @@ def _scale_features(row: dict, prefix: str) -> dict[int, list[float]]:
     (``confidence.SCALE_ONLY``), recomputed from the task's prefix (the slot) and the row's judged
     texts and similarities (a rival draft among those the checks pass: a judged confidence above
     0), so rows written before a feature existed fit too."""
-    from infill.confidence import rivals, slot
+    from infill.confidence import FEATURES, rivals, slot
 
     where = list(slot(prefix))
+    at = FEATURES.index("retrieved")
     standing = [(i, j) for i, j in enumerate(row["judged"]) if j["confidence"] > 0 and j["text"].strip()]
-    tied = rivals([j["text"] for _, j in standing], [j["features"][7] if len(j["features"]) > 7 else 0.0
+    tied = rivals([j["text"] for _, j in standing], [j["features"][at] if len(j["features"]) > at else 0.0
                                                     for _, j in standing])
     out = {i: where + [0.0] for i in range(len(row["judged"]))}
     out.update({i: where + [float(t)] for (i, _), t in zip(standing, tied)})
@@ -416,7 +417,8 @@ def calibrate(args) -> None:
     rows = [r for r in data["rows"] if r["split"] == "dev"]
     prefixes = {t["task_id"]: t["prefix"] for t in load("dev")}
     base = len(FEATURES) - len(SCALE_ONLY)
-    judged = lambda r: [(i, j) for i, j in enumerate(r["judged"]) if j["confidence"] > 0 and j["text"].strip()]   # noqa: E731
+    judged = lambda r: [(i, j) for i, j in enumerate(r["judged"])   # noqa: E731
+                        if j["confidence"] > 0 and j["text"].strip()]
     dev = [j for r in rows for _, j in judged(r)]
     weights = fit([(j["features"][:base], j["exact"]) for j in dev])
     z = lambda f: sum(w * v for w, v in zip(weights, f[:base]))   # noqa: E731
@@ -457,8 +459,10 @@ def rescore(args) -> None:
         if task is None:
             continue
         scale = _scale_features(r, task["prefix"])
-        unranked = len(SLOTS) - len(SCALE_ONLY)          # the scale-only features that do not rank
-        judged = [(probability(j["features"][:base] + scale[i][:unranked] + [0.0] * -unranked, cal),
+        # Ordered as ``complete.judge`` orders them: by the confidence without the scale-only
+        # features that differ between candidates (all but the slot, which is the same for all).
+        ranking = lambda i: scale[i][:len(SLOTS)] + [0.0] * (len(SCALE_ONLY) - len(SLOTS))   # noqa: E731
+        judged = [(probability(j["features"][:base] + ranking(i), cal),
                    probability(j["features"][:base] + scale[i], cal), j) for i, j in enumerate(r["judged"])
                   if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
         _, conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, 0.0, {"text": r["completion"]})
