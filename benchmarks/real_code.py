@@ -394,6 +394,11 @@ def _scale_features(row: dict, prefix: str) -> dict[int, list[float]]:
     from infill.confidence import FEATURES, rivals, slot
 
     where = list(slot(prefix))
+    flag = FEATURES.index("rival_draft")
+    if all(len(j["features"]) == len(FEATURES) for j in row["judged"]):
+        # written with the flag: take the product's own (a passing draft whose confidence
+        # rounds to 0 still counted as a rival there)
+        return {i: where + [j["features"][flag]] for i, j in enumerate(row["judged"])}
     at = FEATURES.index("retrieved")
     standing = [(i, j) for i, j in enumerate(row["judged"]) if j["confidence"] > 0 and j["text"].strip()]
     tied = rivals([j["text"] for _, j in standing], [j["features"][at] if len(j["features"]) > at else 0.0
@@ -445,7 +450,7 @@ def rescore(args) -> None:
     what the calibration does not decide (candidates, checks, the known names' timing). The
     scale-only features are recomputed from each row (``_scale_features``, as ``calibrate``
     does), so rows written before them rescore too."""
-    from infill.confidence import FEATURES, SCALE_ONLY, SLOTS, load_calibration, probability
+    from infill.confidence import FEATURES, SCALE_ONLY, load_calibration, probability, unranked
 
     cal = load_calibration()
     if cal is None:
@@ -459,10 +464,9 @@ def rescore(args) -> None:
         if task is None:
             continue
         scale = _scale_features(r, task["prefix"])
-        # Ordered as ``complete.judge`` orders them: by the confidence without the scale-only
-        # features that differ between candidates (all but the slot, which is the same for all).
-        ranking = lambda i: scale[i][:len(SLOTS)] + [0.0] * (len(SCALE_ONLY) - len(SLOTS))   # noqa: E731
-        judged = [(probability(j["features"][:base] + ranking(i), cal),
+        # Ordered as ``complete.judge`` orders them (``confidence.ranking_confidence``): by the
+        # rounded confidence without the scale-only features that differ between candidates.
+        judged = [(round(probability(unranked(j["features"][:base] + scale[i]), cal), 4),
                    probability(j["features"][:base] + scale[i], cal), j) for i, j in enumerate(r["judged"])
                   if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
         _, conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, 0.0, {"text": r["completion"]})

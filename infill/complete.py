@@ -50,7 +50,7 @@ class Completion:
     rejected: int = 0               # candidates rejected by syntax verification
     scores: list[float] = field(default_factory=list)      # the model's mean log-probability of each
     confidence: float = 0.0         # how likely the text is right, in [0, 1] (``confidence``)
-    confidences: list[float] = field(default_factory=list)  # of each candidate (those judged; 0 beyond)
+    confidences: list[float] = field(default_factory=list)  # of each (those judged; 0 beyond); need not descend
     shown: bool = False             # the confidence reaches ``min_confidence``: an editor shows it
     checks: list[dict] = field(default_factory=list)       # the checks of ``text`` (``checks``)
     retrieved: list[float] = field(default_factory=list)   # of each candidate: its draft's similarity (0: sampled)
@@ -132,8 +132,10 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
 def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions,
           calibrated: bool = True) -> Completion:
     """Check every drafted candidate and the first ``JUDGED`` sampled ones (``checks``), give
-    each a confidence, order them by it (those a check rejects last, then those not judged)
-    and say whether the best is shown. ``calibrated``: the shipped calibration fits the backend
+    each a confidence, order them by it without the scale-only signals that differ between
+    candidates (``confidence.ranking_confidence``; those a check rejects last, then those not
+    judged) and say whether the best is shown: the first decides, so ``confidences`` need not
+    descend. ``calibrated``: the shipped calibration fits the backend
     (``confidence.calibrated_for``); else the uncalibrated score."""
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()

@@ -43,6 +43,7 @@ SLOTS = FEATURES[-6:-1]    # what the line before the cursor ends with (``slot``
 # Read by the scale only (``benchmarks/real_code.py calibrate``): they say how sure the best
 # candidate is, never which candidate is best.
 SCALE_ONLY = (*SLOTS, "rival_draft")
+UNRANKED = ("rival_draft",)  # scale-only and different between candidates: cleared to order them
 RIVAL_MARGIN = 0.02        # a draft whose similarity is this close to another's ties with it
 _SLOT_PATTERNS = (re.compile(r"(?:^|[^\w.])return\s*$"), re.compile(r"(?:^|[^\w.])(?:if|elif|while)\s*$"),
                   re.compile(r"(?<![=!<>])=\s*$"), re.compile(r"\(\s*$"), re.compile(r"\.$"))
@@ -67,9 +68,9 @@ def rivals(texts: list[str], retrieved: list[float], margin: float = RIVAL_MARGI
     """Per candidate (of those the checks pass): a retrieval draft that another draft with a
     different text ties with (its similarity within ``margin`` of this one's or above).
     Retrieval found several places that look like the gap and they disagree, so copying any one
-    is a guess: ``return UUID(value)``, ``return Markup(value)`` and ``return b64decode(value)``
-    drafted from four sibling classes' ``to_python``, all at 0.89, where the gap's class wants
-    ``parse_date(value)``. On the real-code benchmark, as a scale feature fitted on dev, the
+    is a guess: ``UUID(value)``, ``Markup(value)``, ``tuple(value)`` and ``b64decode(value)``
+    drafted after ``return`` from four sibling classes' ``to_python``, all at 0.89, where the
+    gap's class wants ``parse_date(value)``. On the real-code benchmark, as a scale feature fitted on dev, the
     precision of the 25% most confident test gaps rose from 42.8% to 46.6%."""
     plain = [_plain(t) for t in texts]
     out = []
@@ -157,15 +158,20 @@ def confidence_of(x: list[float], text: str, checks: list[Check], calibration: d
 
 def ranking_confidence(x: list[float], text: str, checks: list[Check], sure: float,
                        calibration: dict | None = None, calibrated: bool = True) -> float:
-    """What orders a request's candidates: ``confidence_of`` with ``rival_draft`` cleared, so
-    that a scale-only signal which differs between candidates says how sure the best is without
-    choosing it (demoting the tied drafts lost exact matches on the real-code benchmark: a
-    sampled candidate took their place and was right less often). ``sure``: the confidence
-    already computed, returned when the flag is clear."""
-    at = FEATURES.index("rival_draft")
-    if len(x) <= at or not x[at]:
-        return sure
-    return confidence_of(x[:at] + [0.0] + x[at + 1:], text, checks, calibration, calibrated)
+    """What orders a request's candidates: ``confidence_of`` with the ``UNRANKED`` features
+    cleared, so that a scale-only signal which differs between candidates says how sure the best
+    is without choosing it (demoting the tied drafts lost exact matches on the real-code
+    benchmark: a sampled candidate took their place and was right less often). ``sure``: the
+    confidence already computed from ``x`` with the same calibration, returned when they are
+    all clear."""
+    cleared = unranked(x)
+    return sure if cleared == x else confidence_of(cleared, text, checks, calibration, calibrated)
+
+
+def unranked(x: list[float]) -> list[float]:
+    """``x`` with the ``UNRANKED`` features set to 0."""
+    drop = {FEATURES.index(name) for name in UNRANKED}
+    return [0.0 if i in drop else v for i, v in enumerate(x)]
 
 
 def probability(x: list[float], cal: dict) -> float:

@@ -40,3 +40,6 @@ def test_the_scale_features_of_a_row_are_those_the_product_judged():
     refused = next(j for j in row["judged"] if j["text"] == "undefined_name(value)")
     assert refused["confidence"] == 0.0 and by_text["undefined_name(value)"] == 0.0 and by_text["value"] == 0.0
     assert scale[0][:5] == [1.0, 0.0, 0.0, 0.0, 0.0]           # after ``return``
+    # a row written before the flag existed (19 features): recomputed, to the same values
+    older = {"judged": [{**j, "features": j["features"][:-1]} for j in row["judged"]]}
+    assert real_code._scale_features(older, before) == scale

@@ -193,3 +193,11 @@ def test_judge_orders_by_the_untied_score_and_reports_the_tied_one():
     assert tied.text == untied.text == "UUID(value)"
     assert tied.confidence < untied.confidence
     assert tied.features[0][conf.FEATURES.index("rival_draft")] == 1.0
+
+
+def test_the_scale_only_features_end_the_vector_and_only_the_unranked_are_cleared():
+    assert conf.FEATURES[-len(conf.SCALE_ONLY):] == conf.SCALE_ONLY      # calibrate reads them from the end
+    assert set(conf.UNRANKED) <= set(conf.SCALE_ONLY) and not set(conf.UNRANKED) & set(conf.SLOTS)
+    x = conf.features(-0.3, 0.0, 3, "a", OK, retrieved=0.9, slot=(1.0, 0, 0, 0, 0), rival=True)
+    cleared = dict(zip(conf.FEATURES, conf.unranked(x)))
+    assert cleared["rival_draft"] == 0.0 and cleared["after_return"] == 1.0 and cleared["retrieved"] == 0.9
