@@ -13,15 +13,18 @@ SPECIAL = SpecialTokens(mask=MASK, pad_end=PAD, forbidden=[MASK, FIM])
 
 
 class ScriptedModel:
-    """Predicts a fixed target per position with a fixed probability; counts calls."""
+    """Predicts a fixed target per position with a fixed probability; counts calls and keeps
+    the (rows, width) of each canvas it was given."""
 
     def __init__(self, target, prob):
         self.target = torch.tensor(target)
         self.prob = torch.tensor(prob, dtype=torch.float)
         self.calls = 0
+        self.shapes = []
 
     def denoise(self, canvas, cache):
         self.calls += 1
+        self.shapes.append(tuple(canvas.shape))
         B, N = canvas.shape
         p = self.prob[:N]
         # logit of the target so that its softmax probability is p, the rest uniform.
@@ -176,21 +179,12 @@ def test_length_first_ends_the_middle_at_the_first_argmax_pad():
 
 
 def test_trim_pads_narrows_later_passes_and_keeps_the_result():
-    class Widths(ScriptedModel):
-        def __init__(self, *a):
-            super().__init__(*a)
-            self.widths = []
-
-        def denoise(self, canvas, cache):
-            self.widths.append(canvas.shape[1])
-            return super().denoise(canvas, cache)
-
     target, probs = [5, 6, 7, PAD, PAD, PAD, PAD, PAD], [0.5, 0.4, 0.3] + [0.99] * 5
-    trimmed, full = Widths(target, probs), Widths(target, probs)
+    trimmed, full = ScriptedModel(target, probs), ScriptedModel(target, probs)
     a = run(trimmed, 8, SamplerConfig("threshold", trim_pads=True))
     b = run(full, 8, SamplerConfig("threshold", trim_pads=False))
     assert a.tokens.tolist() == b.tokens.tolist() == [target]
-    assert trimmed.widths == [8, 4, 4] and full.widths == [8, 8, 8]
+    assert [w for _, w in trimmed.shapes] == [8, 4, 4] and [w for _, w in full.shapes] == [8, 8, 8]
 
 
 def tiny_net(seed):
@@ -251,21 +245,12 @@ def test_a_row_with_nothing_left_to_fill_is_not_forwarded_again():
         def expand(self, n):
             return self
 
-    class Rows(ScriptedModel):
-        def __init__(self, *a):
-            super().__init__(*a)
-            self.rows = []
-
-        def denoise(self, canvas, cache):
-            self.rows.append(canvas.shape[0])
-            return super().denoise(canvas, cache)
-
     canvas = torch.tensor([[5, 6, 7, MASK], [MASK] * 4])   # row 0 has one position left, row 1 four
     cfg = SamplerConfig("sequential", length_first=False)
-    skipping, every = Rows([5, 6, 7, 8], [0.5] * 4), Rows([5, 6, 7, 8], [0.5] * 4)
+    skipping, every = ScriptedModel([5, 6, 7, 8], [0.5] * 4), ScriptedModel([5, 6, 7, 8], [0.5] * 4)
     a = denoise(skipping, OneContext(), canvas, SPECIAL, cfg, torch.Generator().manual_seed(0))
     b = denoise(every, None, canvas, SPECIAL, cfg, torch.Generator().manual_seed(0))
-    assert skipping.rows == [2, 1, 1, 1] and every.rows == [2, 2, 2, 2]
+    assert [r for r, _ in skipping.shapes] == [2, 1, 1, 1] and [r for r, _ in every.shapes] == [2, 2, 2, 2]
     assert a.tokens.tolist() == b.tokens.tolist()       # row 1 samples: the same draws either way
     assert a.tokens[0].tolist() == [5, 6, 7, 8] and MASK not in a.tokens[1].tolist()
     assert a.commits_per_pass == b.commits_per_pass
