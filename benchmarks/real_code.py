@@ -386,6 +386,12 @@ def write(args, summary: dict, rows: list[dict]) -> None:
         print(f"wrote {args.rows} ({len(rows)} rows)")
 
 
+def _standing(row: dict) -> list[tuple[int, dict]]:
+    """(index, judged candidate) of a row's judged candidates the checks pass (a confidence
+    above 0) and that say something."""
+    return [(i, j) for i, j in enumerate(row["judged"]) if j["confidence"] > 0 and j["text"].strip()]
+
+
 def _scale_features(row: dict, prefix: str) -> dict[int, list[float]]:
     """Per judged candidate of a row (by its index): the scale-only features
     (``confidence.SCALE_ONLY``), recomputed from the task's prefix (the slot) and the row's judged
@@ -400,7 +406,7 @@ def _scale_features(row: dict, prefix: str) -> dict[int, list[float]]:
         # rounds to 0 still counted as a rival there)
         return {i: where + [j["features"][flag]] for i, j in enumerate(row["judged"])}
     at = FEATURES.index("retrieved")
-    standing = [(i, j) for i, j in enumerate(row["judged"]) if j["confidence"] > 0 and j["text"].strip()]
+    standing = _standing(row)
     tied = rivals([j["text"] for _, j in standing], [j["features"][at] if len(j["features"]) > at else 0.0
                                                     for _, j in standing])
     out = {i: where + [0.0] for i in range(len(row["judged"]))}
@@ -422,12 +428,10 @@ def calibrate(args) -> None:
     rows = [r for r in data["rows"] if r["split"] == "dev"]
     prefixes = {t["task_id"]: t["prefix"] for t in load("dev")}
     base = len(FEATURES) - len(SCALE_ONLY)
-    judged = lambda r: [(i, j) for i, j in enumerate(r["judged"])   # noqa: E731
-                        if j["confidence"] > 0 and j["text"].strip()]
-    dev = [j for r in rows for _, j in judged(r)]
+    dev = [j for r in rows for _, j in _standing(r)]
     weights = fit([(j["features"][:base], j["exact"]) for j in dev])
     z = lambda f: sum(w * v for w, v in zip(weights, f[:base]))   # noqa: E731
-    tops = [(max(judged(r), key=lambda ij: z(ij[1]["features"])), r) for r in rows if judged(r)]
+    tops = [(max(_standing(r), key=lambda ij: z(ij[1]["features"])), r) for r in rows if _standing(r)]
     slope, intercept, *by_scale = fit([([z(j["features"]), 1.0, *_scale_features(r, prefixes[r["task_id"]])[i]],
                                         j["exact"]) for (i, j), r in tops], l2=0.01)
     weights += [round(v / slope, 6) for v in by_scale]
@@ -467,8 +471,8 @@ def rescore(args) -> None:
         # Ordered as ``complete.judge`` orders them (``confidence.ranking_confidence``): by the
         # rounded confidence without the scale-only features that differ between candidates.
         judged = [(round(probability(unranked(j["features"][:base] + scale[i]), cal), 4),
-                   probability(j["features"][:base] + scale[i], cal), j) for i, j in enumerate(r["judged"])
-                  if j["confidence"] > 0 and j["text"].strip() and len(j["features"]) >= base]
+                   probability(j["features"][:base] + scale[i], cal), j) for i, j in _standing(r)
+                  if len(j["features"]) >= base]
         _, conf, best = max(judged, key=lambda pj: pj[0]) if judged else (0.0, 0.0, {"text": r["completion"]})
         rows.append({"kind": r["kind"], "completion": best["text"], "confidence": conf, "passed_checks": bool(judged),
                      **score_task(task, best["text"])})

@@ -44,6 +44,7 @@ SLOTS = FEATURES[-6:-1]    # what the line before the cursor ends with (``slot``
 # candidate is, never which candidate is best.
 SCALE_ONLY = (*SLOTS, "rival_draft")
 UNRANKED = ("rival_draft",)  # scale-only and different between candidates: cleared to order them
+_UNRANKED_AT = frozenset(FEATURES.index(name) for name in UNRANKED)
 RIVAL_MARGIN = 0.02        # a draft whose similarity is this close to another's ties with it
 _SLOT_PATTERNS = (re.compile(r"(?:^|[^\w.])return\s*$"), re.compile(r"(?:^|[^\w.])(?:if|elif|while)\s*$"),
                   re.compile(r"(?<![=!<>])=\s*$"), re.compile(r"\(\s*$"), re.compile(r"\.$"))
@@ -70,8 +71,8 @@ def rivals(texts: list[str], retrieved: list[float], margin: float = RIVAL_MARGI
     Retrieval found several places that look like the gap and they disagree, so copying any one
     is a guess: ``UUID(value)``, ``Markup(value)``, ``tuple(value)`` and ``b64decode(value)``
     drafted after ``return`` from four sibling classes' ``to_python``, all at 0.89, where the
-    gap's class wants ``parse_date(value)``. On the real-code benchmark, as a scale feature fitted on dev, the
-    precision of the 25% most confident test gaps rose from 42.8% to 46.6%."""
+    gap's class wants ``parse_date(value)``. On the real-code benchmark, as a scale feature
+    fitted on dev, the precision of the 25% most confident test gaps rose from 42.8% to 46.6%."""
     plain = [_plain(t) for t in texts]
     out = []
     for i, r in enumerate(retrieved):
@@ -170,8 +171,7 @@ def ranking_confidence(x: list[float], text: str, checks: list[Check], sure: flo
 
 def unranked(x: list[float]) -> list[float]:
     """``x`` with the ``UNRANKED`` features set to 0."""
-    drop = {FEATURES.index(name) for name in UNRANKED}
-    return [0.0 if i in drop else v for i, v in enumerate(x)]
+    return [0.0 if i in _UNRANKED_AT else v for i, v in enumerate(x)]
 
 
 def probability(x: list[float], cal: dict) -> float:
