@@ -16,9 +16,9 @@ finding them and ``Pending.get(budget_s)`` waits for them at most that long:
   ``x.`` the names that follow ``x.`` elsewhere in the document and the top-level names of the
   file ``x`` names.
 
-The names are ranked (used near the cursor and after the same receiver first; private,
-dunder and builtin names last) and bounded (``limit``): a module of 10,000 names costs one
-pass over them. ``KnownNames.verdict`` says whether a candidate's first name is valid there.
+The names are ranked by ``name_ranking`` (a score fitted on the training corpus: where
+around the cursor each occurs, after the same tokens, how recently, its shape and kind) and
+bounded (``limit``): a module of 10,000 names costs one pass over them. ``KnownNames.verdict`` says whether a candidate's first name is valid there.
 Nothing here raises: a module jedi cannot analyse, a syntax error, a grammar that times out
 give fewer names, never an error.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import queue
 import re
 import select
@@ -40,14 +39,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import name_ranking
 from .doc_names import Found, document_names, member_pattern, module_names
 from .languages import spec_of
 
 LIMIT = 64                 # ranked names kept per request
 MAX_KNOWN = 20_000         # names remembered for the validity verdict (a huge module is cut here)
 MAX_JEDI_CHARS = 400_000   # a longer document is not given to jedi (tree-sitter names only)
-NEAR = (3000, 1000)        # characters before and after the cursor whose names rank first
-CLOSE = (600, 300)         # ... and those closer still, which count once more
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _PARTIAL = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
@@ -294,10 +292,9 @@ _JEDI = _JediWorker()
 
 def rank(slot: Slot, found: Found, text: str, offset: int, source: str, complete: bool,
          limit: int = LIMIT) -> KnownNames:
-    """The names that fit the typed partial, best first, at most ``limit``: used near the cursor
-    and after the same receiver first, parameters next; private, dunder and builtin names last."""
-    near = Counter(_IDENT.findall(text[max(0, offset - NEAR[0]):offset + NEAR[1]]))
-    close = Counter(_IDENT.findall(text[max(0, offset - CLOSE[0]):offset + CLOSE[1]]))
+    """The names that fit the typed partial, best first, at most ``limit``, by
+    ``name_ranking``'s fitted score (how near, how recently and where around the cursor each
+    occurs, its shape and kind)."""
     member = Counter()
     if slot.member and slot.receiver:
         member = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text))
@@ -305,17 +302,12 @@ def rank(slot: Slot, found: Found, text: str, offset: int, source: str, complete
     for name, kind in found[:MAX_KNOWN]:
         kinds.setdefault(name, kind)
     partial = slot.partial
+    scorer = name_ranking.Scorer(name_ranking.Context(text, offset, slot.member, member, partial), partial)
     scored = []
     for name, kind in kinds.items():
         if not name.startswith(partial) or name == partial:
             continue
-        s = math.log1p(near[name]) + math.log1p(close[name]) + 2.0 * math.log1p(member[name])
-        s += {"param": 1.5, "statement": 0.5, "builtin": -1.5}.get(kind, 0.0)
-        if name.startswith("__") and name.endswith("__"):
-            s -= 3.0
-        elif name.startswith("_") and not partial.startswith("_"):
-            s -= 1.0
-        scored.append((-s, len(name), name))
+        scored.append((-scorer(name, kind), len(name), name))
     scored.sort()
     return KnownNames(slot, tuple(n for _, _, n in scored[:limit]), frozenset(kinds), complete and bool(kinds),
                       source, kinds)
