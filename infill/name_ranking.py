@@ -39,7 +39,7 @@ KINDS = ("param", "statement", "builtin", "module", "class", "function", "instan
          "attribute", "import", "definition")
 DYNAMIC = ("near", "close", "member", "scope", "scope_once", "above", "same_line", "recent", "after",
            "left1", "left2", "left1_file", "left2_file")
-STATIC = ("private", "dunder", "constant", "capitalised", "log_length")
+STATIC = ("private", "dunder", "constant", "capitalised", "log_length", "target_words")
 FEATURES = DYNAMIC + STATIC + tuple(f"kind_{k}" for k in KINDS) + tuple(f"member_kind_{k}" for k in KINDS) \
     + ("member_near", "member_close", "callable_after_eq")
 
@@ -51,7 +51,10 @@ HAND_SET = {"near": 1.0, "close": 1.0, "member": 2.0, "kind_param": 1.5, "kind_s
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[^\sA-Za-z_0-9]")
-_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]", re.M)
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+# What a value is bound to on the cursor's line: ``timeout=config.``, ``self.url = ``.
+_TARGET = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)[ \t]*=[ \t]*(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$")
+_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z_0-9]*)", re.M)
 _CALLABLE = frozenset({"class", "function"})
 
 log = logging.getLogger(__name__)
@@ -95,9 +98,16 @@ class Context:
             row += text.count("\n", pos, m.start())
             pos = m.start()
             self.recent[m.group(0)] = float(line - row)
-        self.scope = Counter(_IDENT.findall(text, self._scope_start(text, line_start, at), at))
+        scope_start, function = self._scope_start(text, line_start, at)
+        self.scope = Counter(_IDENT.findall(text, scope_start, at))
         before = text[line_start:at].rstrip()
         self.after_eq = before.endswith("=") and not before.endswith(("==", "!=", "<=", ">="))
+        # The words of what the value is bound to: ``timeout=`` / ``url = `` on the line, or
+        # after ``return`` the function's own name (``get_timeout``).
+        target = _TARGET.search(text[line_start:at])
+        self.target = words(target.group(1)) if target else frozenset()
+        if not target and re.search(r"(?:^|[^\w.])return[ \t]+(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$", text[line_start:at]):
+            self.target = words(function)
         # The names that follow the same one or two tokens as the cursor elsewhere in the
         # window (``isinstance(`` -> what else was passed first to it; ``return``, ``if``).
         tokens = _TOKEN.findall(before)
@@ -122,16 +132,17 @@ class Context:
         return out
 
     @staticmethod
-    def _scope_start(text: str, line_start: int, at: int) -> int:
-        """Where the function around the cursor starts (its ``def`` line): the last ``def``
-        before the cursor indented less than the cursor's line; the window's start if none."""
+    def _scope_start(text: str, line_start: int, at: int) -> tuple[int, str]:
+        """Where the function around the cursor starts (its ``def`` line: the last ``def``
+        before the cursor indented less than the cursor's line) and its name; the window's
+        start and "" if none."""
         indent = len(text[line_start:at]) - len(text[line_start:at].lstrip(" \t"))
         lo = max(0, line_start - SCOPE_CHARS)
-        start = lo
+        start, name = lo, ""
         for m in _DEF.finditer(text, lo, line_start):
             if len(m.group(1)) < indent:
-                start = m.start()
-        return start
+                start, name = m.start(), m.group(2)
+        return start, name
 
     def dynamic(self, name: str) -> dict[str, float]:
         """The features of a name that depend on where it occurs (all 0 when it occurs nowhere)."""
@@ -156,7 +167,18 @@ class Context:
         return name in self.near or name in self.receiver or name in self.left1_file
 
 
-def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = False) -> dict[str, float]:
+def words(name: str) -> frozenset[str]:
+    """The lower-case words of a name (``DEFAULT_TIMEOUT_SECONDS``, ``maxRetries``), two letters or more."""
+    return frozenset(w.lower() for w in _WORD.findall(name) if len(w) > 1)
+
+
+def target_share(name: str, target: frozenset[str]) -> float:
+    """The share of the bound name's words the name has (``timeout`` and ``DEFAULT_TIMEOUT_SECONDS``: 1)."""
+    return len(words(name) & target) / len(target) if target else 0.0
+
+
+def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = False,
+           target: frozenset[str] = frozenset()) -> dict[str, float]:
     """The features of a name from its shape and kind alone."""
     dunder = name.startswith("__") and name.endswith("__")
     core = name.strip("_")
@@ -169,12 +191,15 @@ def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = Fa
         out[("member_kind_" if member else "kind_") + kind] = 1.0
     if after_eq and kind in _CALLABLE:
         out["callable_after_eq"] = 1.0
+    share = target_share(name, target)
+    if share:
+        out["target_words"] = share
     return out
 
 
 def features(name: str, kind: str, ctx: Context, partial: str = "") -> dict[str, float]:
     """Every feature of one name at the cursor ``ctx`` describes (the fit reads these)."""
-    out = static(name, kind, ctx.member, partial, ctx.after_eq)
+    out = static(name, kind, ctx.member, partial, ctx.after_eq, ctx.target)
     if ctx.occurs(name):
         out.update(ctx.dynamic(name))
     return out
@@ -197,6 +222,7 @@ class Scorer:
         self.dunder, self.private = self.w.get("dunder", 0.0), self.w.get("private", 0.0)
         self.constant, self.capitalised = self.w.get("constant", 0.0), self.w.get("capitalised", 0.0)
         self.length = self.w.get("log_length", 0.0)
+        self.target_w = self.w.get("target_words", 0.0)
 
     def __call__(self, name: str, kind: str) -> float:
         s = self.kind_w.get(kind, 0.0)
@@ -214,6 +240,8 @@ class Scorer:
             elif len(core) > 1:
                 s += self.constant
         s += self.length * math.log(len(name))
+        if self.target_w and self.ctx.target:
+            s += self.target_w * target_share(name, self.ctx.target)
         if self.ctx.occurs(name):
             s += score(self.ctx.dynamic(name), self.w)
         return s

@@ -32,14 +32,14 @@ def _ctx(text: str, member: bool = False, receiver: Counter | None = None, parti
     return R.Context(text, len(text), member, receiver or Counter(), partial)
 
 
-@pytest.mark.parametrize("member", [False, True])
-def test_the_fast_scorer_is_the_fitted_score_of_the_features(member):
+@pytest.mark.parametrize("member,tail", [(False, ""), (True, ""), (False, "x = fetch(url, max_timeout=")])
+def test_the_fast_scorer_is_the_fitted_score_of_the_features(member, tail):
     rng = random.Random(0)
-    ctx = _ctx(TEXT, member, Counter({"get": 2, "json": 1}) if member else None)
+    ctx = _ctx(TEXT + tail, member, Counter({"get": 2, "json": 1}) if member else None)
     w = {f: rng.uniform(-2, 2) for f in R.FEATURES}
     scorer = R.Scorer(ctx, "", w)
     names = ["payload", "response", "TIMEOUT", "_private", "__dunder__", "Session", "os", "get", "json",
-             "never_seen", "x", "A", "_", "__", "_B", "HTTPError", "T1"]
+             "never_seen", "x", "A", "_", "__", "_B", "HTTPError", "T1", "DEFAULT_TIMEOUT", "maxTimeout"]
     for name in names:
         for kind in R.KINDS + ("unknown",):
             assert scorer(name, kind) == pytest.approx(R.score(R.features(name, kind, ctx), w), abs=1e-9)
@@ -57,6 +57,9 @@ def test_the_features_say_where_a_name_occurs():
     assert R.features("total", "statement", bound)["scope_once"] == 1.0     # bound, not used yet
     assert R.features("a", "param", bound)["scope_once"] == 0.0
     assert R.features("fetch", "function", _ctx("x = fetch(1)\ny = "))["callable_after_eq"] == 1.0
+    bound_to = _ctx("get(url, timeout=config.", member=True)
+    assert R.features("DEFAULT_TIMEOUT_SECONDS", "statement", bound_to)["target_words"] == 1.0
+    assert "target_words" not in R.features("BASE_URL", "statement", bound_to)
 
 
 def test_a_missing_weights_file_gives_the_hand_set_order(tmp_path, monkeypatch, caplog):
