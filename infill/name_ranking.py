@@ -11,9 +11,11 @@ A missing or unreadable file gives the hand-set weights below (the order before 
 The features of a name, read from the text around the cursor in one pass over a window
 (``Context``): how often it occurs near and close to the cursor, after the same receiver, in
 the enclosing function before the cursor (and whether once: a value bound and not yet used),
-in the lines just above and on the cursor's line, how recently, after the cursor; its shape
-(private, dunder, CONSTANT, Class, length) and what the analysis says it is (its kind, apart
-for member slots). A name that occurs nowhere in the window differs from another only by its
+in the lines just above and on the cursor's line, how recently, after the cursor; which names
+follow the same one or two tokens elsewhere in the window and the file (``left1``, ``left2``);
+the share of its words in what the value is bound to (``target_words``: ``timeout=`` or, after
+``return``, the function's name); its shape (private, dunder, CONSTANT, Class, length) and what
+the analysis says it is (its kind, apart for member slots; a class or function after ``=``). A name that occurs nowhere in the window differs from another only by its
 shape and kind, so a module of 10,000 names costs a dictionary lookup each.
 """
 
@@ -32,6 +34,7 @@ WEIGHTS_FILE = Path(__file__).with_name("data") / "name_rank.json"
 NEAR = (3000, 1000)        # characters before and after the cursor whose names count as near ...
 CLOSE = (600, 300)         # ... and close
 FILE_CHARS = 50_000        # ... and how far either way the names after the same tokens are counted
+LINE_CHARS = 400           # the cursor's line is read this far back at most (a minified file is one line)
 SCOPE_CHARS = 6000         # how far back the enclosing function is looked for
 RECENT_LINES = 20.0        # the decay, in lines, of ``recent``
 
@@ -50,11 +53,14 @@ HAND_SET = {"near": 1.0, "close": 1.0, "member": 2.0, "kind_param": 1.5, "kind_s
             "member_kind_builtin": -1.5, "dunder": -3.0, "private": -1.0}
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[^\sA-Za-z_0-9]")
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9][A-Za-z_0-9.]*|[^\sA-Za-z_0-9]")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-# What a value is bound to on the cursor's line: ``timeout=config.``, ``self.url = ``.
-_TARGET = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)[ \t]*=[ \t]*(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$")
-_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z_0-9]*)", re.M)
+# What a value is bound to on the cursor's line: ``timeout=config.``, ``self.url = ``,
+# ``timeout: float = ``.
+_TARGET = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)(?:[ \t]*:[ \t]*[A-Za-z_][A-Za-z_0-9.\[\], |]*?)?"
+                     r"[ \t]*=[ \t]*(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$")
+_RETURN = re.compile(r"(?:^|[^\w.])return[ \t]+(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$")
+_BLOCK = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z_0-9]*)")
 _CALLABLE = frozenset({"class", "function"})
 
 log = logging.getLogger(__name__)
@@ -83,7 +89,7 @@ class Context:
         self.close = Counter(_IDENT.findall(text, max(0, offset - CLOSE[0]), offset + CLOSE[1]))
         self.after = Counter(_IDENT.findall(text, offset, offset + CLOSE[1]))
         self.receiver = receiver_counts
-        line_start = text.rfind("\n", 0, at) + 1
+        line_start = max(text.rfind("\n", max(0, at - LINE_CHARS), at) + 1, at - LINE_CHARS, 0)
         self.same_line = set(_IDENT.findall(text, line_start, at))
         above = line_start
         for _ in range(3):
@@ -100,32 +106,35 @@ class Context:
             self.recent[m.group(0)] = float(line - row)
         scope_start, function = self._scope_start(text, line_start, at)
         self.scope = Counter(_IDENT.findall(text, scope_start, at))
-        before = text[line_start:at].rstrip()
+        line_text = text[line_start:at]
+        before = line_text.rstrip()
         self.after_eq = before.endswith("=") and not before.endswith(("==", "!=", "<=", ">="))
         # The words of what the value is bound to: ``timeout=`` / ``url = `` on the line, or
         # after ``return`` the function's own name (``get_timeout``).
-        target = _TARGET.search(text[line_start:at])
+        target = _TARGET.search(line_text)
         self.target = words(target.group(1)) if target else frozenset()
-        if not target and re.search(r"(?:^|[^\w.])return[ \t]+(?:[A-Za-z_][A-Za-z_0-9.]*\.)?$", text[line_start:at]):
+        if not target and _RETURN.search(line_text):
             self.target = words(function)
         # The names that follow the same one or two tokens as the cursor elsewhere in the
         # window (``isinstance(`` -> what else was passed first to it; ``return``, ``if``).
         tokens = _TOKEN.findall(before)
-        self.left1 = self._following(text, tokens[-1:], lo, hi, at)
-        self.left2 = self._following(text, tokens[-2:], lo, hi, at) if len(tokens) >= 2 else Counter()
-        wide = (max(0, offset - FILE_CHARS), offset + FILE_CHARS)
-        self.left1_file = self._following(text, tokens[-1:], *wide, at)
-        self.left2_file = self._following(text, tokens[-2:], *wide, at) if len(tokens) >= 2 else Counter()
+        near, wide = (lo, hi), (max(0, offset - FILE_CHARS), offset + FILE_CHARS)
+        self.left1 = self._following(text, tokens[-1:], near, at, line_start)
+        self.left2 = self._following(text, tokens[-2:], near, at, line_start)
+        self.left1_file = self._following(text, tokens[-1:], wide, at, line_start)
+        self.left2_file = self._following(text, tokens[-2:], wide, at, line_start)
 
     @staticmethod
-    def _following(text: str, tokens: list[str], lo: int, hi: int, at: int) -> Counter:
+    def _following(text: str, tokens: list[str], window: tuple[int, int], at: int, line_start: int) -> Counter:
+        """The names right after ``tokens`` in ``text[window]``, but the one the gap starts with."""
+        lo, hi = window
         if not tokens:
             return Counter()
-        head = r"(?<![\w.])" if tokens[0][0].isalpha() or tokens[0][0] == "_" else ""
+        head = r"(?<![\w.])" if tokens[0][0].isalnum() or tokens[0][0] == "_" else ""
         pattern = re.compile(head + r"\s*".join(map(re.escape, tokens)) + r"[ \t]*([A-Za-z_][A-Za-z_0-9]*)")
         out = Counter(pattern.findall(text, lo, hi))
-        for here in pattern.finditer(text, max(lo, text.rfind("\n", 0, at) + 1), min(hi, at + 200)):
-            if here.start(1) == at:              # the text after the cursor is not another use
+        for here in pattern.finditer(text, max(lo, line_start), min(hi, at + 200)):
+            if here.start(1) >= at and not text[at:here.start(1)].strip():   # the text after the cursor
                 out[here.group(1)] -= 1
                 if out[here.group(1)] <= 0:
                     del out[here.group(1)]
@@ -133,16 +142,31 @@ class Context:
 
     @staticmethod
     def _scope_start(text: str, line_start: int, at: int) -> tuple[int, str]:
-        """Where the function around the cursor starts (its ``def`` line: the last ``def``
-        before the cursor indented less than the cursor's line) and its name; the window's
-        start and "" if none."""
-        indent = len(text[line_start:at]) - len(text[line_start:at].lstrip(" \t"))
+        """Where the function around the cursor starts and its name: up from the cursor's line,
+        the first ``def`` (or ``class``: a class body, no name) each line of which is indented
+        less than the line below it; a top-level statement ends the search there; the window's
+        start and "" when none is within ``SCOPE_CHARS``."""
+        line = text[line_start:at]
+        indent = len(line) - len(line.lstrip(" \t"))
         lo = max(0, line_start - SCOPE_CHARS)
-        start, name = lo, ""
-        for m in _DEF.finditer(text, lo, line_start):
-            if len(m.group(1)) < indent:
-                start, name = m.start(), m.group(2)
-        return start, name
+        pos = line_start
+        while pos > lo and indent > 0:
+            start = text.rfind("\n", lo, pos - 1) + 1
+            row = text[start:pos - 1]
+            pos = start
+            code = row.lstrip(" \t")
+            if not code or code.startswith(("#", ")", "]", "}")):
+                continue
+            depth = len(row) - len(code)
+            if depth >= indent:
+                continue
+            block = _BLOCK.match(code)
+            if block:
+                return start, block.group(2) if block.group(1) == "def" else ""
+            if depth == 0:
+                return start, ""
+            indent = depth
+        return lo, ""
 
     def dynamic(self, name: str) -> dict[str, float]:
         """The features of a name that depend on where it occurs (all 0 when it occurs nowhere)."""
@@ -234,11 +258,11 @@ class Scorer:
             elif not self.partial.startswith("_"):
                 s += self.private
         core = name.strip("_")
-        if core[:1].isupper():
-            if not core.isupper():
-                s += self.capitalised
-            elif len(core) > 1:
+        if core.isupper():
+            if len(core) > 1:
                 s += self.constant
+        elif core[:1].isupper():
+            s += self.capitalised
         s += self.length * math.log(len(name))
         if self.target_w and self.ctx.target:
             s += self.target_w * target_share(name, self.ctx.target)

@@ -44,6 +44,7 @@ from .doc_names import Found, document_names, member_pattern, module_names
 from .languages import spec_of
 
 LIMIT = 64                 # ranked names kept per request
+LINE_CHARS = 400           # how far back the cursor's line is read
 MAX_KNOWN = 20_000         # names remembered for the validity verdict (a huge module is cut here)
 MAX_JEDI_CHARS = 400_000   # a longer document is not given to jedi (tree-sitter names only)
 
@@ -70,7 +71,9 @@ class Slot:
 def name_slot(before: str) -> Slot | None:
     """The slot at the end of ``before`` (the document before the cursor), None where the gap
     does not start with a name: a blank line, the middle of a string, after a name or a number."""
-    line = before[before.rfind("\n") + 1:]
+    # The line's last LINE_CHARS characters: a minified file is one line, and the patterns
+    # below backtrack over a long run of name characters.
+    line = before[max(before.rfind("\n") + 1, len(before) - LINE_CHARS):]
     if not line.strip():
         return None                     # a whole line to write: too many names fit
     m = _PARTIAL.search(line)

@@ -1,17 +1,19 @@
 """Fit the order of the known names (``infill.name_ranking``) on the training corpus.
 
-    python -m training.name_rank cut --corpus data/corpus/train.jsonl --out runs/names/gaps.jsonl --files 1000
+    python -m training.name_rank cut --corpus data/corpus-base/train.jsonl --out runs/names/gaps.jsonl --files 1000
     python -m training.name_rank fit --gaps runs/names/gaps.jsonl [--write]
 
 ``cut``: in whole files of the training corpus (never a benchmark's), up to three gaps a file
 at the slots where a gap starts with a name (the rest of a line after ``=``, ``return``, a
 call's ``(``, ``name.``, ``if``: the real-code benchmark's kinds, cut the same way), each with
 the names jedi finds at the cursor and those tree-sitter finds in the document (the two
-sources ``infill.names`` ranks) and the name the code really had there.
+sources ``infill.names`` ranks; not the top-level names of a module file the server adds after
+``module.``, as corpus files lie nowhere on disk) and the name the code really had there.
 
 ``fit``: a linear score over ``name_ranking.FEATURES``, fitted listwise: for each gap and
-source whose names hold the true one, the softmax of the scores over its names (at most
-``--pool`` of them, the true one always kept), cross-entropy towards the true name, L2
+source whose names hold the true one, the softmax of the scores over its names (the true one
+and at most ``--pool`` others: every one that occurs around the cursor first, then a sample of
+the rest), cross-entropy towards the true name, L2
 ``--l2``. Gaps of one file in ten (by a hash of its path) are held out; it prints the true
 name's top-1 and top-4 rate on them under the hand-set order and the fitted one, and with
 ``--write`` saves the weights and those figures to ``infill/data/name_rank.json``.
@@ -204,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     c.set_defaults(func=cut)
     f = sub.add_parser("fit", help="fit the weights on the cut gaps")
     f.add_argument("--gaps", required=True)
-    f.add_argument("--pool", type=int, default=200, help="names per list at most (the true one kept)")
+    f.add_argument("--pool", type=int, default=200, help="other names per list at most (besides the true one)")
     f.add_argument("--l2", type=float, default=1e-4)
     f.add_argument("--write", action="store_true", help="save the weights to infill/data/name_rank.json")
     f.set_defaults(func=fit)

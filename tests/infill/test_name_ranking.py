@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections import Counter
 
 import pytest
 
 from infill import name_ranking as R
-from infill.names import Slot, rank
+from infill.names import Slot, name_slot, rank
 
 TEXT = '''import os
 import sys
@@ -89,3 +90,25 @@ def test_a_value_bound_just_above_comes_before_names_used_further_away():
     known = rank(Slot("", False), found, TEXT, len(TEXT), "jedi", complete=True)
     assert known.names[0] == "payload"
     assert known.names.index("print") > known.names.index("response")
+
+
+def test_the_function_around_the_cursor_and_the_name_a_value_is_bound_to():
+    nested = _ctx("def get_config(path):\n    def _load_file(p):\n        return p\n    for x in path:\n"
+                  "        if x:\n            return ")
+    assert nested.target == {"get", "config"} and nested.scope["path"] == 2    # not the ended inner def
+    assert _ctx("class A:\n    timeout: float = ").target == {"timeout"}     # the name, not its annotation
+    assert _ctx("x = f(retries=").target == {"retries"} and _ctx("if a == ").target == frozenset()
+    text = "z = x\nz = "
+    spaced = R.Context(text + " x\n", len(text), False, Counter())
+    assert spaced.left1 == Counter({"x": 1})             # the gap's own text after the cursor is not counted
+
+
+def test_a_long_line_costs_no_more_than_a_short_one():
+    text = "def f():\n    return " + "a1" * 20_000 + " or "
+    started = time.perf_counter()
+    known = rank(name_slot(text), [("abc", "statement")], text, len(text), "jedi", complete=True)
+    assert known.names == ("abc",) and time.perf_counter() - started < 1.0    # 3.9 s before the line was bounded
+    minified = "x = 1; " * 700_000                                           # 4.9 MB on one line
+    started = time.perf_counter()
+    R.Context(minified, len(minified) // 2, False, Counter())
+    assert time.perf_counter() - started < 1.0
