@@ -113,8 +113,9 @@ class Context:
         # after ``return`` the function's own name (``get_timeout``).
         target = _TARGET.search(line_text)
         self.target = words(target.group(1)) if target else frozenset()
+        self.own = ""                # the function's own name: what it returns is not itself
         if not target and _RETURN.search(line_text):
-            self.target = words(function)
+            self.target, self.own = words(function), function
         # The names that follow the same one or two tokens as the cursor elsewhere in the
         # window (``isinstance(`` -> what else was passed first to it; ``return``, ``if``).
         tokens = _TOKEN.findall(before)
@@ -202,7 +203,7 @@ def target_share(name: str, target: frozenset[str]) -> float:
 
 
 def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = False,
-           target: frozenset[str] = frozenset()) -> dict[str, float]:
+           target: frozenset[str] = frozenset(), own: str = "") -> dict[str, float]:
     """The features of a name from its shape and kind alone."""
     dunder = name.startswith("__") and name.endswith("__")
     core = name.strip("_")
@@ -215,7 +216,7 @@ def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = Fa
         out[("member_kind_" if member else "kind_") + kind] = 1.0
     if after_eq and kind in _CALLABLE:
         out["callable_after_eq"] = 1.0
-    share = target_share(name, target)
+    share = target_share(name, target) if name != own else 0.0
     if share:
         out["target_words"] = share
     return out
@@ -223,7 +224,7 @@ def static(name: str, kind: str, member: bool, partial: str, after_eq: bool = Fa
 
 def features(name: str, kind: str, ctx: Context, partial: str = "") -> dict[str, float]:
     """Every feature of one name at the cursor ``ctx`` describes (the fit reads these)."""
-    out = static(name, kind, ctx.member, partial, ctx.after_eq, ctx.target)
+    out = static(name, kind, ctx.member, partial, ctx.after_eq, ctx.target, ctx.own)
     if ctx.occurs(name):
         out.update(ctx.dynamic(name))
     return out
@@ -264,7 +265,7 @@ class Scorer:
         elif core[:1].isupper():
             s += self.capitalised
         s += self.length * math.log(len(name))
-        if self.target_w and self.ctx.target:
+        if self.target_w and self.ctx.target and name != self.ctx.own:
             s += self.target_w * target_share(name, self.ctx.target)
         if self.ctx.occurs(name):
             s += score(self.ctx.dynamic(name), self.w)
