@@ -44,7 +44,6 @@ from .doc_names import Found, document_names, member_pattern, module_names
 from .languages import spec_of
 
 LIMIT = 64                 # ranked names kept per request
-LINE_CHARS = 400           # how far back the cursor's line is read
 MAX_KNOWN = 20_000         # names remembered for the validity verdict (a huge module is cut here)
 MAX_JEDI_CHARS = 400_000   # a longer document is not given to jedi (tree-sitter names only)
 
@@ -71,9 +70,9 @@ class Slot:
 def name_slot(before: str) -> Slot | None:
     """The slot at the end of ``before`` (the document before the cursor), None where the gap
     does not start with a name: a blank line, the middle of a string, after a name or a number."""
-    # The line's last LINE_CHARS characters: a minified file is one line, and the patterns
+    # The line's last ``name_ranking.LINE_CHARS`` characters: a minified file is one line, and the patterns
     # below backtrack over a long run of name characters.
-    line = before[max(before.rfind("\n") + 1, len(before) - LINE_CHARS):]
+    line = before[max(before.rfind("\n") + 1, len(before) - name_ranking.LINE_CHARS):]
     if not line.strip():
         return None                     # a whole line to write: too many names fit
     m = _PARTIAL.search(line)
@@ -293,24 +292,32 @@ _JEDI = _JediWorker()
 # ---------------------------------------------------------------------------------------------
 # Ranking.
 
+def fitting(slot: Slot, found: Found) -> tuple[dict[str, str], list[str]]:
+    """(name -> kind of every name found, the first kind an analysis gave; at most ``MAX_KNOWN``
+    read) and the names that complete the typed partial: what ``rank`` orders, and what
+    ``training.name_rank`` fits the order on."""
+    kinds: dict[str, str] = {}
+    for name, kind in found[:MAX_KNOWN]:
+        kinds.setdefault(name, kind)
+    return kinds, [n for n in kinds if n.startswith(slot.partial) and n != slot.partial]
+
+
+def ranking_context(slot: Slot, text: str, offset: int) -> name_ranking.Context:
+    """What the text around the cursor says about names (``name_ranking.Context``), with the
+    names that follow the slot's receiver elsewhere in the document."""
+    member = Counter()
+    if slot.member and slot.receiver:
+        member = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text))
+    return name_ranking.Context(text, offset, slot.member, member, slot.partial)
+
+
 def rank(slot: Slot, found: Found, text: str, offset: int, source: str, complete: bool,
          limit: int = LIMIT) -> KnownNames:
     """The names that fit the typed partial, best first, at most ``limit``, by
     ``name_ranking``'s fitted score (how near, how recently and where around the cursor each
     occurs, its shape and kind)."""
-    member = Counter()
-    if slot.member and slot.receiver:
-        member = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text))
-    kinds: dict[str, str] = {}
-    for name, kind in found[:MAX_KNOWN]:
-        kinds.setdefault(name, kind)
-    partial = slot.partial
-    scorer = name_ranking.Scorer(name_ranking.Context(text, offset, slot.member, member, partial), partial)
-    scored = []
-    for name, kind in kinds.items():
-        if not name.startswith(partial) or name == partial:
-            continue
-        scored.append((-scorer(name, kind), len(name), name))
-    scored.sort()
+    kinds, fit = fitting(slot, found)
+    scorer = name_ranking.Scorer(ranking_context(slot, text, offset), slot.partial)
+    scored = sorted((-scorer(name, kinds[name]), len(name), name) for name in fit)
     return KnownNames(slot, tuple(n for _, _, n in scored[:limit]), frozenset(kinds), complete and bool(kinds),
                       source, kinds)

@@ -94,7 +94,6 @@ def lists(gaps_file: str, pool: int, seed: int = 0):
     source whose names hold the true name."""
     from infill import name_ranking as R
     from infill import names as N
-    from infill.doc_names import member_pattern
 
     rng = random.Random(seed)
     out = []
@@ -104,15 +103,9 @@ def lists(gaps_file: str, pool: int, seed: int = 0):
         slot = N.name_slot(text[:a])
         if slot is None or not g["want"]:
             continue
-        receiver = Counter()
-        if slot.member and slot.receiver:
-            receiver = Counter(m.group(1) for m in member_pattern(slot.receiver).finditer(text))
-        ctx = R.Context(text, a, slot.member, receiver, slot.partial)
+        ctx = N.ranking_context(slot, text, a)
         for source in ("jedi", "ts"):
-            kinds: dict[str, str] = {}
-            for name, kind in g[source][:N.MAX_KNOWN]:
-                kinds.setdefault(name, kind)
-            names = [n for n in kinds if n.startswith(slot.partial) and n != slot.partial]
+            kinds, names = N.fitting(slot, g[source])
             if g["want"] not in names:
                 continue
             others = [n for n in names if n != g["want"]]
