@@ -91,20 +91,31 @@ STRATEGIES: dict[str, Callable] = dict(zip(SAMPLERS, (commit_threshold, commit_e
 
 # ---------------------------------------------------------------------------------------------
 
-def _predict(logits: torch.Tensor, cfg: SamplerConfig, gen: torch.Generator):
-    """Token, confidence, log-probability and entropy per position, all (B, N)."""
+def _predict(logits: torch.Tensor, cfg: SamplerConfig, gen: torch.Generator, masked: torch.Tensor):
+    """Token, confidence, log-probability and entropy per position, all (B, N); only the
+    ``masked`` positions are read by the caller. The first row is greedy at temperature 0, the
+    others sampled (Gumbel-max) at their masked positions; the noise is drawn for the whole
+    (B, N, V) so the generator's stream, and every sample, does not depend on what is masked.
+    The entropy is computed only for the sampler that reads it (0 elsewhere)."""
     logp = torch.log_softmax(logits.float(), dim=-1)
-    probs = logp.exp()
-    entropy = -torch.where(probs > 0, probs * logp, torch.zeros_like(logp)).sum(-1)  # forbidden: 0 * -inf
+    if cfg.name == "entropy":
+        probs = logp.exp()
+        entropy = -torch.where(probs > 0, probs * logp, torch.zeros_like(logp)).sum(-1)  # forbidden: 0 * -inf
+    else:
+        entropy = torch.zeros(logp.shape[:-1])
     B = logits.shape[0]
     temps = torch.full((B,), cfg.temperature or cfg.candidate_temperature)
     if cfg.temperature == 0:
         temps[0] = 0.0                      # the first candidate is the greedy one
     tok = logp.argmax(-1)
     if bool((temps > 0).any()):
-        u = torch.rand(logits.shape, generator=gen).clamp_(1e-10, 1.0)
-        gumbel = logp / temps.clamp(min=1e-6)[:, None, None] - torch.log(-torch.log(u))
-        tok = torch.where(temps[:, None] > 0, gumbel.argmax(-1), tok)            # Gumbel-max
+        u = torch.rand(logits.shape, generator=gen)
+        sampled = masked & (temps > 0)[:, None]                                  # (B, N)
+        if bool(sampled.any()):
+            rows = sampled.nonzero(as_tuple=True)
+            gumbel = logp[rows] / temps.clamp(min=1e-6)[rows[0]][:, None] \
+                - torch.log(-torch.log(u[rows].clamp_(1e-10, 1.0)))
+            tok = tok.index_put(rows, gumbel.argmax(-1))                       # Gumbel-max
     tok_logp = logp.gather(-1, tok[..., None]).squeeze(-1)
     return tok, tok_logp.exp(), tok_logp, entropy
 
@@ -162,7 +173,7 @@ def denoise(model, cache, canvas: torch.Tensor, special: SpecialTokens, cfg: Sam
             logits[..., special.pad_end].masked_fill_(early, float("-inf"))
         if cfg.require_content:
             logits[..., special.pad_end].masked_fill_(~_content_before(x, special), float("-inf"))
-        tok, conf, tok_logp, entropy = _predict(logits, cfg, gen)
+        tok, conf, tok_logp, entropy = _predict(logits, cfg, gen, masked)
         rank = torch.where(tok == special.pad_end, conf * cfg.pad_penalty, conf)
         commit = strategy(rank, entropy, masked, cfg)
         if cfg.max_steps:

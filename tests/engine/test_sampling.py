@@ -115,6 +115,25 @@ def test_candidates_after_the_first_are_sampled_first_is_greedy():
     assert any(row != [5, 6, 7, 8] for row in res.tokens[1:].tolist())
 
 
+def test_samples_at_masked_positions_match_a_draw_over_every_position():
+    """Gumbel-max is read only where a position is masked, from noise drawn for the whole
+    (B, N, V): the tokens there are the ones the full draw gives, whatever else is masked."""
+    from engine.sampling import _predict
+    cfg = SamplerConfig("threshold", temperature=0.0, candidate_temperature=0.8)
+    logits = torch.randn(3, 5, V, generator=torch.Generator().manual_seed(3)) * 2
+    masked = torch.tensor([[True, False, True, True, False]] * 3)
+    tok, conf, tok_logp, entropy = _predict(logits, cfg, torch.Generator().manual_seed(9), masked)
+    logp = torch.log_softmax(logits, -1)
+    u = torch.rand(logits.shape, generator=torch.Generator().manual_seed(9)).clamp_(1e-10, 1.0)
+    full = (logp / 0.8 - torch.log(-torch.log(u))).argmax(-1)
+    full[0] = logp[0].argmax(-1)                                   # the first row is greedy
+    assert torch.equal(tok[masked], full[masked])
+    assert torch.allclose(tok_logp, logp.gather(-1, tok[..., None]).squeeze(-1))
+    assert torch.equal(entropy, torch.zeros(3, 5))                 # read by the entropy sampler only
+    _, _, _, ent = _predict(logits, SamplerConfig("entropy"), torch.Generator(), masked)
+    assert torch.allclose(ent, -(logp.exp() * logp).sum(-1), atol=1e-5)
+
+
 def test_stability_early_exit_saves_passes():
     slow = run(ScriptedModel([5, 6, 7, 8, 9, 10], [0.5] * 6), 6, SamplerConfig("threshold"))
     fast = run(ScriptedModel([5, 6, 7, 8, 9, 10], [0.5] * 6), 6, SamplerConfig("threshold", stable_steps=2))
