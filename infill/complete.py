@@ -20,7 +20,7 @@ from engine.api import Backend, InfillRequest
 
 from .backends import check_language, get_backend, run_backend
 from .candidates import Gap, best_first, cursor_indent
-from .checks import passed, run_checks
+from .checks import Check, passed, run_checks
 from .siblings import copies_a_body, copies_a_line
 from .confidence import calibrated_for, confidence_of, features, ranking_confidence, rivals, slot
 from .config import InfillOptions
@@ -59,9 +59,14 @@ class Completion:
     named: list[float] = field(default_factory=list)       # of each candidate: its known name's draft (0: none)
     known_names: list[float] = field(default_factory=list)  # of each: its first name is known (1), not (-1), ? (0)
     names_source: str = ""          # where the known names came from: jedi | tree-sitter | "" (none looked up)
+    # The checks already run on a candidate text (the drafts, before their likelihood): ``judge``
+    # reads them instead of running them again. Not part of the result (``to_dict``).
+    checked: dict[str, list[Check]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["checked"]
+        return out
 
 
 def complete(text: str, offset: int, language: str, options: InfillOptions,
@@ -144,7 +149,9 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
     sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
     indices = sorted(drafted + sampled)
-    checked = {i: run_checks(before, done.candidates[i], after, language) if options.checks else [] for i in indices}
+    checked = {i: (done.checked[done.candidates[i]] if done.candidates[i] in done.checked
+                   else run_checks(before, done.candidates[i], after, language)) if options.checks else []
+               for i in indices}
     # Rival drafts among those the checks pass (one they refuse is no competing answer).
     standing = [i for i in indices if passed(checked[i]) and done.candidates[i].strip()]
     tied = dict(zip(standing, rivals([done.candidates[i] for i in standing],
@@ -231,9 +238,13 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         attempt.passes += spent
     distinct = list(dict.fromkeys(c.text for c in everyone))
     of = lambda t: [c for c in everyone if c.text == t]   # noqa: E731
-    # The model's likelihood of the drafts it did not sample (sampled texts have their score).
+    # The model's likelihood of the drafts it did not sample (sampled texts have their score),
+    # of those the checks pass: a refused candidate's confidence is 0 whatever its likelihood
+    # (about half the drafts on the real-code benchmark), and ``judge`` reads these checks.
     unsampled = [t for t in distinct if t not in sampled and any(c.retrieved or c.named for c in of(t))]
-    plls = dict(zip(unsampled, likelihoods(backend, request, lead, unsampled)))
+    checked = {t: run_checks(before, t, after, language) for t in unsampled} if options.checks else {}
+    standing = [t for t in unsampled if passed(checked.get(t, []))]
+    plls = dict(zip(standing, likelihoods(backend, request, lead, standing)))
     best = attempt.candidates[0]
     return Completion(
         text=best.text, gap_kind=ctx.gap_kind, syntax_valid=best.valid, forward_passes=attempt.passes,
@@ -243,7 +254,7 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         retrieved=[max(c.retrieved for c in of(t)) for t in distinct],
         likelihoods=[plls.get(t) for t in distinct], named=[max(c.named for c in of(t)) for t in distinct],
         known_names=[_verdict(known, t) for t in distinct],
-        names_source=known.source if known is not None else ""), ctx.max_new_lines
+        names_source=known.source if known is not None else "", checked=checked), ctx.max_new_lines
 
 
 def _verdict(known: KnownNames | None, text: str) -> float:

@@ -76,3 +76,38 @@ def test_the_documents_own_chunks_are_left_out_of_its_neighbours():
     backend = Scripted("undefined_thing(f)")
     done = complete(DOC, AT, "python", OPTS, backend, neighbours=index, source="app.py")
     assert done.candidates.count("parse_rows(f.read(), strict=True)") == 1   # found once, in the document
+
+
+class Scoring(Scripted):
+    """Scripted, with token scoring: keeps the texts whose likelihood it was asked for."""
+
+    def __init__(self, first: str):
+        super().__init__(first)
+        self.capabilities = Capabilities(rewrite=True, token_scoring=True)
+        self.scored: list[str] = []
+
+    def likelihood(self, prefix: str, suffix: str, texts: list[str]) -> list[float]:
+        self.scored += texts
+        return [-1.0] * len(texts)
+
+
+def test_a_draft_the_checks_refuse_gets_no_likelihood_and_each_check_runs_once(monkeypatch):
+    import infill.checks
+    import infill.complete as complete_module
+
+    draft, calls = "parse_rows(f.read(), strict=True)", []
+
+    def checks(before, text, after, language, refuse=()):
+        calls.append(text)
+        found = infill.checks.run_checks(before, text, after, language)
+        return found + [infill.checks.Check("names", "reject", "test")] if text in refuse else found
+
+    for refuse in ((draft,), ()):
+        calls.clear()
+        monkeypatch.setattr(complete_module, "run_checks", lambda b, t, a, lang: checks(b, t, a, lang, refuse))
+        backend = Scoring("undefined_thing(f)")
+        done = complete(DOC, AT, "python", OPTS, backend)
+        assert calls.count(draft) == 1                  # before the likelihood, read again by judge
+        assert (draft in backend.scored) == (not refuse)
+        assert (done.likelihoods[done.candidates.index(draft)] is None) == bool(refuse)
+        assert (done.text == draft) == (not refuse)
