@@ -285,14 +285,40 @@ PARSE_TIMEOUT_S = 1.0     # a window parses in a few milliseconds; a grammar tha
 _CHUNK = 1 << 16
 
 
+PARSED_KEPT = 32            # the last trees parsed, by text: a request parses many texts twice
+PARSED_MAX_BYTES = 1 << 18  # (each candidate's window in the syntax check and again in the checks)
+_parsed: dict[tuple[str, bytes], Tree] = {}
+_parsed_lock = threading.Lock()
+
+
 def parse(source: str | bytes, language: str) -> Tree:
     """Parse source text (str is encoded as UTF-8: node offsets are UTF-8 bytes). A grammar with
     an ``ascii_scanner`` parses the text with every byte beyond ASCII read as ``x``: the nodes'
     offsets and rows are those of the text, their ``text`` is the copy's. Raises ParseTimeout
-    when the grammar has not finished after ``PARSE_TIMEOUT_S``."""
+    when the grammar has not finished after ``PARSE_TIMEOUT_S``.
+
+    The last ``PARSED_KEPT`` trees are kept by their text and returned again for the same text
+    (about half of a request's parses on a real file): a caller never edits one it got here
+    (``Tree.copy`` it first)."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     if spec_of(language).ascii_scanner and not data.isascii():
         data = _NON_ASCII.sub(b"x", data)
+    key = (language, data)
+    with _parsed_lock:
+        tree = _parsed.pop(key, None)
+        if tree is not None:
+            _parsed[key] = tree                  # the most recent last
+            return tree
+    tree = _parse_now(data, language)
+    if len(data) <= PARSED_MAX_BYTES:
+        with _parsed_lock:
+            _parsed[key] = tree
+            while len(_parsed) > PARSED_KEPT:
+                del _parsed[next(iter(_parsed))]
+    return tree
+
+
+def _parse_now(data: bytes, language: str) -> Tree:
     parser = get_parser(language)
     deadline = time.monotonic() + PARSE_TIMEOUT_S
     try:   # a deadline needs the reading form of parse (a bytestring ignores the progress callback)

@@ -128,3 +128,25 @@ def test_parse_and_parser_reuse():
     assert get_parser("python") is get_parser("python")
     assert parse("x = 1\n", "python").root_node.type == "module"
     assert parse("let x = 1;\n", "rust").root_node.type == "source_file"
+
+
+def test_the_same_text_is_parsed_once_and_an_edited_window_leaves_the_kept_tree_alone():
+    from infill import languages
+    from infill.window import _window_bounds, parse_window
+
+    text = "def f(x):\n    return x + 1\n"
+    assert parse(text, "python") is parse(text, "python")
+    assert parse(text, "python") is not parse(text + "\n", "python")
+    for k in range(languages.PARSED_KEPT + 1):            # bounded: the oldest goes first
+        parse(f"y = {k}\n", "python")
+    assert ("python", text.encode()) not in languages._parsed
+
+    php = "<?php\n" + "".join(f"$a{k} = {k};\n" for k in range(200))
+    offset = php.index("$a150")
+    start, end = _window_bounds(php, offset, 200, 200)
+    assert start > 0                                           # a window that needs the prelude
+    kept = parse("<?php\n" + php[start:end], "php")
+    rows = kept.root_node.end_point
+    window = parse_window(php, offset, "php", 200, 200)         # parsed after the prelude, edited out
+    assert window.tree.root_node.end_point[0] == rows[0] - 1
+    assert parse("<?php\n" + php[start:end], "php") is kept and kept.root_node.end_point == rows
