@@ -285,9 +285,9 @@ PARSE_TIMEOUT_S = 1.0     # a window parses in a few milliseconds; a grammar tha
 _CHUNK = 1 << 16
 
 
-PARSED_KEPT = 32            # the last trees parsed, by text: a request parses many texts twice
-PARSED_MAX_BYTES = 1 << 18  # (each candidate's window in the syntax check and again in the checks)
-_parsed: dict[tuple[str, bytes], Tree] = {}
+PARSED_KEPT = 32            # the last windows parsed, by text: a request parses many twice (each
+PARSED_MAX_BYTES = 1 << 14  # candidate's window in the syntax check and again in the checks); a
+_parsed: dict[tuple[str, bytes], Tree] = {}   # larger text (a whole document) is not kept
 _parsed_lock = threading.Lock()
 
 
@@ -297,25 +297,27 @@ def parse(source: str | bytes, language: str) -> Tree:
     offsets and rows are those of the text, their ``text`` is the copy's. Raises ParseTimeout
     when the grammar has not finished after ``PARSE_TIMEOUT_S``.
 
-    The last ``PARSED_KEPT`` trees are kept by their text and returned again for the same text
-    (about half of a request's parses on a real file): a caller never edits one it got here
-    (``Tree.copy`` it first)."""
+    The trees of the last ``PARSED_KEPT`` texts of at most ``PARSED_MAX_BYTES`` are kept and
+    the same text is not parsed again (about half of a request's parses on a real file). The
+    caller gets its own copy (``Tree.copy``: shallow, the nodes are shared until one is
+    edited), which it may edit or read on its thread."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     if spec_of(language).ascii_scanner and not data.isascii():
         data = _NON_ASCII.sub(b"x", data)
+    if len(data) > PARSED_MAX_BYTES:
+        return _parse_now(data, language)
     key = (language, data)
     with _parsed_lock:
         tree = _parsed.pop(key, None)
         if tree is not None:
             _parsed[key] = tree                  # the most recent last
-            return tree
+            return tree.copy()
     tree = _parse_now(data, language)
-    if len(data) <= PARSED_MAX_BYTES:
-        with _parsed_lock:
-            _parsed[key] = tree
-            while len(_parsed) > PARSED_KEPT:
-                del _parsed[next(iter(_parsed))]
-    return tree
+    with _parsed_lock:
+        _parsed[key] = tree
+        while len(_parsed) > PARSED_KEPT:
+            del _parsed[next(iter(_parsed))]
+    return tree.copy()
 
 
 def _parse_now(data: bytes, language: str) -> Tree:

@@ -117,9 +117,7 @@ def _parse_piece(text: str, start: int, window: str, language: str) -> Tree:
     head = prelude(language, text, start)
     if not head:
         return parse(window, language)
-    # A copy: the tree ``parse`` keeps for this text is not to be edited. The prelude ends with a
-    # line break: whole rows go.
-    tree = parse(head + window, language).copy()
+    tree = parse(head + window, language)       # the prelude ends with a line break: whole rows go
     tree.edit(start_byte=0, old_end_byte=len(head.encode("utf-8")), new_end_byte=0, start_point=(0, 0),
               old_end_point=(head.count("\n"), 0), new_end_point=(0, 0))
     return tree

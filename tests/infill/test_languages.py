@@ -130,23 +130,30 @@ def test_parse_and_parser_reuse():
     assert parse("let x = 1;\n", "rust").root_node.type == "source_file"
 
 
-def test_the_same_text_is_parsed_once_and_an_edited_window_leaves_the_kept_tree_alone():
+def test_the_same_window_is_parsed_once_and_each_caller_gets_a_tree_of_its_own(monkeypatch):
     from infill import languages
     from infill.window import _window_bounds, parse_window
 
+    parsed = []
+    real = languages._parse_now
+    monkeypatch.setattr(languages, "_parse_now", lambda data, lang: parsed.append(data) or real(data, lang))
     text = "def f(x):\n    return x + 1\n"
-    assert parse(text, "python") is parse(text, "python")
-    assert parse(text, "python") is not parse(text + "\n", "python")
-    for k in range(languages.PARSED_KEPT + 1):            # bounded: the oldest goes first
+    first, second = parse(text, "python"), parse(text, "python")
+    assert len(parsed) == 1 and first is not second and str(first.root_node) == str(second.root_node)
+    for k in range(languages.PARSED_KEPT):                 # bounded: the oldest goes first
         parse(f"y = {k}\n", "python")
     assert ("python", text.encode()) not in languages._parsed
+    big = "x = 1\n" * (languages.PARSED_MAX_BYTES // 6 + 1)  # a whole document is not kept
+    parse(big, "python")
+    assert ("python", big.encode()) not in languages._parsed
 
     php = "<?php\n" + "".join(f"$a{k} = {k};\n" for k in range(200))
     offset = php.index("$a150")
     start, end = _window_bounds(php, offset, 200, 200)
     assert start > 0                                           # a window that needs the prelude
-    kept = parse("<?php\n" + php[start:end], "php")
-    rows = kept.root_node.end_point
+    key = ("php", ("<?php\n" + php[start:end]).encode())
     window = parse_window(php, offset, "php", 200, 200)         # parsed after the prelude, edited out
-    assert window.tree.root_node.end_point[0] == rows[0] - 1
-    assert parse("<?php\n" + php[start:end], "php") is kept and kept.root_node.end_point == rows
+    rows = languages._parsed[key].root_node.end_point[0]
+    assert window.tree.root_node.end_point[0] == rows - 1
+    assert languages._parsed[key].root_node.end_point[0] == rows     # the kept tree is not edited
+    assert parse_window(php, offset, "php", 200, 200).tree.root_node.end_point[0] == rows - 1
