@@ -314,3 +314,47 @@ def test_rows_left_open_read_the_same_logits_as_in_the_full_batch():
     assert a.rows[:2] == [4, 3] and 1 in a.rows and all(r == 4 for r in b.rows)
     assert fast.tokens.tolist() == slow.tokens.tolist()
     assert torch.allclose(fast.logprob, slow.logprob, atol=1e-5)
+
+
+class NoisyModel:
+    """Logits that depend on the whole canvas (a fixed random function of it), so every commit
+    changes what the next pass reads."""
+
+    def denoise(self, canvas, cache):
+        out = []
+        for row in canvas.tolist():
+            gen = torch.Generator().manual_seed(hash(tuple(row)) % (2 ** 31))
+            out.append(torch.randn(len(row), V, generator=gen) * 2)
+        return torch.stack(out)
+
+
+def _predict_everywhere(logits, cfg, gen, masked):
+    """The sampler's step as it was before it read only the masked positions: Gumbel-max and
+    the entropy over every position."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    probs = logp.exp()
+    entropy = -torch.where(probs > 0, probs * logp, torch.zeros_like(logp)).sum(-1)
+    temps = torch.full((logits.shape[0],), cfg.temperature or cfg.candidate_temperature)
+    if cfg.temperature == 0:
+        temps[0] = 0.0
+    tok = logp.argmax(-1)
+    if bool((temps > 0).any()):
+        u = torch.rand(logits.shape, generator=gen).clamp_(1e-10, 1.0)
+        gumbel = logp / temps.clamp(min=1e-6)[:, None, None] - torch.log(-torch.log(u))
+        tok = torch.where(temps[:, None] > 0, gumbel.argmax(-1), tok)
+    tok_logp = logp.gather(-1, tok[..., None]).squeeze(-1)
+    return tok, tok_logp.exp(), tok_logp, entropy
+
+
+@pytest.mark.parametrize("cfg", [SamplerConfig("threshold", threshold=0.3), SamplerConfig("entropy", entropy_bound=1.0),
+                                 SamplerConfig("threshold", max_steps=3), SamplerConfig("threshold", stable_steps=1),
+                                 SamplerConfig("sequential", temperature=0.7)])
+def test_a_whole_denoising_reads_the_same_as_with_noise_over_every_position(cfg, monkeypatch):
+    import engine.sampling as sampling
+
+    runs = []
+    for predict in (sampling._predict, _predict_everywhere):
+        monkeypatch.setattr(sampling, "_predict", predict)
+        runs.append(run(NoisyModel(), 9, cfg, seed=5, batch=4))
+    assert torch.equal(runs[0].tokens, runs[1].tokens) and runs[0].forward_passes == runs[1].forward_passes
+    assert torch.equal(runs[0].logprob, runs[1].logprob)
