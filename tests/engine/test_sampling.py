@@ -123,15 +123,13 @@ def test_samples_at_masked_positions_match_a_draw_over_every_position():
     logits = torch.randn(3, 5, V, generator=torch.Generator().manual_seed(3)) * 2
     masked = torch.tensor([[True, False, True, True, False]] * 3)
     tok, conf, tok_logp, entropy = _predict(logits, cfg, torch.Generator().manual_seed(9), masked)
-    logp = torch.log_softmax(logits, -1)
-    u = torch.rand(logits.shape, generator=torch.Generator().manual_seed(9)).clamp_(1e-10, 1.0)
-    full = (logp / 0.8 - torch.log(-torch.log(u))).argmax(-1)
-    full[0] = logp[0].argmax(-1)                                   # the first row is greedy
+    full, _, _, full_entropy = _predict_everywhere(logits, cfg, torch.Generator().manual_seed(9), masked)
     assert torch.equal(tok[masked], full[masked])
+    logp = torch.log_softmax(logits, -1)
     assert torch.allclose(tok_logp, logp.gather(-1, tok[..., None]).squeeze(-1))
     assert torch.equal(entropy, torch.zeros(3, 5))                 # read by the entropy sampler only
     _, _, _, ent = _predict(logits, SamplerConfig("entropy"), torch.Generator(), masked)
-    assert torch.allclose(ent, -(logp.exp() * logp).sum(-1), atol=1e-5)
+    assert torch.allclose(ent, full_entropy, atol=1e-5)
 
 
 def test_stability_early_exit_saves_passes():
