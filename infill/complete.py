@@ -149,9 +149,13 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
     sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
     indices = sorted(drafted + sampled)
-    checked = {i: (done.checked[done.candidates[i]] if done.candidates[i] in done.checked
-                   else run_checks(before, done.candidates[i], after, language)) if options.checks else []
-               for i in indices}
+
+    def checks_of(text: str) -> list[Check]:      # those run before the drafts' likelihood are kept
+        if not options.checks:
+            return []
+        return done.checked[text] if text in done.checked else run_checks(before, text, after, language)
+
+    checked = {i: checks_of(done.candidates[i]) for i in indices}
     # Rival drafts among those the checks pass (one they refuse is no competing answer).
     standing = [i for i in indices if passed(checked[i]) and done.candidates[i].strip()]
     tied = dict(zip(standing, rivals([done.candidates[i] for i in standing],

@@ -15,8 +15,9 @@ in the lines just above and on the cursor's line, how recently, after the cursor
 follow the same one or two tokens elsewhere in the window and the file (``left1``, ``left2``);
 the share of its words in what the value is bound to (``target_words``: ``timeout=`` or, after
 ``return``, the function's name); its shape (private, dunder, CONSTANT, Class, length) and what
-the analysis says it is (its kind, apart for member slots; a class or function after ``=``). A name that occurs nowhere in the window differs from another only by its
-shape and kind, so a module of 10,000 names costs a dictionary lookup each.
+the analysis says it is (its kind, apart for member slots; a class or function after ``=``). A
+name that occurs nowhere in the window differs from another only by its shape and kind, so a
+module of 10,000 names costs a dictionary lookup each.
 """
 
 from __future__ import annotations

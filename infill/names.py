@@ -18,7 +18,8 @@ finding them and ``Pending.get(budget_s)`` waits for them at most that long:
 
 The names are ranked by ``name_ranking`` (a score fitted on the training corpus: where
 around the cursor each occurs, after the same tokens, how recently, its shape and kind) and
-bounded (``limit``): a module of 10,000 names costs one pass over them. ``KnownNames.verdict`` says whether a candidate's first name is valid there.
+bounded (``limit``): a module of 10,000 names costs one pass over them. ``KnownNames.verdict``
+says whether a candidate's first name is valid there.
 Nothing here raises: a module jedi cannot analyse, a syntax error, a grammar that times out
 give fewer names, never an error.
 """
