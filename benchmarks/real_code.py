@@ -327,7 +327,8 @@ def run(args) -> None:
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
                          retrieval=args.retrieval != "none", references=args.references,
                          prefix_tokens=args.prefix_tokens, suffix_tokens=args.suffix_tokens,
-                         known_names=args.known_names, known_names_ms=args.known_names_ms, steps=args.steps)
+                         known_names=args.known_names, known_names_ms=args.known_names_ms, steps=args.steps,
+                         examples=args.examples)
     if args.pass_share is not None:
         opts = replace(opts, pass_share=args.pass_share)
     opts.validate()
@@ -436,12 +437,16 @@ def calibrate(args) -> None:
                                         j["exact"]) for (i, j), r in tops], l2=0.01)
     weights += [round(v / slope, 6) for v in by_scale]
     CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
+    try:                                   # the docstring examples' rates (examples_gaps.py) stay
+        kept = {k: v for k, v in json.loads(CALIBRATION.read_text()).items() if k == "examples"}
+    except (OSError, ValueError, AttributeError):
+        kept = {}
     CALIBRATION.write_text(json.dumps({
         "features": list(FEATURES), "weights": weights, "scale": [slope, intercept],
         "fitted_on": f"benchmarks/real_code.py dev split: weights on {len(dev)} judged candidates the checks "
                      f"pass, scale and scale-only weights on the best of {len(tops)} tasks",
-        "label": "exact match", "candidates": data["candidates"], "backend": data.get("backend", "embedded")},
-        indent=1) + "\n")
+        "label": "exact match", "candidates": data["candidates"], "backend": data.get("backend", "embedded"),
+        **kept}, indent=1) + "\n")
     print(f"fitted on {len(dev)} dev candidates: {dict(zip(FEATURES, weights))}; scale {slope:.3f}, "
           f"{intercept:.3f} on {len(tops)} tasks; wrote {CALIBRATION}")
 
@@ -491,7 +496,7 @@ def humaneval(args) -> None:
     from infill.eval.humaneval import find_data_dir, load_tasks, run_check
 
     opts = InfillOptions(model=args.model, threads=args.threads, candidates=args.candidates, min_confidence=0.0,
-                         known_names=args.known_names, known_names_ms=args.known_names_ms)
+                         known_names=args.known_names, known_names_ms=args.known_names_ms, examples=args.examples)
     get_backend(opts)
     tasks = load_tasks("single-line", find_data_dir(None), limit=args.limit or None, seed=0)
     rows = []
@@ -622,6 +627,8 @@ def main() -> int:
                    help="run, humaneval: the names valid at the cursor as drafts (the option's default: on)")
     p.add_argument("--known-names-ms", type=float, default=40.0, help="run, humaneval: their time budget")
     p.add_argument("--suffix-tokens", type=int, default=0)
+    p.add_argument("--examples", action=argparse.BooleanOptionalAction, default=True,
+                   help="run, humaneval: run the docstring's examples against the candidates (the option's default: on)")
     p.add_argument("--source", default="benchmark", choices=("benchmark", *OTHER_SOURCES),
                    help="rewrites: the benchmark's files, or code the calibration never saw, read from this "
                         "installation (stdlib: " + ", ".join(OTHER_SOURCES["stdlib"]) + "; packages: "

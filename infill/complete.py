@@ -19,10 +19,12 @@ from typing import Callable
 from engine.api import Backend, InfillRequest
 
 from .backends import check_language, get_backend, run_backend
+from . import examples
 from .candidates import Gap, best_first, cursor_indent
 from .checks import Check, passed, run_checks
 from .siblings import copies_a_body, copies_a_line
-from .confidence import calibrated_for, confidence_of, features, ranking_confidence, rivals, slot
+from .confidence import (calibrated_for, confidence_of, examples_floor, features, ranking_confidence, rivals,
+                         slot)
 from .config import InfillOptions
 from .context import extract
 from .drafting import draft_candidates, likelihoods, neighbour_chunks
@@ -60,7 +62,8 @@ class Completion:
     known_names: list[float] = field(default_factory=list)  # of each: its first name is known (1), not (-1), ? (0)
     names_source: str = ""          # where the known names came from: jedi | tree-sitter | "" (none looked up)
     # The checks already run on a candidate text (the drafts, before their likelihood): ``judge``
-    # reads them instead of running them again. Not part of the result (``to_dict``).
+    # reads them instead of running them again, and leaves every judged one's here (the docstring
+    # examples' verdicts included). Not part of the result (``to_dict``).
     checked: dict[str, list[Check]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
@@ -130,24 +133,26 @@ def complete(text: str, offset: int, language: str, options: InfillOptions,
     if follows and done.syntax_valid and spec_of(language).offside:   # a header left open after all
         done.syntax_valid = not adds_syntax_errors(before, done.text, after, language)
     done = judge(done, before, after, language, options, calibrated_for(backend.name))
+    done = _search_examples(done, text, offset, language, options, backend, cancelled, extra_context, path)
     done.latency_ms = (time.perf_counter() - t0) * 1000
     return done
 
 
 def judge(done: Completion, before: str, after: str, language: str, options: InfillOptions,
-          calibrated: bool = True) -> Completion:
+          calibrated: bool = True, sampled_judged: int = JUDGED) -> Completion:
     """Check every drafted candidate and the first ``JUDGED`` sampled ones (``checks``), give
     each a confidence, order them by it without the scale-only signals that differ between
     candidates (``confidence.ranking_confidence``; those a check rejects last, then those not
     judged) and say whether the best is shown: the first decides, so ``confidences`` need not
     descend. ``calibrated``: the shipped calibration fits the backend
-    (``confidence.calibrated_for``); else the uncalibrated score."""
+    (``confidence.calibrated_for``); else the uncalibrated score. ``sampled_judged``: how many
+    sampled candidates are judged."""
     rows = max(1, sum(done.votes) if done.votes else 1)
     whole_line = not before[before.rfind("\n") + 1:].strip()
     where = slot(before)
     judged, signals = [], []
     drafted = [i for i, r in enumerate(done.retrieved) if r > 0 or i < len(done.named) and done.named[i] > 0]
-    sampled = [i for i in range(len(done.candidates)) if i not in drafted][:JUDGED]
+    sampled = [i for i in range(len(done.candidates)) if i not in drafted][:sampled_judged]
     indices = sorted(drafted + sampled)
 
     def checks_of(text: str) -> list[Check]:      # those run before the drafts' likelihood are kept
@@ -156,6 +161,13 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         return done.checked[text] if text in done.checked else run_checks(before, text, after, language)
 
     checked = {i: checks_of(done.candidates[i]) for i in indices}
+    if options.checks and options.examples and spec_of(language).compiler == "cpython":
+        # The docstring's examples run against the candidates the other checks pass (one child).
+        verdicts = examples.run(before, [done.candidates[i] for i in indices if passed(checked[i])], after,
+                                options.examples_ms / 1000)
+        checked = {i: [*c, verdicts[done.candidates[i]]] if done.candidates[i] in verdicts else c
+                   for i, c in checked.items()}
+    kept_alone = sum(any(c.name == "examples" and c.verdict == "ok" for c in checked[i]) for i in indices) == 1
     # Rival drafts among those the checks pass (one they refuse is no competing answer).
     standing = [i for i in indices if passed(checked[i]) and done.candidates[i].strip()]
     tied = dict(zip(standing, rivals([done.candidates[i] for i in standing],
@@ -174,8 +186,11 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         signals.append(features(score, votes / rows, tokens, text, checks, whole_line, pll, found, known, named,
                                 copied, where, copies_a_line(before, text, after, language), tied.get(i, False)))
         sure = confidence_of(signals[-1], text, checks, calibrated=calibrated)
-        judged.append((i, checks, sure, len(signals) - 1, ranking_confidence(signals[-1], text, checks, sure,
-                                                                            calibrated=calibrated)))
+        ranked = ranking_confidence(signals[-1], text, checks, sure, calibrated=calibrated)
+        # What the examples keep is right at least as often as such candidates were (they are
+        # then the only ones standing: the order among them stays the model's).
+        sure = max(sure, examples_floor(checks, kept_alone, calibrated=calibrated))
+        judged.append((i, checks, sure, len(signals) - 1, ranked))
     # Best first by confidence without the scale-only signals that differ between candidates
     # (one score for samples and drafts); rejected ones last.
     judged.sort(key=lambda j: (not passed(j[1]), -j[4]))
@@ -192,14 +207,47 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
                    named=pick(done.named), known_names=pick(done.known_names),
                    features=[signals[j[3]] for j in judged],
                    checks=[c.to_dict() for c in best_checks],
+                   checked={**done.checked, **{done.candidates[i]: checked[i] for i in indices}},
                    shown=bool(text.strip()) and passed(best_checks) and best_conf >= options.min_confidence)
+
+
+def _search_examples(done: Completion, text: str, offset: int, language: str, options: InfillOptions,
+                     backend: Backend, cancelled: Callable[[], bool] | None, extra_context: str,
+                     path: str | None) -> Completion:
+    """Where the function around the gap shows examples and none of the candidates satisfies
+    them (``examples``: no verdict), up to ``options.examples_rounds`` fresh batches of twice
+    ``options.candidates`` rows (the next seeds, every row sampled at the sampler's candidate
+    temperature, no drafts, no known names) are drawn and all judged; the first whose best the
+    examples keep answers. Not under a pass budget (``options.steps``: latency first); ``done``
+    when nothing is found, with the passes spent counted."""
+    if not (options.checks and options.examples and options.examples_rounds and not options.steps
+            and spec_of(language).compiler == "cpython"):
+        return done
+    if any(c.name == examples.NAME for cs in done.checked.values() for c in cs):
+        return done                                   # the examples spoke
+    before, after = text[:offset], text[offset:]
+    if examples.target_of(before, done.candidates or [""], after) is None:
+        return done                                   # there are none
+    spent = done.forward_passes
+    for r in range(1, options.examples_rounds + 1):
+        rows = 2 * options.candidates
+        fresh, _ = _complete_once(text, offset, language, replace(options, seed=options.seed + r, candidates=rows),
+                                  backend, cancelled, extra_context, path=path,
+                                  temperature=options.sampler_config().candidate_temperature)
+        spent += fresh.forward_passes
+        found = judge(fresh, before, after, language, options, calibrated_for(backend.name), rows)
+        if any(c["check"] == examples.NAME and c["verdict"] == "ok" for c in found.checks):
+            return replace(found, forward_passes=spent)
+    return replace(done, forward_passes=spent)
 
 
 def _complete_once(text: str, offset: int, language: str, options: InfillOptions, backend: Backend,
                    cancelled: Callable[[], bool] | None, extra_context: str,
                    bodies_follow: bool = False, chunks: list | None = None,
-                   path: str | None = None, pending: Pending | None = None) -> tuple[Completion, int]:
-    """One request: (the completion, the gap's line budget). ``bodies_follow``: ``complete``
+                   path: str | None = None, pending: Pending | None = None,
+                   temperature: float = 0.0) -> tuple[Completion, int]:
+    """One request: (the completion, the gap's line budget). ``temperature``: every row sampled
+    at it (0: the sampler's own, the first row greedy). ``bodies_follow``: ``complete``
     may next write the body of a block header that this completion leaves open. ``chunks``:
     drafts are looked for in the document and these chunks (None: no drafts). ``pending``: the
     known names being looked up (``names.lookup``; None: none)."""
@@ -220,7 +268,8 @@ def _complete_once(text: str, offset: int, language: str, options: InfillOptions
         canvas_length=options.canvas or ctx.canvas_tokens,
         max_blocks=options.max_blocks if ctx.max_new_lines > 1 else 1,  # a 32-token canvas holds a line
         max_lines=min(ctx.max_new_lines, 1000), candidates=options.candidates,
-        sampler=options.sampler_config(), seed=options.seed, cancelled=cancelled, language=language,
+        sampler=replace(options.sampler_config(), temperature=temperature) if temperature else options.sampler_config(),
+        seed=options.seed, cancelled=cancelled, language=language,
         language_title=spec_of(language).title, path=path)
     result = run_backend(backend, request)
     scored = best_first([gap.score(raw) for raw in result.candidates])

@@ -157,6 +157,23 @@ def confidence_of(x: list[float], text: str, checks: list[Check], calibration: d
     return round(probability(x, cal), 4)
 
 
+def examples_floor(checks: list[Check], alone: bool, calibration: dict | None = None,
+                   calibrated: bool = True) -> float:
+    """The least confidence of a candidate the docstring's examples keep (``examples``): the
+    share of such candidates exactly right on single-line gaps of standard-library functions
+    with examples (``benchmarks/examples_gaps.py --write``), ``only`` where the examples keep it
+    alone (``alone``), ``shared`` where they keep others too. 0 for any other candidate, for
+    another backend, or where the calibration has no such rates."""
+    if not calibrated or not any(c.name == "examples" and c.verdict == "ok" for c in checks):
+        return 0.0
+    cal = calibration if calibration is not None else load_calibration()
+    rates = (cal or {}).get("examples") or {}
+    try:
+        return max(0.0, min(1.0, float(rates.get("only" if alone else "shared", 0.0))))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def ranking_confidence(x: list[float], text: str, checks: list[Check], sure: float,
                        calibration: dict | None = None, calibrated: bool = True) -> float:
     """What orders a request's candidates: ``confidence_of`` with the ``UNRANKED`` features

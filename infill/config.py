@@ -63,6 +63,10 @@ class InfillOptions:
     #                                 Python, tree-sitter for all) become drafts and a confidence signal
     known_names_ms: float = 40.0    # a request waits this long at most for the known names (looked up
     #                                 beside the model from its start; after that it goes on without them)
+    examples: bool = True           # Python: the examples in the docstring of the function around the gap
+    #                                 (doctests, ``f(2) == 4``) run against the candidates (infill.examples)
+    examples_ms: float = 1000.0     # ... in a sandboxed child, for this long at most (past it: no verdict)
+    examples_rounds: int = 2        # none satisfies them: fresh batches drawn (the next seeds), not under --steps
     prefix_tokens: int = 0          # context budget before the cursor in tokens (0: the backend's)
     suffix_tokens: int = 0          # context budget after the cursor in tokens (0: the backend's)
     # Backends other than the embedded model (engine.backends).
@@ -125,6 +129,10 @@ class InfillOptions:
             raise InfillError("max-blocks must be at least 1")
         if not 0 <= self.known_names_ms <= 10_000:
             raise InfillError("known-names-ms must be between 0 and 10000 milliseconds")
+        if not 0 <= self.examples_rounds <= 8:
+            raise InfillError("examples-rounds must be between 0 (off) and 8")
+        if not 0 <= self.examples_ms <= 60_000:
+            raise InfillError("examples-ms must be between 0 and 60000 milliseconds")
         if self.drafts < 0 or self.drafts > 16:
             raise InfillError("drafts must be between 0 (none) and 16")
         if not 0 <= self.prefix_tokens <= 4000 or not 0 <= self.suffix_tokens <= 4000:
@@ -199,6 +207,15 @@ _HELP = {
     "known_names_ms": "milliseconds a request waits at most for the known names (looked up beside the "
                       "model from the request's start, cached per document and position; past it the request "
                       "goes on without them)",
+    "examples": "Python: where the gap lies in a function whose docstring shows examples (doctests, or "
+                "lines like `f(2) == 4` / `f(2) => 4`), they are run against the candidates in a sandboxed child "
+                "process (the module's imports and definitions only, never its other top-level code): where some "
+                "candidate satisfies them, those that fail one are rejected",
+    "examples_ms": "milliseconds the docstring examples may run for all of a request's candidates together "
+                   "(past it: no verdict)",
+    "examples_rounds": "where the docstring's examples exist and no candidate satisfies them, this many fresh "
+                       "batches (the next seeds, no drafts) are drawn and checked, the first whose best satisfies "
+                       "them answers; not under a pass budget (`--steps`, the server's automatic requests)",
     "prefix_tokens": "context budget before the cursor, in tokens (0: the backend's; the embedded model "
                      "reads at most the 224 it was trained with)",
     "suffix_tokens": "context budget after the cursor, in tokens (0: the backend's; the embedded model "
