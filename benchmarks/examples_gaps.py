@@ -79,7 +79,7 @@ def gaps(per_function: int, seed: int) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--per-function", type=int, default=2)
+    ap.add_argument("--per-function", type=int, default=4)
     ap.add_argument("--limit", type=int, default=0, help="at most this many gaps (0: all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)

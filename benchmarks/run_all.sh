@@ -19,3 +19,4 @@ run context-reuse $py benchmarks/context_reuse.py
 run seeded-bugs $py benchmarks/seeded_bugs.py --limit 10
 run languages-context $py benchmarks/languages.py context
 run languages-model $py benchmarks/languages.py model
+run examples-gaps $py benchmarks/examples_gaps.py

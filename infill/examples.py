@@ -9,9 +9,11 @@ statements are left out, so a module that starts a server does not) once, and th
 candidate, in a copy of that namespace and with its own time limit, the top-level definition
 holding the gap is defined again with the candidate in it and every example is run.
 
-An example counts when at least one candidate satisfies it and it says what to expect (a
-doctest with no output, or one whose expected value does not evaluate, such as ``f(a) =>
-False`` with ``a`` unbound, tells nothing). With counted examples, a candidate that satisfies
+An example counts when at least one candidate satisfies it while running the candidate's own
+lines (traced: an example that calls an installed copy of the function, or returns before the
+gap, says nothing about the candidate) and it says what to expect (a doctest with no output,
+or one whose expected value does not evaluate, such as ``f(a) => False`` with ``a`` unbound,
+tells nothing). With counted examples, a candidate that satisfies
 them all gets an ``examples`` check ``ok``, one that fails any (a wrong value, an exception,
 too slow) is rejected; with none (no examples, nothing satisfies them: the function is not
 finished yet or every candidate is wrong, the module does not import on this machine, the
@@ -29,6 +31,7 @@ import ast
 import doctest
 import json
 import re
+import threading
 from dataclasses import dataclass
 
 from .checks import OK, REJECT, Check
@@ -150,39 +153,56 @@ signal.signal(signal.SIGALRM, _alarm)
 job = json.loads(JOB)
 examples = job["examples"]
 
+# Whether an example runs the candidate's lines: one that never gets there (it calls an
+# installed copy of the function, or stops before the gap) says nothing about the candidate.
+GAP, REACHED = set(), [False]
+
+def _local(frame, event, arg):
+    if event == "line" and frame.f_lineno in GAP:
+        REACHED[0] = True
+    return None if REACHED[0] else _local           # once there, the example runs untraced
+
+def _calls(frame, event, arg):
+    return _local if not REACHED[0] and frame.f_code.co_filename == "<candidate>" else None
+
+def settle(passed):
+    # 1 passed there, 0 failed there, 2 passed elsewhere, 3 failed elsewhere
+    return (1 if passed else 0) if REACHED[0] else (2 if passed else 3)
+
 class Runner(doctest.DocTestRunner):
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
         self.outcome = {}
     def report_start(self, out, test, example):
-        pass
+        REACHED[0] = False
     def report_success(self, out, test, example, got):
-        self.outcome[id(example)] = 1
+        self.outcome[id(example)] = settle(True)
     def report_failure(self, out, test, example, got):
-        self.outcome[id(example)] = 0
+        self.outcome[id(example)] = settle(False)
     def report_unexpected_exception(self, out, test, example, exc_info):
-        self.outcome[id(example)] = 0
+        self.outcome[id(example)] = settle(False)
 
 def one_line(ex, ns):
     try:
         want = eval(compile(ex["want"], "<example>", "eval"), ns)
     except Exception:
         return None                      # the expected value does not read: tells nothing
+    REACHED[0] = False
     try:
         got = eval(compile(ex["source"], "<example>", "eval"), ns)
     except NameError as exc:
         tb = exc.__traceback__
         while tb.tb_next is not None:
             tb = tb.tb_next
-        return None if tb.tb_frame.f_code.co_filename == "<example>" else 0
+        return None if tb.tb_frame.f_code.co_filename == "<example>" else settle(False)
     except SyntaxError:
         return None
     except Exception:
-        return 0
+        return settle(False)
     try:
-        return int(bool(got == want))
+        return settle(bool(got == want))
     except Exception:
-        return 0
+        return settle(False)
 
 base = {"__name__": "__infill_examples__"}
 signal.setitimer(signal.ITIMER_REAL, job["base_s"])
@@ -193,15 +213,18 @@ except BaseException:
 finally:
     signal.setitimer(signal.ITIMER_REAL, 0)
 results = []
-for piece in job["pieces"]:
+for piece, (first, last) in zip(job["pieces"], job["gaps"]):
     row = [None] * len(examples)
     if base is not None:
         ns = dict(base)
+        GAP.clear()
+        GAP.update(range(first, last + 1))
         # Repeating: doctest catches every exception of an example, so after the first the
         # alarm goes on firing until the candidate's examples are done.
         signal.setitimer(signal.ITIMER_REAL, job["per_candidate_s"], 0.02)
         try:
             exec(compile(piece, "<candidate>", "exec"), ns)
+            sys.settrace(_calls)
             tests = [doctest.Example(e["source"], e["want"]) for e in examples if e["doctest"]]
             if tests:
                 runner = Runner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
@@ -217,6 +240,7 @@ for piece in job["pieces"]:
         except BaseException:
             row = [None] * len(examples)
         finally:
+            sys.settrace(None)
             signal.setitimer(signal.ITIMER_REAL, 0)
     results.append(row)
 sys.stdout.write("\n@@RESULTS@@" + json.dumps(results))
@@ -233,6 +257,7 @@ def target_of(before: str, texts: list[str], after: str) -> Target | None:
 
 
 _READ: dict[tuple[int, int, int], tuple[str, Target] | None] = {}
+_READ_LOCK = threading.Lock()   # the server's threads share it
 READ_KEPT = 4            # gaps whose reading is kept (a request reads its gap's again for each round)
 
 
@@ -241,14 +266,16 @@ def _read(before: str, texts: list[str], after: str) -> tuple[str, Target] | Non
     which the module parses; kept for the last few gaps, since a candidate only shifts the
     lines of the definition that holds the gap."""
     key = (hash(before), hash(after), len(before))
-    if key in _READ:
-        return _READ[key]
+    with _READ_LOCK:
+        if key in _READ:
+            return _READ[key]
     line = before.count("\n") + 1
     read = next(((t, f) for t, f in ((t, target(before + t + after, line)) for t in texts[:3]) if f is not None),
                 None)
-    if len(_READ) >= READ_KEPT:
-        _READ.pop(next(iter(_READ)))
-    _READ[key] = read          # None too: the same gap is asked again for each round
+    with _READ_LOCK:
+        if len(_READ) >= READ_KEPT:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = read      # None too: the same gap is asked again for each round
     return read
 
 
@@ -269,12 +296,14 @@ def run(before: str, texts: list[str], after: str, timeout_s: float = TIMEOUT_S)
     lines = (before + first + after).splitlines(keepends=True)
     base = "".join("".join(lines[a:b]) for a, b in found.kept)
     a, b = found.top
-    pieces = []
+    pieces, gaps = [], []
+    at = before.count("\n") - a + 1                 # the gap's first line within the definition
     for t in texts:
         shift = t.count("\n") - first.count("\n")
         pieces.append("".join((before + t + after).splitlines(keepends=True)[a:b + shift]))
+        gaps.append((at, at + t.rstrip("\n").count("\n")))
     job = {"examples": [{"source": e.source, "want": e.want, "doctest": e.doctest} for e in found.examples],
-           "base": base, "pieces": pieces, "per_candidate_s": PER_CANDIDATE_S, "base_s": BASE_S}
+           "base": base, "pieces": pieces, "gaps": gaps, "per_candidate_s": PER_CANDIDATE_S, "base_s": BASE_S}
     code = "JOB = " + repr(json.dumps(job)) + "\n" + _CHILD
     try:
         result = run_python(code, timeout_s=timeout_s, memory_mb=1024)
@@ -287,15 +316,20 @@ def run(before: str, texts: list[str], after: str, timeout_s: float = TIMEOUT_S)
         rows = json.loads(tail)
     except ValueError:
         return {}
-    if len(rows) != len(texts):
+    width = len(found.examples)
+    if (not isinstance(rows, list) or len(rows) != len(texts)
+            or not all(isinstance(r, list) and len(r) == width and all(v in (None, 0, 1, 2, 3) for v in r)
+                       for r in rows)):
         return {}
+    # 1: passed running the candidate's lines, 0: failed there, 2 / 3: passed / failed without
+    # getting there, None: could not run. An example counts where some candidate passed it there.
     counted = [k for k, e in enumerate(found.examples)
                if (e.want.strip() or not e.doctest) and any(row[k] == 1 for row in rows)]
     if not counted:
         return {}
     out = {}
     for text, row in zip(texts, rows):
-        failed = [k for k in counted if row[k] != 1]
+        failed = [k for k in counted if row[k] not in (1, 2)]
         if failed:
             first = found.examples[failed[0]].source.strip().splitlines()[0]
             out[text] = Check(NAME, REJECT, f"fails {len(failed)} of {len(counted)} docstring examples "

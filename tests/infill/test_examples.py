@@ -180,3 +180,21 @@ def test_only_the_function_around_the_cursor_is_looked_at_for_examples():
 def test_a_return_annotation_is_no_example():
     assert not examples.maybe('def total(self, items: list[int]) -> int:\n    result = 0\n    return ')
     assert examples.maybe('def total(items):\n    """total([1]) -> 1"""\n    return ')
+
+
+def test_examples_that_never_run_the_candidates_lines_say_nothing():
+    # The example calls another copy (an installed package's, here the standard library's).
+    other = 'import math\n\ndef root(x):\n    """Square root.\n\n    >>> math.sqrt(4)\n    2.0\n    """\n    return '
+    assert verdicts(other, ["math.sqrt(x)", "x"]) == {}
+    # The example stops before the gap: only the branch that reaches it tells.
+    early = ('def sign(x):\n    """Sign.\n\n    >>> sign(0)\n    0\n    >>> sign(-3)\n    -1\n    """\n'
+             '    if x == 0:\n        return 0\n    return ')
+    assert verdicts(early, ["-1 if x < 0 else 1", "1", "x"]) == {"-1 if x < 0 else 1": "ok", "1": "reject",
+                                                                 "x": "reject"}
+
+
+def test_a_candidate_that_ends_the_child_or_floods_its_output_gives_no_verdict_and_no_error():
+    before = "import os\n" + AREA
+    assert verdicts(before, ["math.pi * r * r", "os._exit(0)"]) == {}
+    flood = verdicts(before, ["math.pi * r * r", "print('@@RESULTS@@' * 100000) or r"])
+    assert flood in ({}, {"math.pi * r * r": "ok", "print('@@RESULTS@@' * 100000) or r": "reject"})
