@@ -193,7 +193,9 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
         judged.append((i, checks, sure, len(signals) - 1, ranked))
     # Best first by confidence without the scale-only signals that differ between candidates
     # (one score for samples and drafts); rejected ones last.
-    judged.sort(key=lambda j: (not passed(j[1]), -j[4]))
+    # What the docstring's examples keep comes before what they could not tell (too slow).
+    judged.sort(key=lambda j: (not passed(j[1]), not any(c.name == examples.NAME and c.verdict == "ok"
+                                                          for c in j[1]), -j[4]))
     seen = {j[0] for j in judged}
     order = [j[:3] for j in judged] + [(i, [], 0.0) for i in range(len(done.candidates)) if i not in seen]
     pick = lambda seq: [seq[i] for i, _, _ in order if i < len(seq)]   # noqa: E731
@@ -226,8 +228,8 @@ def _search_examples(done: Completion, text: str, offset: int, language: str, op
     if any(c.name == examples.NAME for cs in done.checked.values() for c in cs):
         return done                                   # the examples spoke
     before, after = text[:offset], text[offset:]
-    if examples.target_of(before, done.candidates or [""], after) is None:
-        return done                                   # there are none
+    if examples.target_of(before, done.candidates or [""], after) is None or not examples.exercised(before, after):
+        return done              # there are none, or none runs the candidates' lines here
     spent = done.forward_passes
     for r in range(1, options.examples_rounds + 1):
         rows = 2 * options.candidates

@@ -46,7 +46,34 @@ _SEPARATORS = r"==|=>|->|➞|⇒|→"
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z_0-9]*)", re.M)
 LOOK_BACK = 20_000       # characters before the cursor searched for the function's ``def``
 _KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
-         ast.AnnAssign, ast.Try)
+         ast.AnnAssign)
+# Calls an assignment kept at module level may make (constants, patterns, types): any other call
+# (``httpd = HTTPServer(...)``, ``data = requests.get(...)``) leaves the assignment out.
+_QUIET_CALLS = frozenset({
+    "compile", "namedtuple", "NamedTuple", "TypeVar", "NewType", "ParamSpec", "frozenset", "set", "dict",
+    "list", "tuple", "object", "getLogger", "defaultdict", "OrderedDict", "Counter", "deque", "range", "len",
+    "sorted", "reversed", "int", "float", "str", "bytes", "bool", "complex", "property", "staticmethod",
+    "classmethod", "partial", "field", "Decimal", "Fraction", "Enum", "IntEnum", "Flag", "IntFlag", "chr",
+    "ord", "max", "min", "sum", "abs", "round", "zip", "enumerate", "map", "filter", "isinstance", "getattr",
+    "hasattr", "escape", "join", "format", "encode", "decode", "upper", "lower", "split", "strip", "replace",
+    "fromkeys", "union", "keys", "values", "items", "copy", "Path", "cast", "Literal", "Union", "Optional",
+})
+
+
+def _quiet(stmt: ast.stmt) -> bool:
+    """Whether a kept top-level statement may run in the child: definitions and imports, and
+    assignments whose value calls only ``_QUIET_CALLS``."""
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        return True
+    for node in ast.walk(stmt.value) if stmt.value is not None else ():
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if name not in _QUIET_CALLS:
+                return False
+        elif isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -54,6 +81,8 @@ class Example:
     source: str          # doctest: the statement; one-line: the call
     want: str            # doctest: the expected output; one-line: the expected value's expression
     doctest: bool
+    exc_msg: str | None = None                       # doctest: the exception it expects, if any
+    options: tuple[tuple[int, bool], ...] = ()       # doctest: its directives (+SKIP, +ELLIPSIS ...)
 
 
 @dataclass(frozen=True)
@@ -109,7 +138,7 @@ def target(source: str, line: int) -> Target | None:
         return None
     kept, top = [], None
     for stmt in tree.body:
-        if not isinstance(stmt, _KEPT):
+        if not isinstance(stmt, _KEPT) or not _quiet(stmt):
             continue
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))]) - 1
         span = (first, stmt.end_lineno or stmt.lineno)
@@ -129,7 +158,7 @@ def read_examples(doc: str, function: str) -> list[Example]:
     except ValueError:            # inconsistent indentation and the like: no doctests
         parsed = []
     for ex in parsed:
-        out.append(Example(ex.source, ex.want, True))
+        out.append(Example(ex.source, ex.want, True, ex.exc_msg, tuple(sorted(ex.options.items()))))
     if parsed:
         return out
     one_line = re.compile(rf"^\s*({re.escape(function)}\s*\(.*\))\s*(?:{_SEPARATORS})\s*(.+?)\s*$")
@@ -138,113 +167,6 @@ def read_examples(doc: str, function: str) -> list[Example]:
         if m:
             out.append(Example(m.group(1), m.group(2).rstrip(".,;"), False))
     return out
-
-
-_CHILD = r"""
-import doctest, json, signal, sys
-
-class Slow(BaseException):
-    pass
-
-def _alarm(signum, frame):
-    raise Slow()
-
-signal.signal(signal.SIGALRM, _alarm)
-job = json.loads(JOB)
-examples = job["examples"]
-
-# Whether an example runs the candidate's lines: one that never gets there (it calls an
-# installed copy of the function, or stops before the gap) says nothing about the candidate.
-GAP, REACHED = set(), [False]
-
-def _local(frame, event, arg):
-    if event == "line" and frame.f_lineno in GAP:
-        REACHED[0] = True
-    return None if REACHED[0] else _local           # once there, the example runs untraced
-
-def _calls(frame, event, arg):
-    return _local if not REACHED[0] and frame.f_code.co_filename == "<candidate>" else None
-
-def settle(passed):
-    # 1 passed there, 0 failed there, 2 passed elsewhere, 3 failed elsewhere
-    return (1 if passed else 0) if REACHED[0] else (2 if passed else 3)
-
-class Runner(doctest.DocTestRunner):
-    def __init__(self, *a, **k):
-        super().__init__(*a, **k)
-        self.outcome = {}
-    def report_start(self, out, test, example):
-        REACHED[0] = False
-    def report_success(self, out, test, example, got):
-        self.outcome[id(example)] = settle(True)
-    def report_failure(self, out, test, example, got):
-        self.outcome[id(example)] = settle(False)
-    def report_unexpected_exception(self, out, test, example, exc_info):
-        self.outcome[id(example)] = settle(False)
-
-def one_line(ex, ns):
-    try:
-        want = eval(compile(ex["want"], "<example>", "eval"), ns)
-    except Exception:
-        return None                      # the expected value does not read: tells nothing
-    REACHED[0] = False
-    try:
-        got = eval(compile(ex["source"], "<example>", "eval"), ns)
-    except NameError as exc:
-        tb = exc.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        return None if tb.tb_frame.f_code.co_filename == "<example>" else settle(False)
-    except SyntaxError:
-        return None
-    except Exception:
-        return settle(False)
-    try:
-        return settle(bool(got == want))
-    except Exception:
-        return settle(False)
-
-base = {"__name__": "__infill_examples__"}
-signal.setitimer(signal.ITIMER_REAL, job["base_s"])
-try:
-    exec(compile(job["base"], "<module>", "exec"), base)
-except BaseException:
-    base = None
-finally:
-    signal.setitimer(signal.ITIMER_REAL, 0)
-results = []
-for piece, (first, last) in zip(job["pieces"], job["gaps"]):
-    row = [None] * len(examples)
-    if base is not None:
-        ns = dict(base)
-        GAP.clear()
-        GAP.update(range(first, last + 1))
-        # Repeating: doctest catches every exception of an example, so after the first the
-        # alarm goes on firing until the candidate's examples are done.
-        signal.setitimer(signal.ITIMER_REAL, job["per_candidate_s"], 0.02)
-        try:
-            exec(compile(piece, "<candidate>", "exec"), ns)
-            sys.settrace(_calls)
-            tests = [doctest.Example(e["source"], e["want"]) for e in examples if e["doctest"]]
-            if tests:
-                runner = Runner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
-                runner.run(doctest.DocTest(tests, ns, "examples", None, 0, None), out=lambda s: None,
-                           clear_globs=False)
-                for k, t in zip([i for i, e in enumerate(examples) if e["doctest"]], tests):
-                    row[k] = runner.outcome.get(id(t), 0)
-            for k, e in enumerate(examples):
-                if not e["doctest"]:
-                    row[k] = one_line(e, ns)
-        except Slow:
-            row = [0 if v is None else v for v in row]
-        except BaseException:
-            row = [None] * len(examples)
-        finally:
-            sys.settrace(None)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    results.append(row)
-sys.stdout.write("\n@@RESULTS@@" + json.dumps(results))
-"""
 
 
 def target_of(before: str, texts: list[str], after: str) -> Target | None:
@@ -256,27 +178,50 @@ def target_of(before: str, texts: list[str], after: str) -> Target | None:
     return read[1] if read is not None else None
 
 
-_READ: dict[tuple[int, int, int], tuple[str, Target] | None] = {}
+_READ: dict[tuple[int, int, int], tuple[str, Target]] = {}
 _READ_LOCK = threading.Lock()   # the server's threads share it
 READ_KEPT = 4            # gaps whose reading is kept (a request reads its gap's again for each round)
+
+
+_EXERCISED: dict[tuple[int, int, int], bool] = {}
+
+
+def _key(before: str, after: str) -> tuple[int, int, int]:
+    return hash(before), hash(after), len(before)
+
+
+def exercised(before: str, after: str) -> bool:
+    """Whether the last run at this gap had an example run the candidates' lines (so that
+    other candidates might satisfy it): fresh rounds are worth drawing only then."""
+    with _READ_LOCK:
+        return _EXERCISED.get(_key(before, after), False)
 
 
 def _read(before: str, texts: list[str], after: str) -> tuple[str, Target] | None:
     """(the candidate the module was read with, its ``target``) for the first of ``texts`` with
     which the module parses; kept for the last few gaps, since a candidate only shifts the
     lines of the definition that holds the gap."""
-    key = (hash(before), hash(after), len(before))
+    key = _key(before, after)
     with _READ_LOCK:
         if key in _READ:
             return _READ[key]
     line = before.count("\n") + 1
     read = next(((t, f) for t, f in ((t, target(before + t + after, line)) for t in texts[:3]) if f is not None),
                 None)
-    with _READ_LOCK:
-        if len(_READ) >= READ_KEPT:
-            _READ.pop(next(iter(_READ)))
-        _READ[key] = read      # None too: the same gap is asked again for each round
+    if read is not None:       # a reading that failed may succeed with the next round's texts
+        with _READ_LOCK:
+            if len(_READ) >= READ_KEPT:
+                _READ.pop(next(iter(_READ)))
+            while len(_EXERCISED) >= READ_KEPT:
+                _EXERCISED.pop(next(iter(_EXERCISED)))
+            _READ[key] = read
     return read
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as ``ast`` counts them (``\n`` only: ``splitlines`` also splits at a form feed)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def run(before: str, texts: list[str], after: str, timeout_s: float = TIMEOUT_S) -> dict[str, Check]:
@@ -289,22 +234,25 @@ def run(before: str, texts: list[str], after: str, timeout_s: float = TIMEOUT_S)
     if read is None:
         return {}
     first, found = read
+    from .examples_child import SCRIPT
     from .sandbox import run_python       # imported here: most requests never get this far
 
     # The module is run once with the first readable candidate in its gap; each candidate then
     # redefines the top-level definition that holds the gap (its lines shift by the candidate's).
-    lines = (before + first + after).splitlines(keepends=True)
+    lines = _lines(before + first + after)
     base = "".join("".join(lines[a:b]) for a, b in found.kept)
     a, b = found.top
     pieces, gaps = [], []
     at = before.count("\n") - a + 1                 # the gap's first line within the definition
     for t in texts:
         shift = t.count("\n") - first.count("\n")
-        pieces.append("".join((before + t + after).splitlines(keepends=True)[a:b + shift]))
+        pieces.append("".join(_lines(before + t + after)[a:b + shift]))
         gaps.append((at, at + t.rstrip("\n").count("\n")))
-    job = {"examples": [{"source": e.source, "want": e.want, "doctest": e.doctest} for e in found.examples],
-           "base": base, "pieces": pieces, "gaps": gaps, "per_candidate_s": PER_CANDIDATE_S, "base_s": BASE_S}
-    code = "JOB = " + repr(json.dumps(job)) + "\n" + _CHILD
+    job = {"examples": [{"source": e.source, "want": e.want, "doctest": e.doctest, "exc_msg": e.exc_msg,
+                         "options": [list(o) for o in e.options]} for e in found.examples],
+           "base": base, "pieces": pieces, "gaps": gaps, "per_candidate_s": PER_CANDIDATE_S, "base_s": BASE_S,
+           "budget_s": max(0.05, timeout_s - 0.25)}
+    code = "JOB = " + repr(json.dumps(job)) + "\n" + SCRIPT
     try:
         result = run_python(code, timeout_s=timeout_s, memory_mb=1024)
     except Exception:             # the sandbox could not start a child: no verdict
@@ -313,23 +261,32 @@ def run(before: str, texts: list[str], after: str, timeout_s: float = TIMEOUT_S)
     if not sep:
         return {}
     try:
-        rows = json.loads(tail)
-    except ValueError:
+        data = json.loads(tail)
+        rows, base_ran = data["rows"], data["base"] is True
+    except (ValueError, TypeError, KeyError):
         return {}
     width = len(found.examples)
     if (not isinstance(rows, list) or len(rows) != len(texts)
-            or not all(isinstance(r, list) and len(r) == width and all(v in (None, 0, 1, 2, 3) for v in r)
+            or not all(isinstance(r, list) and len(r) == width and all(v in (None, 0, 1, 2, 3, 4) for v in r)
                        for r in rows)):
         return {}
     # 1: passed running the candidate's lines, 0: failed there, 2 / 3: passed / failed without
-    # getting there, None: could not run. An example counts where some candidate passed it there.
+    # getting there, 4: too slow to tell, None: could not run or skipped. An example counts where
+    # some candidate passed it there.
+    # Fresh rounds are worth drawing where the module runs and the examples are not all seen to
+    # stop before the gap or to call another copy of the function.
+    seen = [v for row in rows for v in row if v is not None]
+    with _READ_LOCK:
+        _EXERCISED[_key(before, after)] = base_ran and not (seen and all(v in (2, 3) for v in seen))
     counted = [k for k, e in enumerate(found.examples)
                if (e.want.strip() or not e.doctest) and any(row[k] == 1 for row in rows)]
     if not counted:
         return {}
     out = {}
     for text, row in zip(texts, rows):
-        failed = [k for k in counted if row[k] not in (1, 2)]
+        failed = [k for k in counted if row[k] not in (1, 2, 4)]
+        if not failed and any(row[k] == 4 for k in counted):
+            continue                         # too slow to tell: no verdict either way
         if failed:
             first = found.examples[failed[0]].source.strip().splitlines()[0]
             out[text] = Check(NAME, REJECT, f"fails {len(failed)} of {len(counted)} docstring examples "

@@ -198,3 +198,39 @@ def test_a_candidate_that_ends_the_child_or_floods_its_output_gives_no_verdict_a
     assert verdicts(before, ["math.pi * r * r", "os._exit(0)"]) == {}
     flood = verdicts(before, ["math.pi * r * r", "print('@@RESULTS@@' * 100000) or r"])
     assert flood in ({}, {"math.pi * r * r": "ok", "print('@@RESULTS@@' * 100000) or r": "reject"})
+
+
+def test_a_top_level_try_or_an_assignment_that_calls_out_does_not_run(tmp_path):
+    marker = tmp_path / "ran"
+    after = (f"\n\ntry:\n    open({str(marker)!r}, 'w').write('x')\nexcept OSError:\n    pass\n"
+             f"handle = open({str(marker)!r}, 'a')\nPATTERN = __import__('re').compile('x')\n")
+    assert verdicts(AREA, ["math.pi * r * r", "r * r"], after) == {"math.pi * r * r": "ok", "r * r": "reject"}
+    assert not marker.exists()
+
+
+def test_each_candidate_runs_in_its_own_module():
+    # is_odd calls back into the gap's function: it must find this candidate's, not the first's;
+    # a memo filled by one candidate must not answer for the next.
+    before = ('def is_odd(n):\n    return n != 0 and is_even(n - 1)\n\n\ndef is_even(n):\n'
+              '    """Even.\n\n    >>> is_even(3)\n    False\n    >>> is_even(4)\n    True\n    """\n    ')
+    found = verdicts(before, ["return True", "return n == 0 or is_odd(n - 1)"], "\n")
+    assert found == {"return True": "reject", "return n == 0 or is_odd(n - 1)": "ok"}
+    memo = ('_memo = {}\n\n\ndef fib(n):\n    """Fibonacci.\n\n    >>> fib(10)\n    55\n    """\n'
+            '    if n in _memo:\n        return _memo[n]\n    _memo[n] = ')
+    rest = "\n    return _memo[n]\n"
+    found = verdicts(memo, ["n if n < 2 else fib(n - 1) + fib(n - 2)", "n if n < 2 else fib(n - 1) + fib(n - 2) + 1"],
+                     rest)
+    assert found == {"n if n < 2 else fib(n - 1) + fib(n - 2)": "ok",
+                     "n if n < 2 else fib(n - 1) + fib(n - 2) + 1": "reject"}
+
+
+def test_doctest_directives_and_expected_exceptions_are_kept():
+    before = ('import random\n\ndef pick(xs):\n    """One of them.\n\n    >>> pick([1, 2, 3])  # doctest: +SKIP\n'
+              '    2\n    >>> pick([])\n    Traceback (most recent call last):\n    ...\n    IndexError: empty\n'
+              '    >>> pick([7])\n    7\n    """\n    if not xs:\n        raise IndexError("empty")\n    return ')
+    found = verdicts(before, ["random.choice(xs)", "xs[-1] + 1"], "\n")
+    assert found == {"random.choice(xs)": "ok", "xs[-1] + 1": "reject"}
+
+
+def test_a_form_feed_before_the_function_does_not_shift_its_lines():
+    assert verdicts("\x0c\n" + AREA, ["math.pi * r * r", "r * r"]) == {"math.pi * r * r": "ok", "r * r": "reject"}
