@@ -167,7 +167,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
                                 options.examples_ms / 1000)
         checked = {i: [*c, verdicts[done.candidates[i]]] if done.candidates[i] in verdicts else c
                    for i, c in checked.items()}
-    kept_alone = sum(any(c.name == "examples" and c.verdict == "ok" for c in checked[i]) for i in indices) == 1
+    kept_alone = sum(examples.kept(checked[i]) for i in indices) == 1
     # Rival drafts among those the checks pass (one they refuse is no competing answer).
     standing = [i for i in indices if passed(checked[i]) and done.candidates[i].strip()]
     tied = dict(zip(standing, rivals([done.candidates[i] for i in standing],
@@ -194,8 +194,7 @@ def judge(done: Completion, before: str, after: str, language: str, options: Inf
     # Best first by confidence without the scale-only signals that differ between candidates
     # (one score for samples and drafts); rejected ones last.
     # What the docstring's examples keep comes before what they could not tell (too slow).
-    judged.sort(key=lambda j: (not passed(j[1]), not any(c.name == examples.NAME and c.verdict == "ok"
-                                                          for c in j[1]), -j[4]))
+    judged.sort(key=lambda j: (not passed(j[1]), not examples.kept(j[1]), -j[4]))
     seen = {j[0] for j in judged}
     order = [j[:3] for j in judged] + [(i, [], 0.0) for i in range(len(done.candidates)) if i not in seen]
     pick = lambda seq: [seq[i] for i, _, _ in order if i < len(seq)]   # noqa: E731
@@ -228,17 +227,16 @@ def _search_examples(done: Completion, text: str, offset: int, language: str, op
     if any(c.name == examples.NAME for cs in done.checked.values() for c in cs):
         return done                                   # the examples spoke
     before, after = text[:offset], text[offset:]
-    if examples.target_of(before, done.candidates or [""], after) is None or not examples.exercised(before, after):
-        return done              # there are none, or none runs the candidates' lines here
-    spent = done.forward_passes
+    if not examples.exercised(before, after):
+        return done              # no examples ran here, or none runs the candidates' lines
+    spent, rows = done.forward_passes, 2 * options.candidates
     for r in range(1, options.examples_rounds + 1):
-        rows = 2 * options.candidates
         fresh, _ = _complete_once(text, offset, language, replace(options, seed=options.seed + r, candidates=rows),
                                   backend, cancelled, extra_context, path=path,
                                   temperature=options.sampler_config().candidate_temperature)
         spent += fresh.forward_passes
         found = judge(fresh, before, after, language, options, calibrated_for(backend.name), rows)
-        if any(c["check"] == examples.NAME and c["verdict"] == "ok" for c in found.checks):
+        if examples.kept(found.checked.get(found.text, [])):
             return replace(found, forward_passes=spent)
     return replace(done, forward_passes=spent)
 

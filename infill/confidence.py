@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .checks import REJECT, UNKNOWN, Check
+from .examples import kept as examples_kept
 from .siblings import bare
 
 CALIBRATION = Path(__file__).with_name("data") / "confidence.json"
@@ -164,7 +165,7 @@ def examples_floor(checks: list[Check], alone: bool, calibration: dict | None = 
     with examples (``benchmarks/examples_gaps.py --write``), ``only`` where the examples keep it
     alone (``alone``), ``shared`` where they keep others too. 0 for any other candidate, for
     another backend, or where the calibration has no such rates."""
-    if not calibrated or not any(c.name == "examples" and c.verdict == "ok" for c in checks):
+    if not calibrated or not examples_kept(checks):
         return 0.0
     cal = calibration if calibration is not None else load_calibration()
     rates = (cal or {}).get("examples") or {}

@@ -169,15 +169,6 @@ def read_examples(doc: str, function: str) -> list[Example]:
     return out
 
 
-def target_of(before: str, texts: list[str], after: str) -> Target | None:
-    """The function around the gap with examples, read with one of the first ``texts`` in the
-    gap (the first that parses), or None."""
-    if not maybe(before):
-        return None
-    read = _read(before, texts, after)
-    return read[1] if read is not None else None
-
-
 _READ: dict[tuple[int, int, int], tuple[str, Target]] = {}
 _READ_LOCK = threading.Lock()   # the server's threads share it
 READ_KEPT = 4            # gaps whose reading is kept (a request reads its gap's again for each round)
@@ -216,6 +207,11 @@ def _read(before: str, texts: list[str], after: str) -> tuple[str, Target] | Non
                 _EXERCISED.pop(next(iter(_EXERCISED)))
             _READ[key] = read
     return read
+
+
+def kept(checks: list[Check]) -> bool:
+    """Whether the docstring's examples keep a candidate with these checks."""
+    return any(c.name == NAME and c.verdict == OK for c in checks)
 
 
 def _lines(text: str) -> list[str]:
