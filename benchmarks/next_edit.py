@@ -47,9 +47,9 @@ def load(split: str, data: Path) -> tuple[list[dict], object, Path]:
         return [json.loads(line) for line in fh if line.strip()], scorer, path
 
 
-def predict(tasks: list[dict], min_confidence: float, weights=None) -> list[dict]:
+def predict(tasks: list[dict], min_confidence: float, weights=None, backend=None) -> list[dict]:
     from infill.next_edit.cli import run_next_edit_task
-    return [run_next_edit_task(t, min_confidence, weights) for t in tasks]
+    return [run_next_edit_task(t, min_confidence, weights, backend) for t in tasks]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -215,6 +215,11 @@ def main() -> int:
     ap.add_argument("--server", type=int, default=0, metavar="N",
                     help="also time N tasks through the real server (copilotInlineEdit) with --open-docs open")
     ap.add_argument("--open-docs", type=int, default=10)
+    ap.add_argument("--canvas", action="store_true",
+                    help="the canvas too (nextEditCanvas): the model rewrites the lines around the edit where "
+                         "propagation shows nothing; writes next_edit[-dev]-canvas.json")
+    ap.add_argument("--model", default=None, help="--canvas: the model folder, or with --endpoint the served name")
+    ap.add_argument("--endpoint", default=None, help="--canvas: an OpenAI-compatible server's URL")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(1)
@@ -225,7 +230,11 @@ def main() -> int:
     from infill.config import InfillOptions
     threshold = InfillOptions().next_edit_min_confidence if args.min_confidence is None else args.min_confidence
     tasks, SCORER, path = load(args.split, args.data)
-    preds = predict(tasks, 0.0 if args.sweep else threshold)
+    backend = None
+    if args.canvas:
+        from infill.backends import get_backend
+        backend = get_backend(InfillOptions(model=args.model, endpoint=args.endpoint, threads=1))
+    preds = predict(tasks, 0.0 if args.sweep else threshold, backend=backend)
     if args.sweep:
         for th in [0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
             cut = [p if p.get("confidence", 0) >= th else {**p, "edit": None} for p in preds]
@@ -234,21 +243,32 @@ def main() -> int:
                   f"{s['precision_of_shown']:.3f} none silent {s['none_silent']:.3f}")
         preds = [p if p.get("confidence", 0) >= threshold else {**p, "edit": None} for p in preds]
     summary = summarise(tasks, preds, SCORER)
+    if backend is not None:                 # what the canvas added: the answers that differ from propagation's
+        alone = predict(tasks, 0.0 if args.sweep else threshold)
+        added = [(t, p) for t, p, q in zip(tasks, preds, alone) if p.get("edit") != q.get("edit")
+                 and (not args.sweep or p.get("confidence", 0) >= threshold)]
+        summary["canvas_shown"] = sum(p.get("edit") is not None for _, p in added)
+        summary["canvas_right"] = sum(p.get("edit") is not None and t["kind"] != "none"
+                                      and SCORER.is_right(p["edit"], t["expected"], t["document"]) for t, p in added)
     summary["official_score"] = official_score(path, preds, args.data)
     assert abs(summary["official_score"] - summary["score"]) < 1e-9, "this script and score.py disagree"
-    summary.update(split=args.split, min_confidence=threshold, data=str(path.relative_to(args.data.parent.parent))
+    summary.update(split=args.split, min_confidence=threshold, canvas=backend.name if backend else None, data=str(path.relative_to(args.data.parent.parent))
                    if args.data == DATA else str(path))
     if args.server:
         import asyncio
         summary["server"] = asyncio.run(server_latency(tasks[:args.server], args.open_docs, threshold))
     print(f"next-edit benchmark, {args.split} split, {len(tasks)} tasks, threshold {threshold}")
     print(table(summary))
+    if backend is not None:
+        print(f"canvas ({backend.name}): {summary['canvas_shown']} suggestions where propagation was silent, "
+              f"{summary['canvas_right']} right")
     if "server" in summary:
         sv = summary["server"]
         print(f"server (stdio, {sv['open_documents']} other documents open, {sv['tasks']} tasks): "
               f"copilotInlineEdit p50 {sv['latency_ms_p50']:.1f} ms, p95 {sv['latency_ms_p95']:.1f} ms; "
               f"{sv['shown']} shown; {sv['same_as_library']}/{sv['tasks']} answers the same as the library's")
-    out = HERE / "results" / ("next_edit.json" if args.split == "test" else f"next_edit-{args.split}.json")
+    name = "next_edit" + ("" if args.split == "test" else f"-{args.split}") + ("-canvas" if args.canvas else "")
+    out = HERE / "results" / f"{name}.json"
     out.write_text(json.dumps(summary, indent=1) + "\n")
     return 0
 

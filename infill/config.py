@@ -51,6 +51,8 @@ class InfillOptions:
     #                                 split shows 25% of gaps, 39% of them exactly right
     next_edit_min_confidence: float = 0.35  # next-edit suggestions (infill.next_edit) below it are not shown
     #                                 (tuned on the next-edit benchmark's dev split)
+    next_edit_canvas: bool = False  # where propagation shows nothing, the model rewrites the lines around the
+    #                                 edit (infill.next_edit.canvas); off: the embedded model found none of 60
     checks: bool = True             # run the checks beyond syntax (infill.checks) and hide what they reject
     # The code around the gap (infill.retrieval, infill.drafting).
     retrieval: bool = True          # drafts copied from the document and its neighbours join the candidates
@@ -187,6 +189,11 @@ _HELP = {
     "min_confidence": "a suggestion whose confidence (in [0, 1], calibrated on real code) is below this is "
                       "not shown: null in the editor; `infill complete` prints nothing on stdout and says why in one line "
                       "on stderr (`--json`: `\"shown\": false`, `text` empty, `best` the candidate)",
+    "next_edit_canvas": "where propagation shows no next edit, the model rewrites the lines around the user's "
+                        "edit (two below, one above; four draws each) and a rewrite most draws agree on is "
+                        "suggested, its confidence the share of draws that wrote it (not fitted). Off by "
+                        "default: the embedded model wrote none of the expected edits on the next-edit "
+                        "benchmark; for a served or local model that writes edits",
     "next_edit_min_confidence": "a next-edit suggestion (`infill next-edit`, `textDocument/copilotInlineEdit`) "
                                 "whose confidence (the probability it is right, fitted on the next-edit "
                                 "benchmark's dev split) is below this is not shown",

@@ -4,8 +4,9 @@ The request Copilot's clients (copilot-lsp, sidekick.nvim) send once a change se
 params ``{textDocument: {uri, version}, position}``; result ``{edits: [{range, text,
 textDocument: {uri, version}, command}]}`` (no edit: ``{edits: []}``). The handler reads the
 document's recent edits from ``InfillServer.history`` (fed by every ``didChange``), runs
-``infill.next_edit.suggest_next_edit`` on the worker's light lane (it never runs the model, so it
-waits behind no completion; a newer request for the document
+``infill.next_edit.suggest_next_edit`` on the worker's light lane (propagation never runs the
+model, so it waits behind no completion; with ``nextEditCanvas`` on, the model's lane, where the
+canvas may rewrite the lines around the edit; a newer request for the document
 supersedes an older one, which answers ``{edits: []}``), and drops any answer whose document
 version is no longer the current one. While the user types the text of a shown suggestion,
 what is left of it is answered again without recomputing (``Shown``).
@@ -17,6 +18,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from infill.backends import get_backend
 from infill.errors import InfillError
 from infill.next_edit import LineEdit, NextEditRequest, suggest_next_edit
 from infill.next_edit.edits import split_lines
@@ -100,9 +102,11 @@ async def copilot_inline_edit(ls: InfillServer, params: Any) -> dict:
     line = _get(position, "line")
     cursor = line if isinstance(line, int) and line >= 0 else edits[-1].start_line
     request = NextEditRequest(text, language, edits, min(cursor, text.count("\n")), 0, ls.path(uri))
-    threshold = ls.options.infill.next_edit_min_confidence
+    options = ls.options.infill
+    canvas = options.next_edit_canvas       # the model may run: on the model's lane, behind a completion
     result = await ls.infill(uri + "#next-edit", lambda cancelled: suggest_next_edit(
-        replace(request, cancelled=cancelled), threshold), light=True)   # no model: not behind a completion
+        replace(request, cancelled=cancelled), options.next_edit_min_confidence,
+        backend=get_backend(options) if canvas else None), light=not canvas)
     if result is None or result.edit is None:
         return empty
     try:

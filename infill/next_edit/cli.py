@@ -82,12 +82,13 @@ def parse_task(task) -> NextEditRequest:
     return NextEditRequest(document, language, edits, line, character, path)
 
 
-def run_next_edit_task(task, min_confidence: float, weights=None) -> dict:
-    """One output row for one task object: the prediction, or an ``error`` row."""
+def run_next_edit_task(task, min_confidence: float, weights=None, backend=None) -> dict:
+    """One output row for one task object: the prediction, or an ``error`` row (``backend``: the
+    canvas's model, ``nextEditCanvas``)."""
     t0 = time.perf_counter()
     task_id = task.get("task_id") if isinstance(task, dict) else None
     try:
-        result = suggest_next_edit(parse_task(task), min_confidence, weights)
+        result = suggest_next_edit(parse_task(task), min_confidence, weights, backend)
     except InfillError as exc:
         return {"task_id": task_id, "edit": None, "confidence": 0.0,
                 "latency_ms": round((time.perf_counter() - t0) * 1000, 2), "error": str(exc)}
@@ -95,7 +96,7 @@ def run_next_edit_task(task, min_confidence: float, weights=None) -> dict:
             "confidence": round(result.confidence, 4), "latency_ms": round((time.perf_counter() - t0) * 1000, 2)}
 
 
-def run_lines(stdin: IO[str], stdout: IO[str], min_confidence: float) -> int:
+def run_lines(stdin: IO[str], stdout: IO[str], min_confidence: float, backend=None) -> int:
     """Every line of ``stdin`` -> one line of ``stdout``; returns 0 (bad lines are error rows)."""
     for n, line in enumerate(stdin, 1):
         if not line.strip():
@@ -106,7 +107,7 @@ def run_lines(stdin: IO[str], stdout: IO[str], min_confidence: float) -> int:
             out = {"task_id": n, "edit": None, "confidence": 0.0, "latency_ms": 0.0,
                    "error": f"line {n}: invalid JSON ({exc.msg})"}
         else:
-            out = run_next_edit_task(task, min_confidence)
+            out = run_next_edit_task(task, min_confidence, backend=backend)
             if out["task_id"] is None:
                 out["task_id"] = n
         stdout.write(json.dumps(out) + "\n")
@@ -115,4 +116,8 @@ def run_lines(stdin: IO[str], stdout: IO[str], min_confidence: float) -> int:
 
 
 def cmd_next_edit(args, opts) -> int:
-    return run_lines(sys.stdin, sys.stdout, opts.next_edit_min_confidence)
+    backend = None
+    if opts.next_edit_canvas:
+        from infill.backends import get_backend
+        backend = get_backend(opts)
+    return run_lines(sys.stdin, sys.stdout, opts.next_edit_min_confidence, backend)

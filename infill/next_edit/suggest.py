@@ -4,7 +4,9 @@ suggested edit, its confidence and the jump targets.
 One path: the last edit checked against the document (a stale one is refused) ->
 ``propagate`` (the edit's changes carried elsewhere) -> ``checks`` on every candidate, nearest
 the cursor first -> ``confidence`` -> the nearest one if it reaches ``min_confidence``; the
-other places, nearest first, are the jump targets.
+other places, nearest first, are the jump targets. Where that shows nothing and a backend is
+given (``nextEditCanvas``), ``canvas``: the lines around the edit rewritten by the model, checked
+the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 
 from infill.errors import PositionError
 
+from .canvas import DRAWS, canvas_hunks
 from .checks import SyntaxCheck, passes
 from .confidence import confidence, features
 from .edits import LineEdit, NextEdit, NextEditRequest, check_fits, split_lines
@@ -61,23 +64,58 @@ def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
 
 
 def suggest_next_edit(request: NextEditRequest, min_confidence: float = 0.0,
-                      weights: dict[str, float] | None = None) -> NextEdit:
+                      weights: dict[str, float] | None = None, backend=None, draws: int = DRAWS) -> NextEdit:
     """The next edit after ``request.recent_edits[-1]``; silent (``edit`` None) when no candidate
     passes the checks or the nearest one's confidence is below ``min_confidence`` (``weights``:
-    the confidence model's, default ``confidence.WEIGHTS``). Raises PositionError for a stale
-    edit or a cursor outside the document."""
+    the confidence model's, default ``confidence.WEIGHTS``). With a ``backend`` (``nextEditCanvas``)
+    that serves the document's language, where propagation shows nothing the canvas rewrites the
+    lines around the edit (``canvas``). Raises PositionError for a stale edit or a cursor outside
+    the document, ``Cancelled`` when the request is cancelled while the model runs."""
     t0 = time.perf_counter()
     found = candidates(request)
-    if not found:
-        return _timed(NextEdit(None, 0.0), t0)
-    best, feats = found[0]
-    conf = confidence(feats, weights)
-    targets = [h.start_line for h, _ in found[1:]]
-    if conf < min_confidence:
-        return _timed(NextEdit(None, conf, targets, best.rule, len(found)), t0)
     lines = split_lines(request.document)
-    edit = LineEdit(best.start_line, best.end_line, "".join(lines[best.start_line:best.end_line]), best.new_text)
-    return _timed(NextEdit(edit, conf, targets, best.rule, len(found)), t0)
+    if found:
+        best, feats = found[0]
+        conf = confidence(feats, weights)
+        targets = [h.start_line for h, _ in found[1:]]
+        if conf >= min_confidence:
+            edit = LineEdit(best.start_line, best.end_line, "".join(lines[best.start_line:best.end_line]),
+                            best.new_text)
+            return _timed(NextEdit(edit, conf, targets, best.rule, len(found)), t0)
+        silent = NextEdit(None, conf, targets, best.rule, len(found))
+    else:
+        silent = NextEdit(None, 0.0)
+    drawn = _from_canvas(request, lines, backend, draws, min_confidence) if backend is not None else None
+    if drawn is not None:
+        hunk, share = drawn
+        edit = LineEdit(hunk.start_line, hunk.end_line, "".join(lines[hunk.start_line:hunk.end_line]), hunk.new_text)
+        return _timed(NextEdit(edit, share, silent.jump_targets, hunk.rule, silent.candidates + 1), t0)
+    return _timed(silent, t0)
+
+
+def _from_canvas(request: NextEditRequest, lines: list[str], backend, draws: int,
+                 min_confidence: float) -> tuple[Hunk, float] | None:
+    """The canvas's candidate that passes the checks with the largest share of its line's draws
+    (the nearer line on a tie), where that share reaches ``min_confidence``; None otherwise, and
+    where the backend does not serve the language or fails (a failed model stays silent)."""
+    from infill.backends import serves
+    from infill.errors import Cancelled, InfillError
+
+    if request.language is None or not serves(backend, request.language):
+        return None
+    new_count = len(split_lines(request.recent_edits[-1].new_text)) if request.recent_edits else 0
+    if not request.recent_edits or new_count >= len(lines) or new_count > MAX_EDIT_LINES:
+        return None
+    try:
+        drawn = canvas_hunks(request, backend, draws)
+    except Cancelled:
+        raise
+    except InfillError:
+        return None
+    syntax = SyntaxCheck(lines, request.language)
+    kept = [(h, share) for h, share in drawn
+            if share >= min_confidence and passes(lines, h, request.recent_edits, syntax)]
+    return max(kept, key=lambda hs: hs[1]) if kept else None
 
 
 def _timed(result: NextEdit, t0: float) -> NextEdit:

@@ -1,0 +1,86 @@
+"""Next edits the model writes (``nextEditCanvas``): where propagation shows nothing, the lines
+around the user's last edit are re-masked, one at a time, and denoised by the configured backend
+with the document (which holds the user's edit) on both sides.
+
+Which lines: the first ``BELOW`` non-blank lines after the edit and the first one before it
+(``lines_to_try``), as in the trial. A
+backend that rewrites (``Capabilities.rewrite``: the embedded model, diffusion checkpoints) starts
+from the line's own tokens, all re-masked, with ``EXTRA_TOKENS`` more allowed; another (a served
+model) writes the line afresh between the same prefix and suffix. ``DRAWS`` candidates per line,
+one batch. A rewritten line is a candidate when it differs from the line as it stands; its
+confidence is the share of the draws that wrote it (a model that rewrites a line the same way in
+three of four draws means it; one that writes four different lines does not). That share is not
+fitted on anything; the threshold (``nextEditMinConfidence``) applies to it as it stands.
+
+Measured before it was built in (``benchmarks/next_edit_canvas.py``): the embedded model wrote
+none of the expected edits on 60 Python tasks of the benchmark's dev split, so it is off by
+default; it is there for a model that writes edits (``benchmarks/next_edit.py --canvas --model
+DIR`` measures one). Knows the backend's request (``engine.api``) and whole-line edits; nothing
+of LSP.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+from .edits import LineEdit, NextEditRequest, split_lines
+from .propagate import Hunk
+
+BELOW = 2            # non-blank lines after the user's edit re-masked ...
+ABOVE = 1            # ... and before it
+DRAWS = 4            # candidates per line, one batch
+EXTRA_TOKENS = 4     # a rewriting backend may write this many tokens more than the line had
+MAX_LINE_CHARS = 400  # a longer line (minified, data) is not rewritten
+
+
+def lines_to_try(lines: list[str], last: LineEdit) -> list[int]:
+    """The lines re-masked: the first ``BELOW`` non-blank ones among the four after the edit's
+    new text, then the first non-blank one among the three before it."""
+    start, stop = last.start_line, last.start_line + len(split_lines(last.new_text))
+    after = [i for i in range(stop, min(len(lines), stop + BELOW + 2)) if lines[i].strip()][:BELOW]
+    before = [i for i in range(start - 1, max(-1, start - 4), -1) if lines[i].strip()][:ABOVE]
+    return [i for i in after + before if len(lines[i]) <= MAX_LINE_CHARS]
+
+
+def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws: int,
+              cancelled: Callable[[], bool] | None) -> list[str]:
+    """The backend's ``draws`` versions of line ``i`` (each a whole line ending in a newline)."""
+    line = lines[i].rstrip("\n")
+    indent = line[:len(line) - len(line.lstrip())]
+    body = line[len(indent):]
+    prefix, suffix = "".join(lines[:i]) + indent, "\n" + "".join(lines[i + 1:])
+    common = dict(prefix=prefix, suffix=suffix, candidates=draws, seed=0, language=request.language,
+                  path=request.path, cancelled=cancelled)
+    from engine.api import InfillRequest        # here: propagation alone never loads the engine
+
+    if backend.capabilities.rewrite:
+        ask = InfillRequest(init_text=body, remask_spans=((0, len(body)),), extra_tokens=EXTRA_TOKENS, **common)
+    else:
+        ask = InfillRequest(max_lines=1, **common)
+    from infill.backends import run_backend
+
+    out = []
+    for cand in run_backend(backend, ask).candidates:
+        text = cand.text.split("\n")[0].rstrip()
+        out.append(indent + text.lstrip() + "\n")
+    return out
+
+
+def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[tuple[Hunk, float]]:
+    """(candidate, the share of its line's draws that wrote it) for each re-masked line whose
+    draws changed it, the most written change of each line, in the order the lines were tried."""
+    if not request.recent_edits or draws < 1:
+        return []
+    lines = split_lines(request.document)
+    out = []
+    for i in lines_to_try(lines, request.recent_edits[-1]):
+        if request.cancelled():
+            break
+        texts = rewritten(backend, lines, i, request, draws, request.cancelled)
+        changed = Counter(t for t in texts if t.strip() and t.rstrip() != lines[i].rstrip())
+        if not changed:
+            continue
+        text, count = changed.most_common(1)[0]
+        out.append((Hunk(i, i + 1, [text], "canvas"), count / max(1, len(texts))))
+    return out
