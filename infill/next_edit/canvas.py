@@ -6,8 +6,10 @@ Which lines: the first ``BELOW`` non-blank lines after the edit and the first on
 (``lines_to_try``), as in the trial. A
 backend that rewrites (``Capabilities.rewrite``: the embedded model, diffusion checkpoints) starts
 from the line's own tokens, all re-masked, with ``EXTRA_TOKENS`` more allowed; another (a served
-model) writes the line afresh between the same prefix and suffix. ``DRAWS`` candidates per line,
-one batch. A rewritten line is a candidate when it differs from the line as it stands; its
+model) writes the line afresh between the same prefix and suffix, both trimmed to the backend's
+budgets as a completion's are; a model other than the embedded one also reads the user's edit
+as original / updated lines in comments before the prefix (``edit_block``). ``DRAWS``
+candidates per line, one batch. A rewritten line is a candidate when it differs from the line as it stands; its
 confidence is the share of the draws that wrote it (a model that rewrites a line the same way in
 three of four draws means it; one that writes four different lines does not). That share is not
 fitted on anything; the threshold (``nextEditMinConfidence``) applies to it as it stands.
@@ -43,14 +45,31 @@ def lines_to_try(lines: list[str], last: LineEdit) -> list[int]:
     return [i for i in after + before if len(lines[i]) <= MAX_LINE_CHARS]
 
 
+def edit_block(edit: LineEdit, spec) -> str:
+    """The user's edit as original / updated lines in the language's comments, put before the
+    prefix for a model that reads instructions (not the embedded one, trained on code alone)."""
+    mark = spec.line_comment or "#"
+    old = [f"{mark} - {line}" for line in split_lines(edit.old_text)] or [f"{mark} (nothing)\n"]
+    new = [f"{mark} + {line}" for line in split_lines(edit.new_text)] or [f"{mark} (nothing)\n"]
+    lines = [f"{mark} The edit just made (line {edit.start_line + 1}), original then updated:\n", *old, *new]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines) + "\n"
+
+
 def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws: int,
               cancelled: Callable[[], bool] | None) -> list[str]:
     """The backend's ``draws`` versions of line ``i`` (each a whole line ending in a newline)."""
+    from infill.context import extract
+    from infill.languages import spec_of
+
     line = lines[i].rstrip("\n")
     indent = line[:len(line) - len(line.lstrip())]
     body = line[len(indent):]
-    prefix, suffix = "".join(lines[:i]) + indent, "\n" + "".join(lines[i + 1:])
-    common = dict(prefix=prefix, suffix=suffix, candidates=draws, seed=0, language=request.language,
+    before, after = "".join(lines[:i]) + indent, "\n" + "".join(lines[i + 1:])
+    caps = backend.capabilities               # the context trimmed to the backend's budgets, as a completion's
+    ctx = extract(before + after, len(before), request.language, caps.prefix_tokens, caps.suffix_tokens,
+                  backend.count_tokens)
+    told = "" if backend.name == "embedded" else edit_block(request.recent_edits[-1], spec_of(request.language))
+    common = dict(prefix=told + ctx.prefix, suffix=ctx.suffix, candidates=draws, seed=0, language=request.language,
                   path=request.path, cancelled=cancelled)
     from engine.api import InfillRequest        # here: propagation alone never loads the engine
 

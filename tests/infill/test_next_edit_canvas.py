@@ -37,7 +37,7 @@ class Scripted:
         if self.fail:
             raise InfillError("the model server did not answer")
         line = request.init_text if request.init_text is not None else \
-            DOC.split("\n")[request.prefix.count("\n")].strip()
+            DOC[:DOC.rindex(request.suffix)].split("\n")[-1].strip()
         texts = self.draws.get(line.strip(), [line] * request.candidates)
         return InfillResult([Candidate(t, -0.5, 3) for t in texts[:request.candidates]], 1, 1.0)
 
@@ -70,6 +70,10 @@ def test_a_rewrite_most_draws_agree_on_is_suggested_with_their_share():
     request = backend.asked[0]
     assert request.init_text == "session = open_session()" and request.remask_spans == ((0, 24),)
     assert request.prefix.endswith("retries):\n    ") and request.suffix.startswith("\n    return")
+    embedded = Scripted({})
+    embedded.name = "embedded"                  # trained on code alone: no comment block before the prefix
+    ask(embedded)
+    assert embedded.asked[0].prefix == "def fetch(url, retries):\n    "
 
 
 def test_draws_that_disagree_stay_below_the_threshold():
@@ -94,6 +98,9 @@ def test_a_backend_that_writes_lines_afresh_gets_the_gap_between_prefix_and_suff
     got = ask(backend)
     assert got.edit.new_text == "    return session.get(url, retries)\n"
     assert all(r.init_text is None and r.max_lines == 1 for r in backend.asked)
+    # a model other than the embedded one reads the user's edit before the prefix
+    told = backend.asked[0].prefix
+    assert "# - def fetch(url):\n# + def fetch(url, retries):\n\ndef fetch(url, retries):\n" in told
 
 
 def test_propagation_answers_first_and_the_model_is_not_asked():
