@@ -168,13 +168,14 @@ async def fill_gap(ls: InfillServer, *args):
 
 def status(ls: InfillServer, *args) -> dict:
     """Model, backend, the last latency and why the last completion was shown or not
-    (``infill.decision``: best candidate, confidence, threshold, message), for an editor's
-    status line; loads nothing."""
+    (``infill.decision``: best candidate, confidence, threshold, message), and what the last
+    next-edit request found (``last_next_edit``), for an editor's status line; loads nothing."""
     info = ls.backend_info or {}
     return {"model": info.get("model", ls.options.infill.model), "backend": info.get("backend"),
             "loaded": ls.backend_info is not None, "last_latency_ms": ls.last_latency_ms,
             "busy": bool(ls.jobs.latest), "neighbours": ls.neighbours.stats(), "recent_edits": len(ls.ring),
-            "next_edits_accepted": ls.next_edits_accepted, "last_decision": ls.last_decision}
+            "next_edits_accepted": ls.next_edits_accepted, "last_decision": ls.last_decision,
+            "last_next_edit": ls.last_next_edit}
 
 
 async def show_context(ls: InfillServer, *args) -> dict:

@@ -107,6 +107,10 @@ async def copilot_inline_edit(ls: InfillServer, params: Any) -> dict:
     result = await ls.infill(uri + "#next-edit", lambda cancelled: suggest_next_edit(
         replace(request, cancelled=cancelled), options.next_edit_min_confidence,
         backend=get_backend(options) if canvas else None), light=not canvas)
+    if result is not None:
+        ls.last_next_edit = {"shown": result.edit is not None, "source": result.source,
+                             "confidence": round(result.confidence, 4), "candidates": result.candidates,
+                             "model_ran": result.model_ran, "latency_ms": round(result.latency_ms, 1)}
     if result is None or result.edit is None:
         return empty
     try:

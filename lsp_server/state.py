@@ -54,6 +54,7 @@ class InfillServer(LanguageServer):
         self.history = EditHistory()         # each document's recent edits as whole lines (next edits)
         self.next_edits_shown: dict = {}     # uri -> the next edit last answered (lsp_server.next_edit)
         self.next_edits_accepted = 0
+        self.last_next_edit: dict | None = None   # the last next-edit answer: source, confidence, model, for infill.status
         self._indexed_folder: str | None = None
         self._project_folder: str | None = None   # the project root of the last opened file, the default workspace
         self._workspace_files: set[str] = set()   # sources read from the workspace setting's folder

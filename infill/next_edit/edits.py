@@ -46,6 +46,7 @@ class NextEdit:
     source: str = ""                    # which rule proposed it ("rename", "token", "block", ...)
     candidates: int = 0                 # candidates that passed the checks
     latency_ms: float = 0.0
+    model_ran: bool = False             # the canvas asked the model (``nextEditCanvas``)
 
     def to_dict(self) -> dict:
         return {"edit": self.edit.to_dict() if self.edit else None, "confidence": round(self.confidence, 4),

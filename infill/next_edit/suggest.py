@@ -85,37 +85,39 @@ def suggest_next_edit(request: NextEditRequest, min_confidence: float = 0.0,
         silent = NextEdit(None, conf, targets, best.rule, len(found))
     else:
         silent = NextEdit(None, 0.0)
-    drawn = _from_canvas(request, lines, backend, draws, min_confidence) if backend is not None else None
+    drawn, silent.model_ran = _from_canvas(request, lines, backend, draws, min_confidence) \
+        if backend is not None else (None, False)
     if drawn is not None:
         hunk, share = drawn
         edit = LineEdit(hunk.start_line, hunk.end_line, "".join(lines[hunk.start_line:hunk.end_line]), hunk.new_text)
-        return _timed(NextEdit(edit, share, silent.jump_targets, hunk.rule, silent.candidates + 1), t0)
+        return _timed(NextEdit(edit, share, silent.jump_targets, hunk.rule, silent.candidates + 1, model_ran=True), t0)
     return _timed(silent, t0)
 
 
 def _from_canvas(request: NextEditRequest, lines: list[str], backend, draws: int,
-                 min_confidence: float) -> tuple[Hunk, float] | None:
+                 min_confidence: float) -> tuple[tuple[Hunk, float] | None, bool]:
     """The canvas's candidate that passes the checks with the largest share of its line's draws
     (the nearer line on a tie), where that share reaches ``min_confidence``; None otherwise, and
-    where the backend does not serve the language or fails (a failed model stays silent)."""
+    where the backend does not serve the language or fails (a failed model stays silent). With
+    whether the model was asked."""
     from infill.backends import serves
     from infill.errors import Cancelled, InfillError
 
     if request.language is None or not serves(backend, request.language):
-        return None
+        return None, False
     new_count = len(split_lines(request.recent_edits[-1].new_text)) if request.recent_edits else 0
     if not request.recent_edits or new_count >= len(lines) or new_count > MAX_EDIT_LINES:
-        return None
+        return None, False
     try:
         drawn = canvas_hunks(request, backend, draws)
     except Cancelled:
         raise
     except InfillError:
-        return None
+        return None, True
     syntax = SyntaxCheck(lines, request.language)
     kept = [(h, share) for h, share in drawn
             if share >= min_confidence and passes(lines, h, request.recent_edits, syntax)]
-    return max(kept, key=lambda hs: hs[1]) if kept else None
+    return (max(kept, key=lambda hs: hs[1]) if kept else None), True
 
 
 def _timed(result: NextEdit, t0: float) -> NextEdit:

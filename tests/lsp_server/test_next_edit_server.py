@@ -33,6 +33,11 @@ def _plain(value):
     return value
 
 
+async def status_of(client: LanguageClient) -> dict:
+    return _plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="infill.status",
+                                                                                          arguments=[])))
+
+
 def typing(client: LanguageClient, uri: str, steps: list[str], first_version: int = 2) -> int:
     version = first_version
     for text in steps:
@@ -105,3 +110,36 @@ async def test_bad_input_gets_no_edits_and_the_server_goes_on(client: LanguageCl
     version = typing(client, uri, [CODE.replace("def area(", "def surface(")])
     assert len(_plain(await ask(client, uri, version, 999, 999))["edits"]) <= 1   # a cursor past the end
     assert len(_plain(await ask(client, uri, version, 0, 0))["edits"]) == 1       # still serving
+
+
+async def test_with_the_canvas_on_the_model_rewrites_a_line_around_the_edit(client: LanguageClient, tiny_model_dir):
+    """``nextEditCanvas``: where propagation is silent, the answer may come from the model (here
+    the tiny random one, so only where it is asked and that the server goes on are checked)."""
+    from lsp_helpers import fast_options
+
+    code = "def area(w, h):\n    scale = 1\n    return w * h\n\n\nprint(area(2, 3))\n"
+    edited = code.replace("scale = 1", "scale = 2")          # a changed literal found nowhere else
+    uri = "file:///next_canvas.py"
+    open_doc(client, uri, code)
+    version = typing(client, uri, [edited])
+    assert _plain(await ask(client, uri, version, 1, 13))["edits"] == []          # propagation: silent
+    assert (await status_of(client))["last_next_edit"]["model_ran"] is False
+    settings = fast_options(tiny_model_dir)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": {**settings, "nextEditCanvas": True, "nextEditMinConfidence": 0}}))
+    await asyncio.sleep(0.3)
+    try:
+        edits = _plain(await ask(client, uri, version, 1, 13))["edits"]
+        last = _plain((await status_of(client))["last_next_edit"])
+        assert last["model_ran"] is True and last["shown"] == bool(edits)
+        assert len(edits) <= 1 and (not edits or last["source"] == "canvas")
+        for edit in edits:                       # one of the lines tried: the two below, the one above
+            assert edit["range"]["start"]["line"] in (0, 2, 5)
+            assert edit["range"]["end"]["line"] == edit["range"]["start"]["line"] + 1
+    finally:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"infill": settings}))
+        await asyncio.sleep(0.3)
+    renamed = CODE.replace("def area(", "def surface(")
+    uri = "file:///next_after_canvas.py"
+    open_doc(client, uri, CODE)
+    assert len(_plain(await ask(client, uri, typing(client, uri, [renamed])))["edits"]) == 1   # still serving
