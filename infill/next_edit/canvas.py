@@ -9,10 +9,12 @@ from the line's own tokens, all re-masked, with ``EXTRA_TOKENS`` more allowed; a
 model) writes the line afresh between the same prefix and suffix, both trimmed to the backend's
 budgets as a completion's are; a model other than the embedded one also reads the user's edit
 as original / updated lines in comments before the prefix (``edit_block``). ``DRAWS``
-candidates per line, one batch. A rewritten line is a candidate when it differs from the line as it stands; its
-confidence is the share of the draws that wrote it (a model that rewrites a line the same way in
-three of four draws means it; one that writes four different lines does not). That share is not
-fitted on anything; the threshold (``nextEditMinConfidence``) applies to it as it stands.
+candidates per line, one batch. A rewritten line is a candidate when it differs from the line as
+it stands and writes no name bound nowhere in the document (``bound_nowhere``: the cut-off ``ex``
+for ``except``, a made-up name); its confidence is the share of the draws that wrote it (a model
+that rewrites a line the same way in three of four draws means it; one that writes four
+different lines does not). That share is not fitted on anything; the threshold
+(``nextEditMinConfidence``) applies to it as it stands.
 
 Measured before it was built in (``benchmarks/next_edit_canvas.py``): the embedded model wrote
 none of the expected edits on 60 Python tasks of the benchmark's dev split, so it is off by
@@ -23,6 +25,7 @@ of LSP.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Callable
 
@@ -86,9 +89,28 @@ def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws
     return out
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
+
+
+def bound_nowhere(text: str, i: int, lines: list[str], language: str | None) -> set[str]:
+    """The names ``text`` (a rewrite of line ``i``) writes outside its string literals that the
+    line did not have and that occur nowhere else in the document nor among the language's
+    keywords and built-ins: a cut-off name (``ex`` for ``except``) or one the model made up."""
+    from infill.languages import reserved_names
+
+    new = set(_NAME.findall(_STRING.sub('""', text))) - set(_NAME.findall(lines[i]))
+    if not new:
+        return set()
+    known = set(reserved_names(language)) if language else set()
+    rest = "".join(lines[:i]) + "".join(lines[i + 1:])
+    return {name for name in new - known if not re.search(rf"(?<![A-Za-z_0-9]){name}(?![A-Za-z_0-9])", rest)}
+
+
 def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[tuple[Hunk, float]]:
     """(candidate, the share of its line's draws that wrote it) for each re-masked line whose
-    draws changed it, the most written change of each line, in the order the lines were tried."""
+    draws changed it, the most written change of each line, in the order the lines were tried;
+    a draw writing a name bound nowhere (``bound_nowhere``) is no candidate."""
     if not request.recent_edits or draws < 1:
         return []
     lines = split_lines(request.document)
@@ -97,7 +119,8 @@ def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[
         if request.cancelled():
             break
         texts = rewritten(backend, lines, i, request, draws, request.cancelled)
-        changed = Counter(t for t in texts if t.strip() and t.rstrip() != lines[i].rstrip())
+        changed = Counter(t for t in texts if t.strip() and t.rstrip() != lines[i].rstrip()
+                          and not bound_nowhere(t, i, lines, request.language))
         if not changed:
             continue
         text, count = changed.most_common(1)[0]

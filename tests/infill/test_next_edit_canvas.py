@@ -77,7 +77,7 @@ def test_a_rewrite_most_draws_agree_on_is_suggested_with_their_share():
 
 
 def test_draws_that_disagree_stay_below_the_threshold():
-    backend = Scripted({"return session.get(url)": ["return a", "return b", "return c", "return d"]})
+    backend = Scripted({"return session.get(url)": ["return url", "return retries", "return session", "return fetch"]})
     got = ask(backend)
     assert got.edit is None
     assert ask(backend, threshold=0.25).edit is not None          # a quarter of the draws: shown at 0.25
@@ -133,3 +133,13 @@ def test_the_cli_loads_a_backend_only_with_the_canvas_on():
         row = json.loads(done.stdout)
         assert row["task_id"] == "t" and "error" not in row
         assert done.stderr.strip().splitlines()[-1] == loads
+
+
+def test_a_rewrite_writing_a_name_bound_nowhere_is_no_candidate():
+    # the embedded model's rewrites in a real Neovim: `    ex` for `    except ...:`, `    return n`
+    cut = Scripted({"return session.get(url)": ["return sess"] * 4})
+    assert ask(cut, threshold=0.25).edit is None
+    known = Scripted({"return session.get(url)": ["return fetch(url, retries)"] * 4})    # names the file has
+    assert ask(known).edit.new_text == "    return fetch(url, retries)\n"
+    in_text = Scripted({"return session.get(url)": ['return session.get(url, "any new words")'] * 4})
+    assert ask(in_text).edit is not None                    # words inside a string are no names
