@@ -3,8 +3,7 @@ around the user's last edit are re-masked, one at a time, and denoised by the co
 with the document (which holds the user's edit) on both sides.
 
 Which lines: the first ``BELOW`` non-blank lines after the edit and the first one before it
-(``lines_to_try``), as in the trial. A
-backend that rewrites (``Capabilities.rewrite``: the embedded model, diffusion checkpoints) starts
+(``lines_to_try``), as in the trial. A backend that rewrites (``Capabilities.rewrite``: the embedded model, diffusion checkpoints) starts
 from the line's own tokens, all re-masked, with ``EXTRA_TOKENS`` more allowed; another (a served
 model) writes the line afresh between the same prefix and suffix, both trimmed to the backend's
 budgets as a completion's are; a model other than the embedded one also reads the user's edit
@@ -61,6 +60,8 @@ def edit_block(edit: LineEdit, spec) -> str:
 def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws: int,
               cancelled: Callable[[], bool] | None) -> list[str]:
     """The backend's ``draws`` versions of line ``i`` (each a whole line ending in a newline)."""
+    from engine.api import InfillRequest        # here: propagation alone never loads the engine
+    from infill.backends import run_backend
     from infill.context import extract
     from infill.languages import spec_of
 
@@ -74,14 +75,10 @@ def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws
     told = "" if backend.name == "embedded" else edit_block(request.recent_edits[-1], spec_of(request.language))
     common = dict(prefix=told + ctx.prefix, suffix=ctx.suffix, candidates=draws, seed=0, language=request.language,
                   path=request.path, cancelled=cancelled)
-    from engine.api import InfillRequest        # here: propagation alone never loads the engine
-
-    if backend.capabilities.rewrite:
+    if caps.rewrite:
         ask = InfillRequest(init_text=body, remask_spans=((0, len(body)),), extra_tokens=EXTRA_TOKENS, **common)
     else:
         ask = InfillRequest(max_lines=1, **common)
-    from infill.backends import run_backend
-
     out = []
     for cand in run_backend(backend, ask).candidates:
         text = cand.text.split("\n")[0].rstrip()
@@ -93,18 +90,11 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
 
 
-def bound_nowhere(text: str, i: int, lines: list[str], language: str | None) -> set[str]:
-    """The names ``text`` (a rewrite of line ``i``) writes outside its string literals that the
-    line did not have and that occur nowhere else in the document nor among the language's
-    keywords and built-ins: a cut-off name (``ex`` for ``except``) or one the model made up."""
-    from infill.languages import reserved_names
-
-    new = set(_NAME.findall(_STRING.sub('""', text))) - set(_NAME.findall(lines[i]))
-    if not new:
-        return set()
-    known = set(reserved_names(language)) if language else set()
-    rest = "".join(lines[:i]) + "".join(lines[i + 1:])
-    return {name for name in new - known if not re.search(rf"(?<![A-Za-z_0-9]){name}(?![A-Za-z_0-9])", rest)}
+def bound_nowhere(text: str, line: str, known: set[str]) -> set[str]:
+    """The names ``text`` (a rewrite of ``line``) writes outside its string literals that the
+    line did not have and that are not ``known`` (the document's names, the language's keywords
+    and built-ins): a cut-off name (``ex`` for ``except``) or one the model made up."""
+    return set(_NAME.findall(_STRING.sub('""', text))) - set(_NAME.findall(line)) - known
 
 
 def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[tuple[Hunk, float]]:
@@ -113,14 +103,18 @@ def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[
     a draw writing a name bound nowhere (``bound_nowhere``) is no candidate."""
     if not request.recent_edits or draws < 1:
         return []
+    from infill.languages import reserved_names
+
     lines = split_lines(request.document)
+    known = set(_NAME.findall(request.document)) | (set(reserved_names(request.language)) if request.language
+                                                    else set())
     out = []
     for i in lines_to_try(lines, request.recent_edits[-1]):
         if request.cancelled():
             break
         texts = rewritten(backend, lines, i, request, draws, request.cancelled)
         changed = Counter(t for t in texts if t.strip() and t.rstrip() != lines[i].rstrip()
-                          and not bound_nowhere(t, i, lines, request.language))
+                          and not bound_nowhere(t, lines[i], known))
         if not changed:
             continue
         text, count = changed.most_common(1)[0]
