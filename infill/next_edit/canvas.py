@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable
-
 from .edits import LineEdit, NextEditRequest, split_lines
 from .propagate import Hunk
 
@@ -57,8 +55,7 @@ def edit_block(edit: LineEdit, spec) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines) + "\n"
 
 
-def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws: int,
-              cancelled: Callable[[], bool] | None) -> list[str]:
+def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws: int) -> list[str]:
     """The backend's ``draws`` versions of line ``i`` (each a whole line ending in a newline)."""
     from engine.api import InfillRequest        # here: propagation alone never loads the engine
     from infill.backends import run_backend
@@ -74,7 +71,7 @@ def rewritten(backend, lines: list[str], i: int, request: NextEditRequest, draws
                   backend.count_tokens)
     told = "" if backend.name == "embedded" else edit_block(request.recent_edits[-1], spec_of(request.language))
     common = dict(prefix=told + ctx.prefix, suffix=ctx.suffix, candidates=draws, seed=0, language=request.language,
-                  path=request.path, cancelled=cancelled)
+                  path=request.path, cancelled=request.cancelled)
     if caps.rewrite:
         ask = InfillRequest(init_text=body, remask_spans=((0, len(body)),), extra_tokens=EXTRA_TOKENS, **common)
     else:
@@ -97,22 +94,24 @@ def bound_nowhere(text: str, line: str, known: set[str]) -> set[str]:
     return set(_NAME.findall(_STRING.sub('""', text))) - set(_NAME.findall(line)) - known
 
 
-def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS) -> list[tuple[Hunk, float]]:
+def canvas_hunks(request: NextEditRequest, backend, draws: int = DRAWS,
+                 lines: list[str] | None = None) -> list[tuple[Hunk, float]]:
     """(candidate, the share of its line's draws that wrote it) for each re-masked line whose
     draws changed it, the most written change of each line, in the order the lines were tried;
-    a draw writing a name bound nowhere (``bound_nowhere``) is no candidate."""
+    a draw writing a name bound nowhere (``bound_nowhere``) is no candidate. ``lines``: the
+    document's, where the caller has them split already."""
     if not request.recent_edits or draws < 1:
         return []
     from infill.languages import reserved_names
 
-    lines = split_lines(request.document)
+    lines = split_lines(request.document) if lines is None else lines
     known = set(_NAME.findall(request.document)) | (set(reserved_names(request.language)) if request.language
                                                     else set())
     out = []
     for i in lines_to_try(lines, request.recent_edits[-1]):
         if request.cancelled():
             break
-        texts = rewritten(backend, lines, i, request, draws, request.cancelled)
+        texts = rewritten(backend, lines, i, request, draws)
         changed = Counter(t for t in texts if t.strip() and t.rstrip() != lines[i].rstrip()
                           and not bound_nowhere(t, lines[i], known))
         if not changed:

@@ -33,6 +33,13 @@ def distance(hunk: Hunk, cursor_line: int) -> float:
     return max(0, cursor_line - hunk.end_line + 1) + 0.5
 
 
+def too_large(last: LineEdit, lines: list[str]) -> bool:
+    """A whole-file paste or deletion, or an edit of more than ``MAX_EDIT_LINES``: nothing to
+    carry elsewhere, nor to rewrite around."""
+    new_count = len(split_lines(last.new_text))
+    return max(new_count, last.end_line - last.start_line) > MAX_EDIT_LINES or new_count >= len(lines)
+
+
 def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
     """The candidates that pass the checks, nearest the cursor first, with their confidence
     features. Raises PositionError when the last edit does not fit the document (a stale ring
@@ -44,9 +51,9 @@ def candidates(request: NextEditRequest) -> list[tuple[Hunk, dict[str, float]]]:
     check_fits(lines, last)
     if not 0 <= request.cursor_line <= len(lines):
         raise PositionError(f"the cursor's line {request.cursor_line} is outside the document's {len(lines)} lines")
-    new_count = len(split_lines(last.new_text))
-    if max(new_count, last.end_line - last.start_line) > MAX_EDIT_LINES or new_count >= len(lines):
+    if too_large(last, lines):
         return []            # a whole-file paste or deletion: nothing to carry
+    new_count = len(split_lines(last.new_text))
     rules = read_edit(last)
     if rules.empty():
         return []
@@ -73,25 +80,29 @@ def suggest_next_edit(request: NextEditRequest, min_confidence: float = 0.0,
     the document, ``Cancelled`` when the request is cancelled while the model runs."""
     t0 = time.perf_counter()
     found = candidates(request)
-    lines = split_lines(request.document)
     if found:
         best, feats = found[0]
         conf = confidence(feats, weights)
         targets = [h.start_line for h, _ in found[1:]]
         if conf >= min_confidence:
-            edit = LineEdit(best.start_line, best.end_line, "".join(lines[best.start_line:best.end_line]),
-                            best.new_text)
-            return _timed(NextEdit(edit, conf, targets, best.rule, len(found)), t0)
+            return _timed(NextEdit(_edit(split_lines(request.document), best), conf, targets, best.rule,
+                                   len(found)), t0)
         silent = NextEdit(None, conf, targets, best.rule, len(found))
     else:
         silent = NextEdit(None, 0.0)
-    drawn, silent.model_ran = _from_canvas(request, lines, backend, draws, min_confidence) \
-        if backend is not None else (None, False)
+    if backend is None:
+        return _timed(silent, t0)
+    lines = split_lines(request.document)
+    drawn, silent.model_ran = _from_canvas(request, lines, backend, draws, min_confidence)
     if drawn is not None:
         hunk, share = drawn
-        edit = LineEdit(hunk.start_line, hunk.end_line, "".join(lines[hunk.start_line:hunk.end_line]), hunk.new_text)
-        return _timed(NextEdit(edit, share, silent.jump_targets, hunk.rule, silent.candidates + 1, model_ran=True), t0)
+        return _timed(NextEdit(_edit(lines, hunk), share, silent.jump_targets, hunk.rule, silent.candidates + 1,
+                               model_ran=True), t0)
     return _timed(silent, t0)
+
+
+def _edit(lines: list[str], hunk: Hunk) -> LineEdit:
+    return LineEdit(hunk.start_line, hunk.end_line, "".join(lines[hunk.start_line:hunk.end_line]), hunk.new_text)
 
 
 def _from_canvas(request: NextEditRequest, lines: list[str], backend, draws: int,
@@ -103,13 +114,11 @@ def _from_canvas(request: NextEditRequest, lines: list[str], backend, draws: int
     from infill.backends import serves
     from infill.errors import Cancelled, InfillError
 
-    if request.language is None or not serves(backend, request.language):
-        return None, False
-    new_count = len(split_lines(request.recent_edits[-1].new_text)) if request.recent_edits else 0
-    if not request.recent_edits or new_count >= len(lines) or new_count > MAX_EDIT_LINES:
+    if (request.language is None or not serves(backend, request.language) or not request.recent_edits
+            or too_large(request.recent_edits[-1], lines)):
         return None, False
     try:
-        drawn = canvas_hunks(request, backend, draws)
+        drawn = canvas_hunks(request, backend, draws, lines)
     except Cancelled:
         raise
     except InfillError:

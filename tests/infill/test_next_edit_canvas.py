@@ -117,6 +117,13 @@ def test_a_failing_backend_or_an_unserved_language_is_silence_not_an_error():
     assert ask(Scripted({}), language=None).edit is None
 
 
+def test_a_whole_file_paste_never_asks_the_model():
+    backend = Scripted({"return session.get(url)": ["return session.get(url, retries)"] * 4})
+    paste = LineEdit(0, 1, "x = 1\n", DOC)                   # the whole document pasted over one line
+    got = suggest_next_edit(NextEditRequest(DOC, "python", (paste,), 1), 0.0, backend=backend)
+    assert got.edit is None and not got.model_ran and backend.asked == []
+
+
 def test_without_a_backend_the_canvas_never_runs():
     assert ask(None).edit is None
 
