@@ -32,16 +32,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from real_code import normal  # noqa: E402  (beside this script: one reading of "the same line")
 
 # Standard-library modules whose functions' docstrings show runnable examples; those left out
 # open windows (turtle), sockets or processes, or only document interactive sessions.
 MODULES = ("statistics", "difflib", "collections/__init__", "textwrap", "urllib/parse", "fractions", "heapq",
            "_pydecimal", "pickletools", "datetime", "ipaddress", "string", "functools", "typing", "enum",
            "locale", "shutil", "getopt", "codecs", "random", "http/cookiejar", "optparse", "pickle", "secrets")
-
-
-def normal(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n")).strip()
 
 
 def gaps(per_function: int, seed: int) -> list[dict]:
