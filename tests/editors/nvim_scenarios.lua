@@ -133,6 +133,36 @@ function scenarios.session()
   R.discarded = #messages_matching("discarded") + #messages_matching("no change")
   R.unchanged_after_discard = vim.deep_equal(kept, lines())
 
+  -- a rewrite whose answer comes after its buffer was wiped (the server still rewriting it):
+  -- the plugin's handler gets a late edit for a buffer that is gone and drops it quietly
+  vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_CLOSED))
+  local closed = vim.api.nvim_get_current_buf()
+  local uri = vim.uri_from_bufnr(closed)
+  wait("attach the buffer to close", 20000, function()
+    return #vim.lsp.get_clients({ bufnr = closed, name = "infill" }) > 0
+  end)
+  local request, answered = c.request, false
+  c.request = function(self, method, params, handler, ...)
+    if method ~= "textDocument/codeAction" then
+      return request(self, method, params, handler, ...)
+    end
+    vim.defer_fn(function()
+      local edit = { changes = { [uri] = { { range = params.range, newText = "pass\n" } } } }
+      local ok, err = pcall(handler, nil, { { title = "rewrite", kind = "refactor.rewrite", edit = edit } })
+      R.closed_error = not ok and tostring(err) or nil
+      answered = true
+    end, 100)
+    return true, 1
+  end
+  local said_before = #_G.infill_messages
+  vim.cmd("2InfillRewrite")
+  vim.cmd("bwipeout! " .. closed)
+  wait("the closed buffer's answer", 5000, function() return answered end)
+  c.request = request
+  R.closed_said = vim.tbl_map(function(m) return m.msg end, vim.list_slice(_G.infill_messages, said_before + 1))
+  R.closed_preview = infill._state.preview ~= nil
+  vim.cmd.buffer(buf)
+
   vim.cmd("InfillStatus")
   wait("status", 10000, function() return #messages_matching("backend") > 0 end)
   R.status = messages_matching("backend")[1]
@@ -322,6 +352,7 @@ function scenarios.autotrigger()
     end
     return request(self, method, params, ...)
   end
+  R.completeopt_buffer = vim.bo.completeopt
   vim.api.nvim_win_set_cursor(0, { 2, 0 })
   keys("A")
   wait("insert mode", 5000, function() return vim.fn.mode() == "i" end)

@@ -77,12 +77,13 @@ _G.infill_setup_result = require("infill").setup({{
     (tmp_path / "sample.go").write_text("package calc\n\nfunc Add(a int, b int) int {\n\treturn \n}\n")
     (tmp_path / "sample.ts").write_text("function add(a: number, b: number): number {\n  return \n}\n")
     filler = "".join(f"x{i} = {i}\n" for i in range(40))
+    (tmp_path / "closed.py").write_text(CODE)
     (tmp_path / "next.py").write_text(NEXT_CODE.replace("FILLER\n", filler))
     huge = tmp_path / "huge.py"
     huge.write_text("x = 1\n" * (MAX_FILE_BYTES // 6 + 100))
     out = tmp_path / f"{scenario}.json"
     env = {**os.environ, "INFILL_SCENARIO": scenario, "INFILL_TEST_OUT": str(out),
-           "INFILL_TEST_FILE": str(source), "INFILL_TEST_HUGE": str(huge),
+           "INFILL_TEST_FILE": str(source), "INFILL_TEST_CLOSED": str(tmp_path / "closed.py"), "INFILL_TEST_HUGE": str(huge),
            "INFILL_TEST_NEXT": str(tmp_path / "next.py"), "INFILL_TEST_GO": str(tmp_path / "sample.go"), "INFILL_TEST_TS": str(tmp_path / "sample.ts"),
            "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data")}
     proc = subprocess.Popen([NVIM, "--headless", "--clean", "-u", str(init), "-c", f"luafile {SCENARIOS}"],
@@ -207,6 +208,12 @@ def test_rewrite_is_previewed_as_a_diff_before_it_is_applied(session):
     assert session["discarded"] == 1 and session["unchanged_after_discard"] is True   # q discards it
 
 
+def test_a_rewrite_whose_buffer_was_closed_is_dropped_quietly(session):
+    """The answer to :InfillRewrite arrives after :bwipeout!: no Lua error, no preview, nothing said."""
+    assert session.get("closed_error") is None
+    assert session["closed_said"] == ["infill: rewriting..."] and session["closed_preview"] is False
+
+
 def test_a_declined_rewrite_is_said_once_in_one_line(runs):
     said = runs["quiet"]["declined"]
     assert said[0] == "infill: rewriting..."
@@ -227,6 +234,12 @@ def test_autotrigger_completes_while_typing_on_0_11(runs):
     autotrigger = true the plugin gives its own, so typing "." asks without a key."""
     ran = runs["autotrigger"]
     assert ran["typed_requests"] >= 1 and ran["typed_kind"] == 2      # TriggerCharacter, no key pressed
+
+
+def test_with_autotrigger_the_popped_up_item_is_not_selected(runs):
+    """Neovim accepts a selected item on <CR>: while typing, an Enter meant as a new line would
+    take the suggestion that just popped up, so with autotrigger nothing is preselected."""
+    assert runs["autotrigger"]["completeopt_buffer"] == "menu,menuone,noinsert,noselect,popup"
 
 
 def test_rewrite_changes_the_selection_only(session):

@@ -12,3 +12,7 @@ end, { range = true, bang = true,
 vim.api.nvim_create_user_command("InfillStatus", function()
   require("infill").status()
 end, { desc = "infill: show the model, the backend and the last latency" })
+
+vim.api.nvim_create_user_command("InfillLog", function()
+  vim.cmd.tabedit(vim.fn.fnameescape(vim.lsp.get_log_path()))
+end, { desc = "infill: open Neovim's LSP log (the server's stderr is there)" })

@@ -65,7 +65,7 @@ function M.check()
   if #clients > 0 then
     health.ok(("server running (client %d), restarts: %d"):format(clients[1].id, restarts))
   elseif restarts >= cfg.max_restarts then
-    health.error(("the server crashed %d times and was not restarted again"):format(restarts), { "see :LspLog" })
+    health.error(("the server crashed %d times and was not restarted again"):format(restarts), { "see :InfillLog" })
   else
     health.info("no server running now; it starts with the first " .. table.concat(cfg.filetypes, "/") .. " buffer")
   end

@@ -36,9 +36,10 @@ M.defaults = {
   -- clients do not call the model on every key; Neovim completes only on triggerCharacters)
   trigger_characters = { ".", "(", "[", ",", "=", ":", " " },
   -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")
-  -- a single item is inserted without a menu; this shows it in the menu, nothing inserted until <C-y>.
-  -- false leaves 'completeopt' alone.
-  completeopt = "menu,menuone,noinsert,popup",
+  -- a single item is inserted without a menu. true: the plugin's choice (OPTIONS_ASKED: the item shown
+  -- in the menu, selected, nothing inserted until <C-y>; with autotrigger OPTIONS_TYPED: not selected
+  -- either, so <CR> typed while a suggestion pops up is a new line); a string: that; false: leave it.
+  completeopt = true,
   -- next-edit suggestions (textDocument/copilotInlineEdit, infill.next_edit): shown where they apply;
   -- in normal mode <Tab> jumps to one, a second <Tab> applies it, <Esc> dismisses it. false: off
   next_edit = { enabled = true, debounce_ms = 200, keys = { accept = "<Tab>", dismiss = "<Esc>" } },
@@ -50,6 +51,9 @@ M.defaults = {
     trigger = "<M-\\>", -- 0.11: ask for a completion now (same as <C-x><C-o>)
   },
 }
+
+local OPTIONS_ASKED = "menu,menuone,noinsert,popup"
+local OPTIONS_TYPED = "menu,menuone,noinsert,noselect,popup"
 
 local state = { config = nil, restarts = 0, exiting = false, last_status = nil, pending = {} }
 M._state = state
@@ -333,8 +337,12 @@ local function on_attach(client, bufnr)
     end
     vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = state.config.autotrigger })
     complete_whole_item(bufnr, client.id)
-    if state.config.completeopt then
-      vim.bo[bufnr].completeopt = state.config.completeopt
+    local opts = state.config.completeopt
+    if opts == true then
+      opts = state.config.autotrigger and OPTIONS_TYPED or OPTIONS_ASKED
+    end
+    if opts then
+      vim.bo[bufnr].completeopt = opts
     end
   end
   set_keymaps(bufnr, client)
@@ -372,7 +380,7 @@ local function on_exit(code, signal)
   end
   local how = ("exit code %d%s"):format(code, signal ~= 0 and (", signal " .. signal) or "")
   if state.restarts >= state.config.max_restarts then
-    notify(("the server stopped again (%s); gave up after %d restarts. Run :checkhealth infill, see :LspLog")
+    notify(("the server stopped again (%s); gave up after %d restarts. Run :checkhealth infill, see :InfillLog")
       :format(how, state.restarts), ERROR)
     return
   end
@@ -535,7 +543,9 @@ function M.rewrite(cmd)
   }
   local tick = vim.b[bufnr].changedtick
   local function got(edit)
-    if vim.b[bufnr].changedtick ~= tick then
+    if not vim.api.nvim_buf_is_valid(bufnr) then
+      return -- the buffer was closed while the server rewrote it
+    elseif vim.b[bufnr].changedtick ~= tick then
       notify("the buffer changed while rewriting; not applied", WARN)
     elseif cmd.bang then
       apply_edit(client, bufnr, edit, tick)

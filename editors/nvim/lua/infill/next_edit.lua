@@ -101,8 +101,8 @@ function M.request(bufnr)
     position = { line = row, character = 0 },
   }
   client:request(METHOD, params, function(err, result)
-    if err or type(result) ~= "table" or vim.b[bufnr].changedtick ~= tick then
-      return -- failed, or the buffer changed since: an answer for an older state is dropped
+    if err or type(result) ~= "table" or not vim.api.nvim_buf_is_valid(bufnr) or vim.b[bufnr].changedtick ~= tick then
+      return -- failed, the buffer is gone or changed since: an answer for an older state is dropped
     end
     local edit = (result.edits or {})[1]
     if edit and edit.range then
@@ -138,6 +138,12 @@ function M.accept(bufnr)
     local count = vim.api.nvim_buf_line_count(bufnr)
     vim.api.nvim_win_set_cursor(0, { math.min(first + 1, count), 0 })
     vim.cmd("normal! ^")
+    -- the new text stands as virtual lines under the replaced ones: scroll them into view (at the
+    -- window's bottom they would be off screen and the second press would apply unseen text)
+    local _, last = rows(s.edit)
+    if vim.fn.winheight(0) - vim.fn.winline() < math.max(last - first - 1, 0) + #lines_of(s.edit) then
+      vim.cmd("normal! zz")
+    end
     return true
   end
   local edit, client = s.edit, vim.lsp.get_client_by_id(s.client_id)
