@@ -248,7 +248,8 @@ end
 
 -- next-edit suggestions: a renamed function's next use is shown where it applies (removed line
 -- marked, new text as a virtual line, a sign), <Tab> jumps, <Tab> applies; the one after it lies
--- off screen (said on the cursor's line); <Esc> dismisses; typing elsewhere leaves none
+-- off screen (said on the cursor's line), and on the last line its new text is scrolled into
+-- view on the jump; <Esc> dismisses; typing elsewhere leaves none
 function scenarios.next_edit()
   vim.cmd.edit(vim.fn.fnameescape(vim.env.INFILL_TEST_NEXT))
   local buf = vim.api.nvim_get_current_buf()
@@ -281,6 +282,9 @@ function scenarios.next_edit()
   wait("the next one shown", 15000, shown)
   R.ne_offscreen = ne._state[buf].offscreen
   R.ne_far_marks = marks()
+  vim.api.nvim_feedkeys(vim.keycode("<Tab>"), "m", false) -- to the last line: its new text must be in view
+  wait("jumped far", 5000, function() return vim.api.nvim_win_get_cursor(0)[1] == 46 end)
+  R.ne_far_rows_below = vim.fn.winheight(0) - vim.fn.winline()
   vim.api.nvim_feedkeys(vim.keycode("<Esc>"), "m", false)
   wait("dismissed", 5000, function() return not shown() end)
   R.ne_marks_after_dismiss = #marks()

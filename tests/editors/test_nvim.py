@@ -314,6 +314,7 @@ def test_a_next_edit_off_screen_is_signalled_and_esc_or_typing_elsewhere_dismiss
     ran = runs["next_edit"]
     assert ran["ne_offscreen"] is True
     assert any("next edit at line 46" in (m.get("virt_text") or "") for m in ran["ne_far_marks"])
+    assert ran["ne_far_rows_below"] >= 1      # the virtual line under the last line is on screen
     assert ran["ne_marks_after_dismiss"] == 0
     assert ran["ne_untouched"] == "other = area(4, 5)"          # nothing applied unasked
     assert ran["ne_after_typing_elsewhere"] is False
