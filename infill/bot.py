@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +36,6 @@ def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
     f = sub.add_parser("fix", help="find a patch that makes the failing tests pass, verified in a sandbox")
     f.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARGS", help="after --: arguments for pytest")
     f.add_argument("--repo", default=".", help="repository root (default: the current folder)")
-    f.add_argument("--force", action="store_true", help="--apply even with uncommitted git changes")
     f.add_argument("--test-timeout", type=float, default=20.0, help="seconds per test run")
     f.add_argument("--test-memory-mb", type=int, default=2048, help="address-space limit per test run")
     f.add_argument("--max-gaps", type=int, default=8, help="gaps tried per suspect place")
@@ -61,6 +62,7 @@ def add_bot_parsers(sub: argparse._SubParsersAction) -> None:
 def _output_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="diff", help="unified diff, JSON or GitHub suggestions")
     p.add_argument("--apply", action="store_true", help="write the change (atomically)")
+    p.add_argument("--force", action="store_true", help="--apply even with uncommitted git changes")
 
 
 # ---------------------------------------------------------------- rewrite
@@ -72,9 +74,13 @@ def parse_line_range(spec: str) -> tuple[str, int, int]:
     first, _, last = lines.partition("-")
     if not path or not first.isdigit() or not (last or first).isdigit():
         raise UsageError(f"expected FILE:START-END with 1-based line numbers, got {spec!r}")
+    if not last and re.fullmatch(r".+:\d+", path) and not os.path.exists(path) \
+            and os.path.exists(path.rpartition(":")[0]):
+        raise UsageError(f"expected FILE:START-END with 1-based line numbers, got {spec!r} "
+                         "(a FILE:LINE:COL position: rewrite takes whole lines)")
     start, end = int(first), int(last or first)
     if start < 1 or end < start:
-        raise PositionError(f"lines are 1-based and START <= END, got {start}-{end}")
+        raise UsageError(f"lines are 1-based and START <= END, got {start}-{end}")
     return path, start, end
 
 
@@ -106,6 +112,12 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     path, first, last = parse_line_range(args.location)
     language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
+    if args.apply and not args.force:
+        try:
+            check_clean_tree(Path(path).resolve().parent)
+        except RepositoryError as exc:
+            print(f"infill: error: {exc}", file=sys.stderr)
+            return 2
     start, end = line_span(text, first, last)
     result = rewrite(text, start, end, language, opts, path=Request(text, start, language, path=path).shown_path())
     new = text[:start] + result.text + text[end:]
@@ -127,6 +139,19 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     else:
         sys.stdout.write(unified_diff(shown, text, new))
     return 0
+
+
+def check_clean_tree(folder: Path) -> None:
+    """Refuse ``--apply`` where the git working tree holding ``folder`` has uncommitted changes
+    (``fix.check_clean`` over the whole tree); outside git, nothing to check."""
+    from .fix import check_clean
+    try:
+        res = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if res.returncode == 0 and res.stdout.strip():
+        check_clean(Path(res.stdout.strip()))
 
 
 def _write(path: str | Path, text: str) -> None:
@@ -166,6 +191,11 @@ def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
             raise RepositoryError(f"--candidates must be between 1 and {fixing.MAX_CANDIDATES} for fix")
         if not 0 <= args.deepen_to <= fixing.MAX_CANDIDATES:
             raise RepositoryError(f"--deepen-to must be between 0 and {fixing.MAX_CANDIDATES}")
+        for flag, value in (("--max-time", args.max_time), ("--test-timeout", args.test_timeout)):
+            if not value > 0:
+                raise RepositoryError(f"{flag} must be a positive number of seconds, got {value}")
+        if args.max_gaps < 1 or args.test_memory_mb < 1:
+            raise RepositoryError("--max-gaps and --test-memory-mb must be at least 1")
         root = Path(args.repo)
         if args.apply and not args.force:
             fixing.check_python_repo(root.resolve())

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .bot import add_bot_parsers, cmd_fix, cmd_rewrite
 from .config import InfillOptions, add_option_flags, options_from_args
-from .errors import InfillError, PositionError, TaskError, UsageError
+from .errors import InfillError, TaskError, UsageError
 from .files import read_source
 
 def parse_location(spec: str) -> tuple[str, int, int]:
@@ -32,8 +32,8 @@ def parse_location(spec: str) -> tuple[str, int, int]:
     if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
         raise UsageError(f"expected FILE:LINE:COL with 1-based numbers, got {spec!r}")
     line, col = int(parts[1]), int(parts[2])
-    if line < 1 or col < 1:
-        raise PositionError(f"line and column are 1-based, got {line}:{col}")
+    if line < 1 or col < 1:      # bad usage (2), as -1 is: only what lies past the file's end is input (1)
+        raise UsageError(f"line and column are 1-based, got {line}:{col}")
     return parts[0], line, col
 
 

@@ -101,6 +101,12 @@ class InfillOptions:
         from .errors import UsageError as InfillError   # an option out of range is bad usage
         if self.sampler not in SAMPLERS:
             raise InfillError(f"unknown sampler {self.sampler!r} (choose from {', '.join(SAMPLERS)})")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise InfillError("threshold must be in [0, 1] (the confidence a position needs to be committed)")
+        if not self.entropy_bound > 0:
+            raise InfillError("entropy-bound must be a positive number of nats")
+        if self.stable_steps < 0:
+            raise InfillError("stable-steps must be 0 (off) or a number of unchanged passes")
         if self.candidates < 1 or self.candidates > 64:
             raise InfillError("candidates must be between 1 and 64")
         if self.canvas < 0 or self.canvas > 512:

@@ -12,6 +12,8 @@ MAX_FILE_BYTES = 20_000_000
 
 def read_source(path: str) -> str:
     p = Path(path)
+    if p.exists() and not p.is_dir() and not p.is_file():     # reading a FIFO would wait for a writer
+        raise InputFileError(f"{path}: not a regular file (a pipe, socket or device)")
     try:
         data = p.read_bytes()
     except FileNotFoundError:

@@ -85,7 +85,7 @@ class TestRun:
         broken = [o for o in self.outcomes.values() if o.collection]
         if broken:
             first = broken[0]
-            return (f"tests fail to import: {first.nodeid}: {first.message or 'collection error'}"
+            return (f"tests fail to import: {first.nodeid}: {_one_line(first.message)}"
                     + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""))
         if self.exit_code == EXIT_NO_TESTS or (self.exit_code == 0 and not self.outcomes):
             return "no tests found (pytest collected nothing)"
@@ -139,5 +139,25 @@ def _relative(frame: Frame, root: Path) -> Frame:
 
 
 def _last_lines(text: str, n: int = 3) -> str:
+    """pytest's own ``ERROR:`` lines where it wrote any (a warning printed after them is not
+    the reason), else the last ``n`` lines, in one line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(lines[-n:]) or "no output"
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    return " | ".join((errors or lines)[-n:]) or "no output"
+
+
+_WHERE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _one_line(message: str) -> str:
+    """A collection error in one line: its last line (``SyntaxError: invalid syntax``) and the
+    last place Python names, the file relative to the repository's copy (``m.py:1``)."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if not lines:
+        return "collection error"
+    last = re.sub(r"^E\s+", "", lines[-1])
+    where = _WHERE.findall(message)
+    if not where:
+        return last
+    path, line = where[-1]
+    return f"{last} ({path.rpartition('/repo/')[2] or path}:{line})"

@@ -1,6 +1,7 @@
 """The infill command line: complete, batch, and every bad input named in the issue."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def test_complete_prints_json_statistics(pyfile, tiny_model_dir, capsys):
     ("{f}:99:1", "line 99 is past the end of the file (5 lines)", 1),
     ("{f}:7:1", "line 7 is past the end of the file (5 lines)", 1),
     ("{f}:1:40", "column 40 is past the end of line 1 (14 characters)", 1),
-    ("{f}:0:1", "1-based", 1),
+    ("{f}:0:1", "1-based", 2),                       # bad usage, as -1 is
+    ("{f}:-1:3", "expected FILE:LINE:COL", 2),
     ("{f}", "expected FILE:LINE:COL", 2),            # bad usage, as argparse's own errors
     ("{f}:two:1", "expected FILE:LINE:COL", 2),
 ])
@@ -66,6 +68,10 @@ def test_complete_and_rewrite_count_the_lines_of_a_file_alike(pyfile, tiny_model
     (["--threads", "0"], "threads must be between 1 and 256"),
     (["--pass-share", "1.5"], "pass-share must be in [0, 1] (0: as many passes as the canvas has tokens)"),
     (["--pass-share", "-0.1"], "pass-share must be in [0, 1]"),
+    (["--threshold", "2"], "threshold must be in [0, 1]"),
+    (["--threshold", "nan"], "threshold must be in [0, 1]"),
+    (["--entropy-bound", "-3"], "entropy-bound must be a positive number"),
+    (["--stable-steps", "-2"], "stable-steps must be 0 (off)"),
 ])
 def test_options_out_of_range_are_bad_usage(pyfile, tiny_model_dir, capsys, flags, message):
     code, out, err = run(["complete", f"{pyfile}:2:12", "--model", str(tiny_model_dir), *flags], capsys)
@@ -223,3 +229,11 @@ def test_the_command_line_and_next_edits_start_without_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert json.loads(out.stdout.splitlines()[0])["task_id"] == "t", out.stderr[-2000:]
     assert out.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path, tiny_model_dir, capsys):
+    """Reading a named pipe blocks until something writes to it: refused at once instead."""
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    code, out, err = run(["complete", f"{fifo}:1:1", "--model", str(tiny_model_dir)], capsys)
+    assert code == 1 and out == "" and "not a regular file" in err and err.count("\n") == 1

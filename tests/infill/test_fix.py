@@ -180,6 +180,8 @@ def test_dirty_tree_refuses_apply_without_force(repo, monkeypatch, capsys):
     ({"calc.py": CALC}, "no tests found"),
     ({"calc.py": CALC, "test_broken.py": "import not_a_module\n\ndef test_x():\n    pass\n"},
      "tests fail to import"),
+    ({"calc.py": "def f(:\n", "test_calc.py": "from calc import f\n\ndef test_f():\n    f()\n"},
+     "SyntaxError"),
     ({"index.js": "console.log(1)\n", "README.md": "hi\n"}, "not a Python repository"),
 ])
 def test_repositories_that_cannot_be_fixed_exit_2(tmp_path, monkeypatch, capsys, layout, message):
@@ -188,7 +190,7 @@ def test_repositories_that_cannot_be_fixed_exit_2(tmp_path, monkeypatch, capsys,
         (tmp_path / name).write_text(text)
     code, out, err = run_fix(tmp_path, capsys)
     assert code == 2 and out == ""
-    assert err.startswith("infill: error: ") and message in err
+    assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1, err
 
 
 def test_too_many_candidates_is_a_usage_error(repo, capsys):

@@ -81,17 +81,39 @@ def test_rewrite_apply_is_atomic_and_keeps_the_mode(pyfile, scripted_rewrite, ca
     assert sorted(p.name for p in pyfile.parent.iterdir()) == ["m.py"]   # no temporary file left
 
 
-@pytest.mark.parametrize("loc, message", [
-    ("m.py:3-2", "START <= END"),
-    ("m.py:0-1", "1-based"),
-    ("m.py:5-9", "line 9 is past the end of the file (6 lines)"),
-    ("m.py", "expected FILE:START-END"),
-    ("m.py:4-4", "nothing to rewrite"),
-    ("missing.py:1-2", "no such file"),
+def test_rewrite_apply_refuses_a_dirty_git_tree_unless_forced(pyfile, scripted_rewrite, capsys):
+    """As ``fix --apply`` does: uncommitted changes anywhere in the file's working tree."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=pyfile.parent,
+                       check=True, capture_output=True)
+    git("init", "-q")
+    (pyfile.parent / "sub").mkdir()
+    (pyfile.parent / "sub" / "other.py").write_text("x = 1\n")
+    git("add", ".")
+    git("commit", "-qm", "init")
+    (pyfile.parent / "sub" / "other.py").write_text("x = 2\n")
+    code, out, err = run(["rewrite", "m.py:2-3", "--apply"], capsys)
+    assert code == 2 and out == "" and "uncommitted changes" in err and "--force" in err
+    assert err.count("\n") == 1 and pyfile.read_text() == SOURCE
+    code, _, err = run(["rewrite", "m.py:2-3", "--apply", "--force"], capsys)
+    assert code == 0, err
+    assert pyfile.read_text() == SOURCE.replace("total", "result")
+
+
+@pytest.mark.parametrize("loc, message, status", [    # 2: bad usage, 1: bad input
+    ("m.py:3-2", "START <= END", 2),
+    ("m.py:0-1", "1-based", 2),
+    ("m.py:5-9", "line 9 is past the end of the file (6 lines)", 1),
+    ("m.py", "expected FILE:START-END", 2),
+    ("m.py:1:2", "a FILE:LINE:COL position", 2),
+    ("m.py:4-4", "nothing to rewrite", 1),
+    ("missing.py:1-2", "no such file", 1),
 ])
-def test_bad_ranges_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, message):
+def test_bad_ranges_are_one_clear_line(pyfile, tiny_model_dir, capsys, loc, message, status):
     code, out, err = run(["rewrite", loc, "--model", str(tiny_model_dir)], capsys)
-    assert code == (2 if "expected" in message else 1) and out == ""      # 2: bad usage
+    assert code == status and out == ""
     assert err.startswith("infill: error: ") and message in err and err.count("\n") == 1
 
 
