@@ -77,7 +77,8 @@ def position_to_offset(text: str, line: int, col: int, base: int = 0) -> int:
     """Offset of a 0-based (line, column in code points) position; raises PositionError.
 
     The empty line after a final line break (where a cursor at the end of the file sits) is a
-    valid position, though ``line_count`` does not count it. ``base`` only changes how the
+    valid position, though ``line_count`` does not count it; the ``\r`` of a CRLF line break is
+    not a column (its line ends before it). ``base`` only changes how the
     error messages number lines and columns (1 for a CLI).
     """
     if line < 0 or col < 0:
@@ -88,7 +89,8 @@ def position_to_offset(text: str, line: int, col: int, base: int = 0) -> int:
     for _ in range(line):
         start = text.index("\n", start) + 1
     end = text.find("\n", start)
-    length = (len(text) if end < 0 else end) - start
+    end = len(text) if end < 0 else end
+    length = end - start - (end > start and text[end - 1] == "\r")   # a CRLF line's \r is no column
     if col > length:
         raise PositionError(
             f"column {col + base} is past the end of line {line + base} ({length} characters)"

@@ -43,6 +43,13 @@ def test_position_errors(line, col, message):
     assert str(error.value) == message
 
 
+def test_a_crlf_lines_carriage_return_is_not_a_column():
+    text = "ab\r\ncd\r\n"
+    assert position_to_offset(text, 0, 2) == 2 and position_to_offset(text, 1, 2) == 6
+    with pytest.raises(PositionError, match=r"column 3 is past the end of line 0 \(2 characters\)"):
+        position_to_offset(text, 0, 3)
+
+
 def test_offset_to_position_round_trip():
     text = "x = 1\n  y\n"
     for offset in range(len(text) + 1):
