@@ -17,6 +17,8 @@ VERSION = "0.1.0"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="infill-lsp", description="diffusion infill language server")
     parser.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    parser.add_argument("--stdio", action="store_true",
+                        help="use stdio (the default; vscode-languageclient passes it for its stdio transport)")
     parser.add_argument("--host", default="127.0.0.1", help="TCP address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")

@@ -70,6 +70,35 @@ def _apply(target: Any, values: dict[str, Any], problems: list[str], skip: set[s
     return replace(target, **changes)
 
 
+def _valid(opts: InfillOptions, raw: dict[str, Any], problems: list[str]) -> InfillOptions:
+    """``opts`` where they validate; else with each setting that is out of range on its own
+    reset (``canvas: 600`` does not drop the user's ``model`` and ``endpoint``), and the
+    defaults as a whole only where the rest still do not go together."""
+    try:
+        opts.validate()
+        return opts
+    except InfillError as whole:
+        first = whole
+    defaults = InfillOptions()
+    bad = []
+    for f in fields(InfillOptions):
+        if getattr(opts, f.name) == getattr(defaults, f.name):
+            continue
+        try:     # with the user's model: an endpoint is judged with the model it names
+            replace(defaults, **{"model": opts.model, f.name: getattr(opts, f.name)}).validate()
+        except InfillError as exc:
+            bad.append(f.name)
+            key = next((k for k in raw if snake_case(k) == f.name), camel_case(f.name))
+            problems.append(f"{exc} ({key!r} is {getattr(opts, f.name)!r}); using its default")
+    kept = replace(opts, **{name: getattr(defaults, name) for name in bad})
+    try:
+        kept.validate()
+        return kept
+    except InfillError as exc:
+        problems.append(f"{exc if bad else first}; using the default options")
+        return defaults
+
+
 HELP = {
     "completion_fallback": "also answer `textDocument/completion` with one item, for clients without "
                            "inline completion",
@@ -101,13 +130,9 @@ def options_from_dict(raw: Any) -> tuple[ServerOptions, list[str]]:
     infill_names = {f.name for f in fields(InfillOptions)}
     server_names = {f.name for f in fields(ServerOptions)} - {"infill"}
     infill_opts = _apply(InfillOptions(), raw, problems, skip=server_names)
+    infill_opts = _valid(infill_opts, raw, problems)
     if infill_opts.endpoint and not {"contextInPrompt", "context_in_prompt"} & set(raw):
         infill_opts = replace(infill_opts, context_in_prompt=True)
-    try:
-        infill_opts.validate()
-    except InfillError as exc:
-        problems.append(f"{exc}; using the default options")
-        infill_opts = InfillOptions()
     server = _apply(ServerOptions(infill=infill_opts), {k: v for k, v in raw.items()
                                                         if snake_case(k) in server_names},
                     problems, skip=infill_names)

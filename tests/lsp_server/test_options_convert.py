@@ -38,14 +38,21 @@ def test_invalid_settings_are_reported_and_fall_back():
     assert opts.infill.candidates == InfillOptions.candidates and opts.infill.max_blocks == 4
     assert opts.max_document_bytes == ServerOptions.max_document_bytes
     assert len(problems) == 4 and any("'nope'" in p for p in problems)
+    # a setting out of range is reset alone: the others stay
     opts, problems = options_from_dict({"renoise": 2, "candidates": 2})
-    assert opts == ServerOptions() and "renoise must be in (0, 1]" in problems[0]
+    assert opts.infill == InfillOptions(candidates=2) and "renoise must be in (0, 1]" in problems[0]
+    assert "'renoise' is 2" in problems[0] and len(problems) == 1
     opts, problems = options_from_dict({"passShare": 1.5, "candidates": 2})
-    assert opts == ServerOptions() and "pass-share must be in [0, 1]" in problems[0]
+    assert opts.infill == InfillOptions(candidates=2) and "pass-share must be in [0, 1]" in problems[0]
+    opts, problems = options_from_dict({"model": "llada", "endpoint": "http://h:8000/v1", "canvas": 600})
+    assert (opts.infill.model, opts.infill.endpoint, opts.infill.canvas) == ("llada", "http://h:8000/v1", 0)
+    assert opts.infill.context_in_prompt and len(problems) == 1 and "'canvas' is 600" in problems[0]
+    opts, problems = options_from_dict({"endpoint": "http://h:8000/v1"})      # no model: the endpoint goes
+    assert opts == ServerOptions() and "--endpoint needs --model" in problems[0]
     opts, problems = options_from_dict({"passShare": 0})                   # an integer from a client
     assert problems == [] and opts.infill.pass_share == 0.0
     opts, problems = options_from_dict({"sampler": "magic", "candidates": 2})
-    assert opts == ServerOptions() and "unknown sampler" in problems[0]     # validate() failed: defaults
+    assert opts.infill == InfillOptions(candidates=2) and "unknown sampler" in problems[0]
     assert options_from_dict(None) == (ServerOptions(), [])
     assert options_from_dict([1])[1]
 

@@ -98,7 +98,10 @@ function onPath(name: string): string | undefined {
 function findServer(): string | undefined {
   const configured = config().get<string>("server.path", "").trim();
   if (configured) {
-    return fs.existsSync(configured) ? configured : undefined;
+    // a relative path (".venv/bin/infill-lsp") is the workspace's, not the extension host's folder
+    const tries = path.isAbsolute(configured) ? [configured]
+      : (vscode.workspace.workspaceFolders ?? []).map((folder) => path.join(folder.uri.fsPath, configured));
+    return tries.find((candidate) => fs.existsSync(candidate));
   }
   const exe = process.platform === "win32" ? path.join("Scripts", "infill-lsp.exe") : path.join("bin", "infill-lsp");
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -234,7 +237,9 @@ function clientOptions(): LanguageClientOptions {
 async function startClient(): Promise<void> {
   const command = findServer();
   if (!command) {
-    await explain(`the language server \`infill-lsp\` was not found. ${INSTALL_FIX}`);
+    const configured = config().get<string>("server.path", "").trim();
+    await explain(configured ? `infill.server.path \`${configured}\` is not a file (a relative path is read ` +
+      "from the workspace folder)." : `the language server \`infill-lsp\` was not found. ${INSTALL_FIX}`);
     showStatus();
     return;
   }
@@ -263,12 +268,21 @@ async function startClient(): Promise<void> {
     forwardAllDiagnostics();
   } catch (error) {
     client = undefined;
+    await created.stop().catch(() => undefined); // else the library restarts it unseen, and it outlives deactivate
     showStatus();
     await explain(`the server did not start: ${String(error)}. ${INSTALL_FIX}`);
   }
 }
 
-async function restartClient(): Promise<void> {
+let restarting: Promise<void> = Promise.resolve();
+
+/** Restarts run one after another (two settings saves in a row started two servers, one orphaned). */
+function restartClient(): Promise<void> {
+  restarting = restarting.then(restartNow, restartNow);
+  return restarting;
+}
+
+async function restartNow(): Promise<void> {
   const old = client;
   client = undefined;
   restarts = 0;

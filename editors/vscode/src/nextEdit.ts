@@ -4,8 +4,8 @@
  * means a stable VS Code gives an extension: the lines it removes get a "removed" background,
  * the text it writes is shown after them (its first line, and how many more), and an overview
  * ruler mark shows where it is when it is off screen. Tab (while `infill.nextEditShown`) jumps to
- * it, a second Tab applies it; Escape or a change elsewhere dismisses it. An answer for an
- * older document version is never shown.
+ * it, a second Tab applies it; Escape, a change elsewhere, another active editor or closing the
+ * document dismisses it. An answer for an older document version is never shown.
  */
 import * as vscode from "vscode";
 import { LanguageClient } from "vscode-languageclient/node";
@@ -38,6 +38,17 @@ export class NextEditController implements vscode.Disposable {
   constructor(private readonly client: () => LanguageClient | undefined, private readonly served: (d: vscode.TextDocument) => boolean) {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((event) => this.changed(event)),
+      // a suggestion belongs to its editor: shown elsewhere, Tab would move and edit a hidden one
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (this.shown && editor !== this.shown.editor) {
+          this.dismiss();
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (this.shown?.editor.document === document) {
+          this.dismiss();
+        }
+      }),
       vscode.commands.registerCommand("infill.editor.acceptNextEdit", () => this.accept()),
       vscode.commands.registerCommand("infill.editor.dismissNextEdit", () => this.dismiss()),
     );
@@ -105,7 +116,8 @@ export class NextEditController implements vscode.Disposable {
   private async accept(): Promise<void> {
     const shown = this.shown;
     const running = this.client();
-    if (!shown || !running || shown.editor.document.version !== shown.version) {
+    if (!shown || !running || shown.editor.document.version !== shown.version || shown.editor.document.isClosed ||
+        vscode.window.activeTextEditor !== shown.editor) {
       this.dismiss();
       return;
     }

@@ -73,7 +73,8 @@ async function until(what: string, done: () => boolean, timeoutMs = 60_000): Pro
 
 before(async () => {
   assert.ok(fs.existsSync(SERVER), `no server at ${SERVER}: set INFILL_LSP`);
-  server = spawn(SERVER, [], { stdio: "pipe" });
+  // started as vscode-languageclient starts it with TransportKind.stdio: with --stdio appended
+  server = spawn(SERVER, ["--stdio"], { stdio: "pipe" });
   server.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   // the requests the server sends, answered as vscode-languageclient answers them
