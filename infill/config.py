@@ -107,6 +107,8 @@ class InfillOptions:
             raise InfillError("entropy-bound must be a positive number of nats")
         if self.stable_steps < 0:
             raise InfillError("stable-steps must be 0 (off) or a number of unchanged passes")
+        if not 0 <= self.seed < 2 ** 63:
+            raise InfillError("seed must be between 0 and 2**63 - 1")
         if self.candidates < 1 or self.candidates > 64:
             raise InfillError("candidates must be between 1 and 64")
         if self.canvas < 0 or self.canvas > 512:

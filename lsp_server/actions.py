@@ -145,7 +145,10 @@ async def code_action_resolve(ls: InfillServer, action: types.CodeAction) -> typ
 
 async def rewrite_selection(ls: InfillServer, *args):
     uri, rng = _location_args(args, types.Range)
-    return await _apply(ls, await _rewrite_edit(ls, uri, rng), "Rewrite selection")
+    edit = await _rewrite_edit(ls, uri, rng)
+    if not edit.changes and not edit.document_changes:     # refused (said why): nothing to apply
+        return edit
+    return await _apply(ls, edit, "Rewrite selection")
 
 
 # ---------------------------------------------------------------- commands at a position

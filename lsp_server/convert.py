@@ -96,7 +96,10 @@ def lsp_language(language_id: str | None, uri: str) -> str:
     """The infill language of a document: its LSP language id or Neovim filetype (``typescriptreact``,
     ``sh``; of a compound filetype such as ``typescript.tsx`` the last part infill knows), else,
     without an id, its file name; raises UnknownLanguageError (a ``.vue`` or ``.html`` file,
-    whose scripts sit in another language, is not guessed at)."""
+    whose scripts sit in another language, is not guessed at). An id that is no string (a client's
+    ``"languageId": 42``) counts as none."""
+    if not isinstance(language_id, str):
+        language_id = None
     if language_id and language_id != "plaintext":
         for part in reversed(language_id.split(".")):
             try:

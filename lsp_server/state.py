@@ -71,7 +71,8 @@ class InfillServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or "utf-16")
+        kind = self.workspace.position_encoding or "utf-16"
+        return str(getattr(kind, "value", kind))      # "utf-16", not "PositionEncodingKind.Utf16" in messages
 
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         """Tell the user once per distinct message."""

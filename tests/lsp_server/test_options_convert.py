@@ -98,6 +98,7 @@ def test_items_completion_language_and_json_ranges():
         "key.isupper():", types.CompletionItemKind.Text, "infill", None)
     assert lsp_language("python", "file:///x.txt") == "python"
     assert lsp_language(None, "file:///x.py") == "python"
+    assert lsp_language(42, "file:///x.py") == "python"          # no string: the file's name decides
     with pytest.raises(UnknownLanguageError):
         lsp_language("cobol", "file:///x.py")
     assert lsp_language("typescriptreact", "file:///A.tsx") == "tsx" and lsp_language("sh", "file:///r") == "bash"

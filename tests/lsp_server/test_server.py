@@ -111,6 +111,23 @@ async def test_commands_apply_edits(client: LanguageClient):
     assert len(client.applied_edits) == before + 2
 
 
+async def test_a_refused_rewrite_asks_the_client_to_apply_nothing(client: LanguageClient, tiny_model_dir):
+    """With the checks on, the tiny random model's rewrite is declined (said in a message): the
+    command answers an empty edit and sends no workspace/applyEdit."""
+    uri = "file:///refused.py"
+    open_doc(client, uri, CODE)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": {**fast_options(tiny_model_dir), "checks": True}}))
+    before = len(client.applied_edits)
+    selection = {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 19}}
+    edit = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="infill.rewriteSelection", arguments=[{"uri": uri, "range": selection}]))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"infill": fast_options(tiny_model_dir)}))
+    assert edit == {"changes": {}}
+    assert len(client.applied_edits) == before
+
+
 async def test_newer_request_supersedes_older(client: LanguageClient, tiny_model_dir):
     uri = "file:///stale.py"
     open_doc(client, uri, CODE)
