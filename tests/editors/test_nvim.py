@@ -238,7 +238,8 @@ def test_autotrigger_completes_while_typing_on_0_11(runs):
 
 def test_with_autotrigger_the_popped_up_item_is_not_selected(runs):
     """Neovim accepts a selected item on <CR>: while typing, an Enter meant as a new line would
-    take the suggestion that just popped up, so with autotrigger nothing is preselected."""
+    take the suggestion that just popped up, so with autotrigger nothing is preselected (an
+    Enter then only closes the menu)."""
     assert runs["autotrigger"]["completeopt_buffer"] == "menu,menuone,noinsert,noselect,popup"
 
 

@@ -38,7 +38,8 @@ M.defaults = {
   -- 0.11 fallback: buffer-local 'completeopt' of attached buffers. With Neovim's default ("menu,popup")
   -- a single item is inserted without a menu. true: the plugin's choice (OPTIONS_ASKED: the item shown
   -- in the menu, selected, nothing inserted until <C-y>; with autotrigger OPTIONS_TYPED: not selected
-  -- either, so <CR> typed while a suggestion pops up is a new line); a string: that; false: leave it.
+  -- either, so <CR> typed while a suggestion pops up closes the menu and takes nothing); a string: that;
+  -- false: leave it.
   completeopt = true,
   -- next-edit suggestions (textDocument/copilotInlineEdit, infill.next_edit): shown where they apply;
   -- in normal mode <Tab> jumps to one, a second <Tab> applies it, <Esc> dismisses it. false: off
