@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         SERVER.start_tcp(args.host, args.port)
     else:
         SERVER.start_io()
+    sys.exit(SERVER.protocol.exit_code())   # 1 after an exit without shutdown (the specification's)
 
 
 def check(settings: str) -> int:

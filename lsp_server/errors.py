@@ -10,6 +10,10 @@
 - **A request without ``params``** (JSON-RPC allows it) is read as ``params: null``: a method
   whose params are optional is answered as usual, one that needs them gets Invalid Params
   (pygls answered Internal Error).
+- **After ``shutdown``** a request gets Invalid Request (-32600), as the specification asks
+  (pygls dropped it unanswered, and a client waiting on it hung); ``exit`` then ends the
+  process with 0, an ``exit`` without ``shutdown`` with 1 (``Protocol.exit_code``; pygls's
+  ``sys.exit`` in a callback was swallowed and every exit gave 0).
 - **Errors the user must act on** (a model that does not load, invalid settings) are shown once
   with ``window/showMessage`` by the server (``InfillServer.show_once``), not here.
 
@@ -22,13 +26,16 @@ import json
 import logging
 from typing import Any
 
+from lsprotocol import types
 from pygls.exceptions import (
     FeatureNotificationError,
     FeatureRequestError,
     JsonRpcException,
+    JsonRpcInvalidRequest,
     JsonRpcParseError,
 )
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import RPCRequest
 
 from infill.errors import Cancelled, PositionError, UnknownLanguageError
 
@@ -50,7 +57,24 @@ class BadMessage(JsonRpcException):
 
 
 class Protocol(LanguageServerProtocol):
-    """pygls's protocol with the policy above for messages that cannot be read."""
+    """pygls's protocol with the policy above for messages that cannot be read, and for the
+    messages after ``shutdown``."""
+
+    exit_seen = False
+
+    def exit_code(self) -> int:
+        """The process's exit status once the server stopped: 1 after an ``exit`` without ``shutdown``."""
+        return 1 if self.exit_seen and not self._shutdown else 0
+
+    def handle_message(self, message):
+        method = getattr(message, "method", "")
+        if method == types.EXIT:
+            self.exit_seen = True
+        elif self._shutdown and isinstance(message, RPCRequest):
+            self._send_response(message.id, error=JsonRpcInvalidRequest(
+                f"{method}: the server is shutting down (only exit is accepted)").to_response_error())
+            return
+        super().handle_message(message)
 
     def structure_message(self, data: dict[str, Any]):
         if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "params" not in data:

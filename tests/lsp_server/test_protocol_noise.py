@@ -101,3 +101,43 @@ def test_nothing_pops_up_and_stderr_has_one_line_per_bad_message(session):
     noisy = [line for line in stderr if "bad params" in line or "parse error" in line or "unknown method" in line]
     assert len(noisy) == 5, stderr                # 2 bad-params requests, 1 notification, 1 parse, 1 method
     assert len(stderr) <= 8, stderr
+
+
+def _raw_session(tiny_model_dir, messages: list[dict]) -> tuple[int, list[dict], str]:
+    """Initialize, send ``messages`` one by one, close stdin; (exit status, answers, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    answers: list[dict] = []
+    arrived = threading.Event()
+    reader = threading.Thread(target=read_frames, args=(proc.stdout, answers, arrived), daemon=True)
+    reader.start()
+    body = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"capabilities": {}, "initializationOptions": {"model": str(tiny_model_dir), "threads": 1}}},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}}, *messages]
+    for message in body:
+        proc.stdin.write(frame(json.dumps(message).encode()))
+        proc.stdin.flush()
+        if "id" in message:                      # each request answered before the next goes
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not any(a.get("id") == message["id"] for a in list(answers)):
+                arrived.wait(0.5)
+                arrived.clear()
+    _, err = proc.communicate(timeout=30)
+    reader.join(5)
+    return proc.returncode, answers, err.decode()
+
+
+def test_after_shutdown_a_request_gets_invalid_request_and_exit_ends_with_0(tiny_model_dir):
+    code, answers, _ = _raw_session(tiny_model_dir, [
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "id": 3, "method": "workspace/executeCommand",
+         "params": {"command": "infill.status", "arguments": []}},
+        {"jsonrpc": "2.0", "method": "exit"}])
+    late = by_id(answers)[3]
+    assert late["error"]["code"] == -32600 and "shutting down" in late["error"]["message"]
+    assert code == 0
+
+
+def test_exit_without_shutdown_ends_with_1(tiny_model_dir):
+    code, _, _ = _raw_session(tiny_model_dir, [{"jsonrpc": "2.0", "method": "exit"}])
+    assert code == 1
