@@ -77,7 +77,8 @@ class FakeServer:
 
     def __init__(self, answer):
         self.requests: list[dict] = []
-        self.script: list = []          # per request: None (answer normally), (status, bytes) or "hang"
+        self.script: list = []          # per request: None (answer normally), (status, bytes), "hang" or
+        #                                 "trickle" (the headers at once, then the body a byte every 0.1 s)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,6 +92,16 @@ class FakeServer:
                 action = fake.script.pop(0) if fake.script else None
                 if action == "hang":
                     time.sleep(2)
+                    return
+                if action == "trickle":
+                    data = json.dumps(answer(self.path, body)).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    for i in range(min(len(data), 30)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.1)
                     return
                 status, data = action or (200, json.dumps(answer(self.path, body)).encode())
                 self.send_response(status)

@@ -11,6 +11,9 @@ Three request shapes, chosen by ``api``:
 Standard library HTTP only. The API key is read from the environment variable named by
 ``api_key_env`` at each request and never appears in a message. Connection errors and 5xx
 answers are retried a bounded number of times; 4xx, malformed JSON and timeouts are not.
+``timeout_s`` bounds each attempt as a whole (a server that trickles its answer a byte at a
+time is cut off, not only one that stops sending). A malformed answer (a field of the wrong
+type) is a ``BackendError`` like any other, so the caller's fallback applies.
 The request's ``cancelled`` callback (or a ``threading.Event``-like ``cancel``) abandons the
 request within milliseconds, closing the connection, with ``RequestCancelled``.
 """
@@ -51,13 +54,21 @@ class RemoteBackend:
             raise BackendError(f"unknown api {api!r} (choose from {', '.join(APIS)})")
         if not model:
             raise BackendError("a remote endpoint needs --model NAME (the served model's name)")
-        url = urlsplit(endpoint if "://" in endpoint else "http://" + endpoint)
+        try:
+            url = urlsplit(endpoint if "://" in endpoint else "http://" + endpoint)
+            port = url.port                   # raises on a port that is no number or out of range
+        except ValueError as exc:
+            raise BackendError(f"endpoint {endpoint!r} is not an http(s) URL ({exc})") from None
         if url.scheme not in ("http", "https") or not url.hostname:
             raise BackendError(f"endpoint {endpoint!r} is not an http(s) URL")
         self.endpoint, self.model, self.api = endpoint, model, api
         self.api_key_env, self.timeout_s, self.retries, self.backoff_s = api_key_env, timeout_s, retries, backoff_s
-        self._https, self._host, self._port = url.scheme == "https", url.hostname, url.port
+        self._https, self._host, self._port = url.scheme == "https", url.hostname, port
         base = url.path.rstrip("/")
+        for path in sorted(PATHS.values(), key=len, reverse=True):    # ".../v1/completions" given whole
+            if base.endswith("/v1" + path):
+                base = base[: -len(path)]
+                break
         self._base = base if base.endswith("/v1") else base + "/v1"
         try:
             self.template = template_for_name(model, fim_format)
@@ -102,16 +113,19 @@ class RemoteBackend:
         if not isinstance(choices, list) or not choices:
             raise BackendError(f"remote server {self.endpoint} answered without any choices")
         out = []
-        for ch in sorted(choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0):
+        usage = _usage(payload)
+        for ch in sorted(choices, key=lambda c: c.get("index") if isinstance(c, dict) and
+                         isinstance(c.get("index"), int) else 0):
             text = ch.get("text") if isinstance(ch, dict) else None
             if self.api == "chat" and isinstance(ch, dict):
                 text = (ch.get("message") or {}).get("content")
                 text = strip_fences(text) if isinstance(text, str) else None
             if not isinstance(text, str):
                 raise BackendError(f"remote server {self.endpoint} sent a choice without text")
-            logprobs = ((ch.get("logprobs") or {}).get("token_logprobs") or []) if self.api != "chat" else []
-            lp = [x for x in logprobs if isinstance(x, (int, float))]
-            tokens = int((payload.get("usage") or {}).get("completion_tokens", 0)) // len(choices) or len(lp)
+            logprobs = ch.get("logprobs") if self.api != "chat" else None
+            logprobs = logprobs.get("token_logprobs") if isinstance(logprobs, dict) else None
+            lp = [x for x in logprobs if isinstance(x, (int, float))] if isinstance(logprobs, list) else []
+            tokens = _count(usage.get("completion_tokens")) // len(choices) or len(lp)
             out.append(Candidate(text, sum(lp) / len(lp) if lp else NO_LOGPROBS, tokens))
         return out
 
@@ -126,8 +140,7 @@ class RemoteBackend:
         polls = [f for f in (request.cancelled, cancel.is_set if cancel is not None else None) if f is not None]
         payload = self.post(PATHS[self.api], self.body(request), (lambda: any(f() for f in polls)) if polls else None)
         cands = self.parse(payload)
-        usage = payload.get("usage") or {}
-        return InfillResult(cands, 0, (time.perf_counter() - t0) * 1000, int(usage.get("prompt_tokens", 0) or 0))
+        return InfillResult(cands, 0, (time.perf_counter() - t0) * 1000, _count(_usage(payload).get("prompt_tokens")))
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -148,10 +161,11 @@ class RemoteBackend:
         return resp.status, resp.reason, resp.read()
 
     def _once(self, path: str, data: bytes, cancelled) -> tuple[int, str, bytes]:
+        """One attempt, on a worker thread: abandoned (the connection closed) when ``cancelled``
+        says so or when ``timeout_s`` has passed since it began, whatever the socket is doing."""
         conn = self._connection()
+        deadline = time.monotonic() + self.timeout_s
         try:
-            if cancelled is None:
-                return self._exchange(conn, path, data)
             box: dict = {}
 
             def work():
@@ -163,9 +177,12 @@ class RemoteBackend:
             worker.start()
             while worker.is_alive():
                 worker.join(0.005)
-                if worker.is_alive() and cancelled():
+                if worker.is_alive() and cancelled is not None and cancelled():
                     conn.close()               # unblocks the worker's read
                     raise RequestCancelled("the request was cancelled")
+                if worker.is_alive() and time.monotonic() > deadline:
+                    conn.close()
+                    raise TimeoutError("the whole answer took longer than the timeout")
             if "err" in box:
                 raise box["err"]
             return box["ok"]
@@ -196,13 +213,25 @@ class RemoteBackend:
                 last = f"answered {status} {reason}: {_error_text(raw)}"
                 continue
             if status >= 400:
-                raise BackendError(f"{where} answered {status} {reason}: {_error_text(raw)}")
+                unset = status in (401, 403) and self.api_key_env and not os.environ.get(self.api_key_env)
+                hint = f" (the variable {self.api_key_env} that holds the API key is not set)" if unset else ""
+                raise BackendError(f"{where} answered {status} {reason}: {_error_text(raw)}{hint}")
             try:
                 return json.loads(raw)
             except ValueError:
                 raise BackendError(f"{where} sent malformed JSON: {raw[:80]!r}") from None
         tries = f" after {self.retries + 1} attempts" if self.retries else ""
         raise BackendError(f"{where} {last}{tries}")
+
+
+def _usage(payload: dict) -> dict:
+    usage = payload.get("usage") if isinstance(payload, dict) else None
+    return usage if isinstance(usage, dict) else {}
+
+
+def _count(value) -> int:
+    """A token count from the server's ``usage`` (null, a string or garbage: 0)."""
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _error_text(raw: bytes) -> str:

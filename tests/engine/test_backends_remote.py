@@ -143,6 +143,7 @@ def test_4xx_is_a_clear_error_without_retry_and_never_shows_the_key(server, monk
     (b"<html>oops", "malformed JSON"),
     (b'{"choices": []}', "without any choices"),
     (b'{"choices": [{"index": 0}]}', "choice without text"),
+    (b'{"choices": [{"text": 5}]}', "choice without text"),
 ])
 def test_malformed_answers(server, data, message):
     server.script = [(200, data)]
@@ -156,6 +157,33 @@ def test_hanging_server_times_out_fast(server):
     with pytest.raises(BackendError, match="did not answer within 0.5 s"):
         RemoteBackend(server.url, "m", timeout_s=0.5).infill(REQ)
     assert time.perf_counter() - t0 < 1.5 and len(server.requests) == 1
+
+
+def test_a_server_trickling_its_answer_is_cut_off_at_the_timeout(server):
+    """Each read gets a byte within the socket's timeout, but the whole answer does not come
+    within ``timeout_s``: the attempt ends there (it took 45 s against 2 s before)."""
+    server.script = ["trickle"]
+    t0 = time.perf_counter()
+    with pytest.raises(BackendError, match="did not answer within 0.5 s"):
+        RemoteBackend(server.url, "m", timeout_s=0.5).infill(REQ)
+    assert time.perf_counter() - t0 < 1.5
+
+
+def test_null_and_odd_fields_in_an_answer_are_read_not_raised(server):
+    """vLLM-like servers send nulls: ``index``, ``usage`` counts and log-probabilities of the
+    wrong type are read as absent (a TypeError traceback before, past the fallback)."""
+    server.script = [(200, json.dumps({"choices": [{"index": None, "text": "b", "logprobs": [1]},
+                                                   {"index": 0, "text": "a", "logprobs": None}],
+                                       "usage": {"completion_tokens": None, "prompt_tokens": "7"}}).encode())]
+    result = RemoteBackend(server.url, "m").infill(replace(REQ, candidates=2))
+    assert sorted(c.text for c in result.candidates) == ["a", "b"] and result.context_tokens == 0
+
+
+def test_an_unset_api_key_variable_is_named_on_401(server, monkeypatch):
+    monkeypatch.delenv("MY_KEY", raising=False)
+    server.script = [(401, b'{"error": {"message": "Invalid API key"}}')]
+    with pytest.raises(BackendError, match="Invalid API key .the variable MY_KEY that holds the API key is not set"):
+        RemoteBackend(server.url, "m", api_key_env="MY_KEY").infill(REQ)
 
 
 def test_server_down_is_a_clear_error():
@@ -190,6 +218,15 @@ def test_bad_configuration():
         RemoteBackend("http://h", "")
     with pytest.raises(BackendError, match="not an http"):
         RemoteBackend("ftp://h", "m")
+    for bad in ("http://127.0.0.1:x", "http://127.0.0.1:99999", "http://[::1"):
+        with pytest.raises(BackendError, match="not an http"):
+            RemoteBackend(bad, "m")
+
+
+def test_an_endpoint_given_with_the_whole_path_is_not_doubled(server):
+    RemoteBackend(server.url + "/v1/completions", "m").infill(REQ)
+    RemoteBackend(server.url + "/v1/chat/completions", "m", api="chat").infill(REQ)
+    assert [r["path"] for r in server.requests] == ["/v1/completions", "/v1/chat/completions"]
 
 
 def test_fallback_to_embedded_on_a_failing_request(server, tiny_model_dir, monkeypatch):
