@@ -147,6 +147,9 @@ class InfillOptions:
             raise InfillError("drafts must be between 0 (none) and 16")
         if not 0 <= self.prefix_tokens <= 4000 or not 0 <= self.suffix_tokens <= 4000:
             raise InfillError("prefix-tokens and suffix-tokens must be between 0 (the backend's) and 4000")
+        from engine.backends.fim_templates import TEMPLATES
+        if self.fim_format != "auto" and self.fim_format not in TEMPLATES:
+            raise InfillError(f"unknown fim-format {self.fim_format!r} (choose from auto, {', '.join(TEMPLATES)})")
         if self.api not in REMOTE_APIS:
             raise InfillError(f"unknown api {self.api!r} (choose from {', '.join(REMOTE_APIS)})")
         if not self.timeout_s > 0:

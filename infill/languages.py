@@ -237,7 +237,7 @@ def language_for_path(path: str | PurePath) -> str:
         what = f"extension {pure.suffix!r}" if pure.suffix else "no extension"
         raise UnknownLanguageError(
             f"no supported language for {str(path)!r} ({what}; supported: {', '.join(supported_languages())}; "
-            "--language overrides)")
+            "--language overrides, or a batch task's \"language\")")
     return name
 
 

@@ -73,6 +73,7 @@ def test_complete_and_rewrite_count_the_lines_of_a_file_alike(pyfile, tiny_model
     (["--entropy-bound", "-3"], "entropy-bound must be a positive number"),
     (["--stable-steps", "-2"], "stable-steps must be 0 (off)"),
     (["--seed", str(2 ** 64)], "seed must be between 0 and 2**63 - 1"),
+    (["--fim-format", "bogus"], "unknown fim-format 'bogus'"),
 ])
 def test_options_out_of_range_are_bad_usage(pyfile, tiny_model_dir, capsys, flags, message):
     code, out, err = run(["complete", f"{pyfile}:2:12", "--model", str(tiny_model_dir), *flags], capsys)
