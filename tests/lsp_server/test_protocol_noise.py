@@ -36,15 +36,21 @@ def read_frames(stream, into: list[dict], arrived: threading.Event) -> None:
         arrived.set()
 
 
+def start_server() -> tuple[subprocess.Popen, list[dict], threading.Event, threading.Thread]:
+    """``python -m lsp_server`` on pipes, a thread collecting what it sends into the list."""
+    proc = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    into: list[dict] = []
+    arrived = threading.Event()
+    reader = threading.Thread(target=read_frames, args=(proc.stdout, into, arrived), daemon=True)
+    reader.start()
+    return proc, into, arrived, reader
+
+
 @pytest.fixture(scope="module")
 def session(tiny_model_dir):
     """Send every noisy message once, then a status request; return (messages, stderr lines)."""
-    proc = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    messages: list[dict] = []
-    arrived = threading.Event()
-    reader = threading.Thread(target=read_frames, args=(proc.stdout, messages, arrived), daemon=True)
-    reader.start()
+    proc, messages, arrived, reader = start_server()
 
     def send(message) -> None:
         proc.stdin.write(frame(message if isinstance(message, bytes) else json.dumps(message).encode()))
@@ -105,12 +111,7 @@ def test_nothing_pops_up_and_stderr_has_one_line_per_bad_message(session):
 
 def _raw_session(tiny_model_dir, messages: list[dict]) -> tuple[int, list[dict], str]:
     """Initialize, send ``messages`` one by one, close stdin; (exit status, answers, stderr)."""
-    proc = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    answers: list[dict] = []
-    arrived = threading.Event()
-    reader = threading.Thread(target=read_frames, args=(proc.stdout, answers, arrived), daemon=True)
-    reader.start()
+    proc, answers, arrived, reader = start_server()
     body = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
              "params": {"capabilities": {}, "initializationOptions": {"model": str(tiny_model_dir), "threads": 1}}},
             {"jsonrpc": "2.0", "method": "initialized", "params": {}}, *messages]
