@@ -15,6 +15,10 @@ tell; it never rejects then):
 - ``echo``: no ``x = x``, no line that copies the line just above or below it, no empty text.
 - ``compiles``: the completed file compiles; an error of the file's own away from the
   candidate makes it ``unknown``. ``syntax_valid`` reads it.
+- ``parses`` (the languages without a compiler here): the candidate makes the syntax no worse
+  (``syntax.adds_syntax_errors``: no more tree-sitter errors than the file without it, none
+  starting inside it, the lines after it not swallowed by a string). A served model's
+  ``a + b;;)`` in JavaScript was shown at 0.5 with ``syntax_valid`` false.
 - ``repeated_condition`` (with ``compiles``, on the same tree): the candidate does not make
   an ``if``/``elif`` branch test what another branch of its chain tests. Not run (no verdict)
   where the completed code does not parse.
@@ -23,7 +27,8 @@ tell; it never rejects then):
 
 Which run depends on the language's spec: ``names`` where it names a scope analysis
 (``LanguageSpec.scope_analysis``: pyflakes for Python), ``compiles`` where it names a compiler
-(``syntax.COMPILERS``); ``cut_off`` and ``echo`` read only text and run for every language.
+(``syntax.COMPILERS``), ``parses`` where it names none; ``cut_off`` and ``echo`` read only text
+and run for every language.
 
 A small file that does not parse with the candidate (the user is editing another function) is
 read like a large one, narrowed to the top-level statement around the gap when that parses:
@@ -189,6 +194,17 @@ def compiles(before: str, text: str, after: str, tree: ast.Module | None = None)
     return Check("compiles", REJECT, f"the completed code does not compile (line {error})")
 
 
+def parses(before: str, text: str, after: str, language: str) -> Check:
+    from .errors import ParseTimeout
+    from .syntax import adds_syntax_errors
+    try:
+        worse = adds_syntax_errors(before, text, after, language)
+    except ParseTimeout:
+        return Check("parses", UNKNOWN, "the grammar did not finish parsing")
+    return Check("parses", REJECT, "the completed code has a syntax error of the candidate's own") if worse \
+        else Check("parses", OK)
+
+
 def _compile_error(source: str | ast.Module) -> int | None:
     """The line of the first compile error, None when it compiles."""
     try:
@@ -276,6 +292,8 @@ def run_checks(before: str, text: str, after: str, language: str) -> list[Check]
             outside, tree = out, narrow
     if compile_check:
         found.append(compile_check(pb, text, pa, tree))
+    else:
+        found.append(parses(before, text, after, language))
     if scope_check:
         found.append(scope_check(pb, text, pa, tree, outside))
     if compile_check is compiles:

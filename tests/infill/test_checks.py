@@ -90,6 +90,20 @@ def test_compiles_is_true_only_when_the_file_compiles():
     assert compiles("def f(a):\n    return ", "a +", "\n\ndef g(:\n    pass\n").verdict == REJECT
 
 
+@pytest.mark.parametrize("language, before, text, after, verdict", [
+    ("javascript", "function add(a, b) {\n  return ", "a + b;;)", "\n}\n", REJECT),   # a served model's, shown before
+    ("javascript", "function add(a, b) {\n  return ", "a + b;", "\n}\n", "ok"),
+    ("go", "func add(a int, b int) int {\n\treturn ", "a + (b", "\n}\n", REJECT),       # a bracket it leaves open
+    ("go", "func add(a int, b int) int {\n\treturn ", "a + b", "\n}\n", "ok"),
+    ("php", "<?php\nfunction f($n) {\n    return ", "$n + 1;", "\n}\n", "ok"),
+    ("javascript", "function f(x) {\n  const y = ", "x + 1;", "\n  return y +;\n}\n", "ok"),  # the file's own error
+])
+def test_parses_in_languages_without_a_compiler(language, before, text, after, verdict):
+    checks = run_checks(before, text, after, language)
+    assert [c.name for c in checks] == ["parses", "cut_off", "echo"]
+    assert checks[0].verdict == verdict
+
+
 def test_run_checks_and_passed():
     assert passed(run_checks(FN, "start_idx", AFTER, "python"))
     assert not passed(run_checks(FN, "m", AFTER, "python"))
