@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -113,11 +112,8 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     language = resolve_language(args.language) if args.language else language_for_path(path)
     text = read_source(path)
     if args.apply and not args.force:
-        try:
-            check_clean_tree(Path(path).resolve().parent)
-        except RepositoryError as exc:
-            print(f"infill: error: {exc}", file=sys.stderr)
-            return 2
+        from .fix import check_clean
+        check_clean(Path(path).resolve().parent, ":/")      # the whole tree the file lies in
     start, end = line_span(text, first, last)
     result = rewrite(text, start, end, language, opts, path=Request(text, start, language, path=path).shown_path())
     new = text[:start] + result.text + text[end:]
@@ -139,19 +135,6 @@ def cmd_rewrite(args: argparse.Namespace, opts: InfillOptions) -> int:
     else:
         sys.stdout.write(unified_diff(shown, text, new))
     return 0
-
-
-def check_clean_tree(folder: Path) -> None:
-    """Refuse ``--apply`` where the git working tree holding ``folder`` has uncommitted changes
-    (``fix.check_clean`` over the whole tree); outside git, nothing to check."""
-    from .fix import check_clean
-    try:
-        res = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return
-    if res.returncode == 0 and res.stdout.strip():
-        check_clean(Path(res.stdout.strip()))
 
 
 def _write(path: str | Path, text: str) -> None:
@@ -186,38 +169,34 @@ class ProgressLine:
 def cmd_fix(args: argparse.Namespace, opts: InfillOptions) -> int:
     from . import fix as fixing
 
+    if not 1 <= opts.candidates <= fixing.MAX_CANDIDATES:
+        raise RepositoryError(f"--candidates must be between 1 and {fixing.MAX_CANDIDATES} for fix")
+    if not 0 <= args.deepen_to <= fixing.MAX_CANDIDATES:
+        raise RepositoryError(f"--deepen-to must be between 0 and {fixing.MAX_CANDIDATES}")
+    for flag, value in (("--max-time", args.max_time), ("--test-timeout", args.test_timeout)):
+        if not value > 0:
+            raise RepositoryError(f"{flag} must be a positive number of seconds, got {value}")
+    if args.max_gaps < 1 or args.test_memory_mb < 1:
+        raise RepositoryError("--max-gaps and --test-memory-mb must be at least 1")
+    root = Path(args.repo)
+    if args.apply and not args.force:
+        fixing.check_python_repo(root.resolve())
+        fixing.check_clean(root)
+    settings = fixing.FixSettings(
+        candidates=opts.candidates, timeout_s=args.test_timeout, memory_mb=args.test_memory_mb,
+        max_gaps=args.max_gaps, max_time_s=args.max_time, deepen_to=args.deepen_to,
+        python=os.path.abspath(args.python) if os.sep in args.python else args.python,
+        plugin_autoload=args.plugin_autoload, localize=args.localize,
+        missing_lines=args.missing_lines)
+    show = not args.quiet and args.format != "json" and sys.stderr.isatty()
+    progress = ProgressLine(sys.stderr) if show else None
     try:
-        if not 1 <= opts.candidates <= fixing.MAX_CANDIDATES:
-            raise RepositoryError(f"--candidates must be between 1 and {fixing.MAX_CANDIDATES} for fix")
-        if not 0 <= args.deepen_to <= fixing.MAX_CANDIDATES:
-            raise RepositoryError(f"--deepen-to must be between 0 and {fixing.MAX_CANDIDATES}")
-        for flag, value in (("--max-time", args.max_time), ("--test-timeout", args.test_timeout)):
-            if not value > 0:
-                raise RepositoryError(f"{flag} must be a positive number of seconds, got {value}")
-        if args.max_gaps < 1 or args.test_memory_mb < 1:
-            raise RepositoryError("--max-gaps and --test-memory-mb must be at least 1")
-        root = Path(args.repo)
-        if args.apply and not args.force:
-            fixing.check_python_repo(root.resolve())
-            fixing.check_clean(root)
-        settings = fixing.FixSettings(
-            candidates=opts.candidates, timeout_s=args.test_timeout, memory_mb=args.test_memory_mb,
-            max_gaps=args.max_gaps, max_time_s=args.max_time, deepen_to=args.deepen_to,
-            python=os.path.abspath(args.python) if os.sep in args.python else args.python,
-            plugin_autoload=args.plugin_autoload, localize=args.localize,
-            missing_lines=args.missing_lines)
-        show = not args.quiet and args.format != "json" and sys.stderr.isatty()
-        progress = ProgressLine(sys.stderr) if show else None
-        try:
-            report = fixing.fix(root, args.pytest_args, settings, options=opts, progress=progress)
-        finally:
-            if progress:
-                progress.close()
-        if args.apply and report.files:
-            fixing.apply(root, report)
-    except RepositoryError as exc:
-        print(f"infill: error: {exc}", file=sys.stderr)
-        return 2
+        report = fixing.fix(root, args.pytest_args, settings, options=opts, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    if args.apply and report.files:
+        fixing.apply(root, report)
     if args.format == "json":
         print(json.dumps({**report.to_dict(), "applied": bool(args.apply and report.files)}))
     elif args.format == "github":

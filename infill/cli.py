@@ -9,7 +9,7 @@
     infill next-edit < tasks.jsonl            the edit after the user's last one, per task (infill.next_edit)
 
 Errors in the library are typed (``InfillError``) and become one line on stderr here, with
-exit status 1 (2 for bad usage); in ``batch`` they become an ``error`` field and the batch
+exit status 1 (2 for bad usage and a repository ``fix`` or ``--apply`` refuses); in ``batch`` they become an ``error`` field and the batch
 goes on.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .bot import add_bot_parsers, cmd_fix, cmd_rewrite
 from .config import InfillOptions, add_option_flags, options_from_args
-from .errors import InfillError, TaskError, UsageError
+from .errors import InfillError, RepositoryError, TaskError, UsageError
 from .files import read_source
 
 def parse_location(spec: str) -> tuple[str, int, int]:
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, opts)
     except InfillError as exc:
         print(f"infill: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, UsageError) else 1
+        return 2 if isinstance(exc, (UsageError, RepositoryError)) else 1
     except KeyboardInterrupt:
         return 130
 

@@ -157,10 +157,11 @@ def check_python_repo(root: Path) -> None:
     raise RepositoryError(f"{root} is not a Python repository (no .py files)")
 
 
-def check_clean(root: Path) -> None:
-    """Refuse a git working tree with uncommitted changes under ``root``; no git: nothing to check."""
+def check_clean(root: Path, pathspec: str = ".") -> None:
+    """Refuse a git working tree with uncommitted changes under ``root`` (``pathspec`` ":/": in
+    the whole tree ``root`` lies in); no git: nothing to check."""
     try:
-        res = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."],
+        res = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", pathspec],
                              capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return
