@@ -162,10 +162,6 @@ def source(features: list[float]) -> str:
     return "name draft" if named else "retrieval draft" if retrieved else "sample"
 
 
-def pick(cands: list[dict], score) -> dict:
-    return max(cands, key=score)
-
-
 def refit(lists: list[tuple[dict, list[dict]]], group: str, label: str) -> dict:
     """Dev -> test and the package folds, for ``group``'s signals added to the shipped features."""
     def x(c):
@@ -177,7 +173,7 @@ def refit(lists: list[tuple[dict, list[dict]]], group: str, label: str) -> dict:
         for _, cs in held:
             got["n"] += 1
             if cs:
-                best = pick(cs, lambda c: sum(a * b for a, b in zip(x(c), w)))
+                best = max(cs, key=lambda c: sum(a * b for a, b in zip(x(c), w)))
                 got["exact"] += best["exact"]
                 got["first_name"] += best["first_name"]
         return got

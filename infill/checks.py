@@ -60,6 +60,7 @@ from functools import lru_cache
 
 from .languages import reserved_names, spec_of
 from .scope import _NAME, DYNAMIC as _DYNAMIC, STAR, _parse, own_statement, parsed_scope, scope
+from .syntax import adds_syntax_errors
 
 OK, REJECT, UNKNOWN = "ok", "reject", "unknown"
 _IDENT_CHAR = re.compile(r"[A-Za-z_0-9]")
@@ -195,14 +196,11 @@ def compiles(before: str, text: str, after: str, tree: ast.Module | None = None)
 
 
 def parses(before: str, text: str, after: str, language: str) -> Check:
-    from .errors import ParseTimeout
-    from .syntax import adds_syntax_errors
-    try:
-        worse = adds_syntax_errors(before, text, after, language)
-    except ParseTimeout:
-        return Check("parses", UNKNOWN, "the grammar did not finish parsing")
-    return Check("parses", REJECT, "the completed code has a syntax error of the candidate's own") if worse \
-        else Check("parses", OK)
+    """``syntax.adds_syntax_errors`` as a check (a grammar that does not finish parsing counts
+    as an error there)."""
+    if adds_syntax_errors(before, text, after, language):
+        return Check("parses", REJECT, "the completed code has a syntax error of the candidate's own")
+    return Check("parses", OK)
 
 
 def _compile_error(source: str | ast.Module) -> int | None:
